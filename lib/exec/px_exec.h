@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _PX_EXEC_H_
+#define _PX_EXEC_H_
+
+/**
+ * @file
+ * Per-lcore run-to-completion executors.
+ *
+ * px_init() starts EAL and creates one executor per EAL lcore (the main
+ * lcore included). An executor owns its tasks, timer wheel, stack pool and
+ * mailbox; nothing else touches them. One loop iteration is: run the
+ * registered poll hooks (ports) -> drain the mailbox -> advance the timer
+ * wheel -> run ready tasks (bounded budget) -> run the flush hooks (tx) ->
+ * idle policy. px_run() drives every executor until the main task returns;
+ * px_lcore_poll() runs one iteration on the calling lcore, so a program
+ * with its own DPDK main loop can host an executor without giving it up.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <px_common.h>
+#include <px_xchan.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What an executor does when an iteration found no work. */
+enum px_idle_policy {
+	/** Spin (rte_pause) at once: lowest latency, a whole core. Default. */
+	PX_IDLE_BUSY = 0,
+	/** Spin a little, then sleep with exponential back-off (bounded by
+	 *  the next timer and by idle_max_sleep_us): for demos, tests and
+	 *  machines where lcores share cores. */
+	PX_IDLE_ADAPTIVE,
+};
+
+/** Runtime configuration; a zero field takes the default shown. */
+struct px_conf {
+	enum px_idle_policy idle;      /**< default PX_IDLE_BUSY */
+	uint32_t idle_spin;            /**< empty loops before sleeping: 256 */
+	uint32_t idle_max_sleep_us;    /**< longest adaptive sleep: 200 us */
+	uint32_t stack_size;           /**< task stack bytes: 64 KiB (min 16 KiB) */
+	uint32_t max_tasks;            /**< live tasks per lcore: 65536 */
+	uint32_t mbox_size;            /**< mailbox messages (power of 2): 4096 */
+	uint32_t task_budget;          /**< task slices per iteration: 64 */
+	uint32_t stall_us;             /**< slice that counts as a stall: 10000 us */
+	uint32_t timer_tick_ns;        /**< timer wheel tick: 1000 ns */
+	uint32_t blocking_threads;     /**< spawn_blocking threads: 2 */
+};
+
+/**
+ * Start EAL and the runtime. Arguments follow the DPDK convention: EAL
+ * arguments, then "--", then the application's own, which px_init() leaves
+ * alone. Call once, from the main thread.
+ *
+ * @param argc
+ *   As given to main().
+ * @param argv
+ *   As given to main().
+ * @param conf
+ *   Configuration, or NULL for the defaults.
+ * @return
+ *   - >= 0: the number of arguments EAL consumed (as rte_eal_init()).
+ *   - -EALREADY if the runtime is already up.
+ *   - -EINVAL on a bad configuration value or bad EAL arguments.
+ *   - -ENOMEM if memory is short.
+ *   - another negative errno from EAL.
+ */
+int px_init(int argc, char **argv, const struct px_conf *conf);
+
+/**
+ * Start the runtime when EAL is already initialised (a program that embeds
+ * Pollux in its own DPDK application).
+ *
+ * @param conf
+ *   Configuration, or NULL for the defaults.
+ * @return
+ *   0, or a negative errno as px_init().
+ */
+int px_init_after_eal(const struct px_conf *conf);
+
+/**
+ * Stop the runtime and free executors, stacks, mailboxes and the blocking
+ * pool. Tasks still alive are dropped without running further. Does not
+ * call rte_eal_cleanup() unless *eal_cleanup* is true.
+ *
+ * @param eal_cleanup
+ *   Also clean up EAL (only if px_init() started it).
+ */
+void px_fini(bool eal_cleanup);
+
+/** Task entry point. Its return value is what px_task_join() yields. */
+typedef void *(*px_task_fn_t)(void *arg);
+
+/**
+ * Run every executor until the main task returns. The main task *fn* runs
+ * on the main lcore; worker lcores run their executors (spawn work there
+ * with px_spawn_on()). Can be called again after it returns; tasks left on
+ * any lcore stay where they were.
+ *
+ * @param fn
+ *   Main task.
+ * @param arg
+ *   Its argument.
+ * @param result
+ *   Receives fn's return value, or NULL.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL if the runtime is not initialised or fn is NULL.
+ *   - -EBUSY if called from an lcore that is already running an executor.
+ *   - -ENOMEM if the main task cannot be spawned.
+ */
+int px_run(px_task_fn_t fn, void *arg, void **result);
+
+/**
+ * Ask every executor loop started by px_run() or px_lcore_loop() to return
+ * at its next iteration. Safe from any thread and from a signal handler.
+ */
+void px_stop(void);
+
+/**
+ * Run one executor iteration on the calling lcore (poll hooks, mailbox,
+ * timers, up to task_budget task slices, flush hooks). Never sleeps, so
+ * the host loop keeps control of its own idle policy.
+ *
+ * @return
+ *   The amount of work done (messages, timers, task slices, hook work);
+ *   0 means the iteration was idle.
+ */
+unsigned int px_lcore_poll(void);
+
+/**
+ * Run the calling lcore's executor loop (iterations plus the idle policy)
+ * until px_stop(). Usable as an rte_eal_remote_launch() function.
+ *
+ * @param arg
+ *   Unused.
+ * @return
+ *   0 when stopped, -EINVAL if this lcore has no executor.
+ */
+int px_lcore_loop(void *arg);
+
+/**
+ * Tell whether the calling thread is an lcore with a Pollux executor.
+ */
+bool px_lcore_has_exec(void);
+
+/**
+ * Number of executors (EAL lcores) the runtime runs.
+ */
+unsigned int px_exec_count(void);
+
+/**
+ * Index 0..px_exec_count()-1 of the executor on *lcore_id*.
+ *
+ * @return
+ *   The index, or -EINVAL if that lcore has no executor.
+ */
+int px_exec_index(unsigned int lcore_id);
+
+/**
+ * Lcore id of the executor with index *index* (the inverse of
+ * px_exec_index()).
+ *
+ * @return
+ *   The lcore id, or -EINVAL.
+ */
+int px_exec_lcore(unsigned int index);
+
+/** Per-lcore executor counters (monotonic since px_init()). */
+struct px_exec_stats {
+	uint64_t loops;           /**< loop iterations */
+	uint64_t idle_loops;      /**< iterations that found no work */
+	uint64_t idle_cycles;     /**< TSC cycles spent idle (spin and sleep) */
+	uint64_t busy_cycles;     /**< TSC cycles in iterations that worked */
+	uint64_t tasks_spawned;   /**< tasks created on this lcore */
+	uint64_t tasks_done;      /**< tasks that returned */
+	uint64_t tasks_live;      /**< tasks alive now */
+	uint64_t task_runs;       /**< task slices run (switches into a task) */
+	uint64_t parks;           /**< times a task parked */
+	uint64_t wakes;           /**< times a parked task was made ready */
+	uint64_t yields;          /**< px_yield() calls */
+	uint64_t msgs_in;         /**< mailbox messages handled */
+	uint64_t msgs_out;        /**< messages sent to other mailboxes */
+	uint64_t msgs_deferred;   /**< internal messages queued behind a full mailbox */
+	uint64_t msgs_unknown;    /**< messages of an unregistered type (dropped) */
+	uint64_t timers_fired;    /**< timer callbacks run */
+	uint64_t stalls;          /**< slices longer than stall_us */
+	uint64_t stall_max_cycles; /**< longest slice seen, TSC cycles */
+	uint64_t stacks_mapped;   /**< task stacks allocated (in use + cached) */
+	uint64_t stacks_in_use;   /**< task stacks in use now */
+	uint64_t blocking_calls;  /**< px_spawn_blocking() calls completed */
+};
+
+/**
+ * Read an executor's counters. Values written by another lcore are read
+ * without stopping it: each counter is exact, the set is a snapshot.
+ *
+ * @param lcore_id
+ *   The executor's lcore.
+ * @param out
+ *   Receives the counters.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL if *lcore_id* has no executor or *out* is NULL.
+ */
+int px_exec_stats_get(unsigned int lcore_id, struct px_exec_stats *out);
+
+/**
+ * Print every executor's counters, one block per lcore.
+ *
+ * @param f
+ *   Where to print.
+ */
+void px_exec_stats_dump(FILE *f);
+
+/**
+ * Print the live tasks of the calling lcore's executor: id, state, what
+ * it waits on, where it was spawned.
+ *
+ * @param f
+ *   Where to print.
+ * @return
+ *   The number of tasks listed, or -EINVAL off an executor lcore.
+ */
+int px_task_dump(FILE *f);
+
+/* ---- typed messages between executors ---- */
+
+/** First message type applications may register; lower ones are Pollux's. */
+#define PX_MSG_USER_BASE 256
+/** Message types are below this bound. */
+#define PX_MSG_TYPE_MAX 1024
+
+/** Handler of a registered message type; runs on the receiving lcore. */
+typedef void (*px_msg_handler_cb_t)(const struct px_msg *msg, void *ctx);
+
+/**
+ * Register a handler for an application message type. Control path: call
+ * before px_run() (handlers are read without locks afterwards).
+ *
+ * @param type
+ *   PX_MSG_USER_BASE <= type < PX_MSG_TYPE_MAX.
+ * @param cb
+ *   Handler, or NULL to unregister.
+ * @param ctx
+ *   Passed to the handler.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL if *type* is out of range.
+ */
+int px_msg_register(uint16_t type, px_msg_handler_cb_t cb, void *ctx);
+
+/**
+ * Send a burst of messages to the mailbox of the executor on *lcore_id*.
+ * Works from any thread (EAL or not). Each message's *src* is filled in.
+ * Messages to a handler-less type are counted and dropped by the receiver.
+ *
+ * @param lcore_id
+ *   Destination lcore.
+ * @param msgs
+ *   Messages; msgs[i].type must be registered on the receiver.
+ * @param n
+ *   How many.
+ * @return
+ *   The number sent, in order; fewer than *n* means the mailbox was full
+ *   (back-pressure: retry later or drop on purpose). 0 also when
+ *   *lcore_id* has no executor.
+ */
+unsigned int px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs,
+		unsigned int n);
+
+/**
+ * Send one message (see px_msg_send_burst()).
+ *
+ * @return
+ *   - 0 on success.
+ *   - -EAGAIN if the mailbox is full.
+ *   - -EINVAL if *lcore_id* has no executor or the type is not a user type.
+ */
+int px_msg_send(unsigned int lcore_id, uint16_t type, uint32_t u32,
+		uint64_t a, uint64_t b, uint64_t c);
+
+/* ---- hooks for libraries that poll devices (the port layer) ---- */
+
+/** Poll or flush hook: returns the work it did (0 = nothing). */
+typedef unsigned int (*px_exec_hook_cb_t)(void *ctx);
+
+/**
+ * Add a hook to an executor (control path, before px_run()): poll hooks run at the start
+ * of each iteration (rx), flush hooks at its end (tx).
+ *
+ * @param lcore_id
+ *   Executor to add it to.
+ * @param flush
+ *   false for a poll hook, true for a flush hook.
+ * @param cb
+ *   The hook.
+ * @param ctx
+ *   Its argument.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL if *lcore_id* has no executor or *cb* is NULL.
+ *   - -ENOSPC if the executor has no room for another hook (8 of each).
+ */
+int px_exec_hook_add(unsigned int lcore_id, bool flush, px_exec_hook_cb_t cb,
+		void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* _PX_EXEC_H_ */

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include <px_exec.h>
+#include <px_sync.h>
+#include <px_task.h>
+
+#include "test_exec.h"
+
+static void *
+ret_arg(void *arg)
+{
+	return arg;
+}
+
+static void *
+case_spawn_join(void)
+{
+	struct px_task *t;
+	void *r = NULL;
+
+	T_EQ(px_spawn(ret_arg, (void *)42, NULL, &t), 0);
+	T_CHECK(px_task_id(t) != 0);
+	T_CHECK((px_task_id(t) >> 56) == rte_lcore_id());
+	T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), 0);
+	T_EQ((intptr_t)r, 42);
+	return NULL;
+}
+
+static int order[8];
+static int norder;
+
+static void *
+yielder(void *arg)
+{
+	int id = (int)(intptr_t)arg, i;
+
+	for (i = 0; i < 2; i++) {
+		order[norder++] = id;
+		px_yield();
+	}
+	return NULL;
+}
+
+static void *
+case_yield_order(void)
+{
+	struct px_task *a, *b;
+
+	norder = 0;
+	T_EQ(px_spawn(yielder, (void *)1, NULL, &a), 0);
+	T_EQ(px_spawn(yielder, (void *)2, NULL, &b), 0);
+	T_EQ(px_task_join(a, NULL, PX_TIMEOUT_INF), 0);
+	T_EQ(px_task_join(b, NULL, PX_TIMEOUT_INF), 0);
+	/* Round robin: each yield lets the other run. */
+	T_EQ(norder, 4);
+	T_EQ(order[0], 1);
+	T_EQ(order[1], 2);
+	T_EQ(order[2], 1);
+	T_EQ(order[3], 2);
+	return NULL;
+}
+
+static int cleaned;
+
+static void *
+sleeper(void *arg)
+{
+	int ret = px_sleep_ns(10ull * 1000 * 1000 * 1000);
+
+	/* Cancellation: the park returns -ECANCELED; clean up and leave. */
+	if (ret == -ECANCELED)
+		cleaned++;
+	/* Later parks fail at once too, so the task cannot block again. */
+	if (px_sleep_ns(1000000) == -ECANCELED)
+		cleaned++;
+	return arg;
+}
+
+static void *
+case_cancel(void)
+{
+	struct px_task *t;
+	void *r = NULL;
+	uint64_t t0 = rte_rdtsc();
+
+	cleaned = 0;
+	T_EQ(px_spawn(sleeper, (void *)7, NULL, &t), 0);
+	T_EQ(px_sleep_ns(1000000), 0); /* let it park */
+	T_EQ(px_task_cancel(t), 0);
+	T_EQ(px_task_cancel(t), 0); /* twice: no-op */
+	T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), -ECANCELED);
+	T_EQ((intptr_t)r, 7);
+	T_EQ(cleaned, 2);
+	T_CHECK(rte_rdtsc() - t0 < rte_get_tsc_hz()); /* did not sleep 10 s */
+
+	/* Cancel before it first runs: first park fails. */
+	cleaned = 0;
+	T_EQ(px_spawn(sleeper, NULL, NULL, &t), 0);
+	T_EQ(px_task_cancel(t), 0);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), -ECANCELED);
+	T_EQ(cleaned, 2);
+	return NULL;
+}
+
+static void *
+short_sleep(void *arg)
+{
+	px_sleep_ns((uint64_t)(uintptr_t)arg);
+	return NULL;
+}
+
+static void *
+join_other(void *arg)
+{
+	return (void *)(intptr_t)px_task_join(arg, NULL, PX_TIMEOUT_INF);
+}
+
+static void *
+case_misuse(void)
+{
+	struct px_task *t, *j;
+	struct px_exec_stats s0, s1;
+	void *r;
+
+	T_EQ(px_spawn(NULL, NULL, NULL, &t), -EINVAL);
+	T_EQ(px_spawn(ret_arg, NULL, NULL, NULL), -EINVAL);
+	T_EQ(px_spawn_on(RTE_MAX_LCORE + 5, ret_arg, NULL, NULL, &t), -ENODEV);
+	T_EQ(px_task_join(NULL, NULL, 0), -EINVAL);
+	T_EQ(px_task_join(px_task_self(), NULL, 0), -EINVAL);
+	T_EQ(px_task_cancel(NULL), -EINVAL);
+	T_EQ(px_task_detach(NULL), -EINVAL);
+
+	/* Join timeout leaves the handle valid. */
+	T_EQ(px_spawn(short_sleep, (void *)(uintptr_t)20000000, NULL, &t), 0);
+	T_EQ(px_task_join(t, NULL, 0), -ETIMEDOUT);
+	T_EQ(px_task_join(t, NULL, 1000000), -ETIMEDOUT);
+	/* A second joiner while one waits: -EBUSY. */
+	T_EQ(px_spawn(join_other, t, NULL, &j), 0);
+	T_EQ(px_yield(), 0);
+	T_EQ(px_task_join(t, NULL, 0), -EBUSY);
+	T_EQ(px_task_join(t, NULL, 1000), -EBUSY);
+	T_EQ(px_task_detach(t), -EBUSY);
+	T_EQ(px_task_join(j, &r, PX_TIMEOUT_INF), 0);
+	T_EQ((intptr_t)r, 0);
+
+	/* Join of a detached task: -EINVAL while it lives. */
+	T_EQ(px_spawn(short_sleep, (void *)(uintptr_t)5000000, NULL, &t), 0);
+	T_EQ(px_task_detach(t), 0);
+	T_EQ(px_task_join(t, NULL, 0), -EINVAL);
+	T_EQ(px_task_detach(t), -EINVAL);
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	T_EQ(px_sleep_ns(10000000), 0);
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	T_EQ(s1.stacks_in_use, s0.stacks_in_use - 1); /* freed itself */
+
+	/* Detach after it finished frees it at once. */
+	T_EQ(px_spawn(ret_arg, NULL, NULL, &t), 0);
+	T_EQ(px_yield(), 0);
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	T_EQ(px_task_detach(t), 0);
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	T_EQ(s1.stacks_in_use, s0.stacks_in_use - 1);
+
+	/* Detached spawn needs no handle. */
+	T_EQ(px_spawn(ret_arg, NULL, &(struct px_task_opts){ .flags =
+			PX_TASK_F_DETACHED }, NULL), 0);
+	return NULL;
+}
+
+static void *
+whoami(void *arg)
+{
+	px_sleep_ns(1000);
+	return (void *)(uintptr_t)(rte_lcore_id() * 1000 + (uintptr_t)arg);
+}
+
+static void *
+case_spawn_on(void)
+{
+	unsigned int lcore, n = 0;
+	struct px_task *t[RTE_MAX_LCORE];
+	unsigned int l[RTE_MAX_LCORE];
+	void *r;
+	unsigned int i;
+
+	RTE_LCORE_FOREACH(lcore) {
+		T_EQ(px_spawn_on(lcore, whoami, (void *)(uintptr_t)n, NULL, &t[n]), 0);
+		l[n++] = lcore;
+	}
+	T_CHECK(n >= 2);
+	for (i = 0; i < n; i++) {
+		T_EQ(px_task_join(t[i], &r, PX_TIMEOUT_INF), 0);
+		T_EQ((uintptr_t)r, l[i] * 1000 + i);
+	}
+	/* Remote cancel: takes effect at the remote task's park. */
+	cleaned = 0;
+	T_EQ(px_spawn_on(l[1], sleeper, (void *)3, NULL, &t[0]), 0);
+	T_EQ(px_task_cancel(t[0]), 0); /* may arrive before it started */
+	T_EQ(px_task_join(t[0], &r, 2000000000ull), -ECANCELED);
+	T_EQ((intptr_t)r, 3);
+	T_EQ(px_spawn_on(l[1], sleeper, (void *)4, NULL, &t[0]), 0);
+	T_EQ(px_sleep_ns(2000000), 0);
+	T_EQ(px_task_cancel(t[0]), 0);
+	T_EQ(px_task_join(t[0], &r, 2000000000ull), -ECANCELED);
+	/* Detached remote task. */
+	T_EQ(px_spawn_on(l[1], whoami, NULL, &(struct px_task_opts){ .flags =
+			PX_TASK_F_DETACHED }, NULL), 0);
+	return NULL;
+}
+
+static void *
+slow_fn(void *arg)
+{
+	usleep(20000); /* a real blocking call, off the lcore */
+	return (void *)((uintptr_t)arg + 1);
+}
+
+static volatile int ticks;
+
+static void *
+ticker(void *arg)
+{
+	while (!px_task_cancelled()) {
+		ticks++;
+		if (px_sleep_ns(1000000) < 0)
+			break;
+	}
+	return arg;
+}
+
+static void *
+case_blocking(void)
+{
+	struct px_task *t;
+	void *r = NULL;
+
+	ticks = 0;
+	T_EQ(px_spawn(ticker, NULL, NULL, &t), 0);
+	T_EQ(px_spawn_blocking(slow_fn, (void *)41, &r), 0);
+	T_EQ((uintptr_t)r, 42);
+	/* The lcore kept running the other task during the 20 ms call. */
+	T_CHECK(ticks >= 5);
+	T_EQ(px_spawn_blocking(NULL, NULL, NULL), -EINVAL);
+	px_task_cancel(t);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), -ECANCELED);
+	return NULL;
+}
+
+static void *
+hog(void *arg)
+{
+	uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 50; /* 20 ms */
+
+	while (rte_rdtsc() < end)
+		;
+	return arg;
+}
+
+static void *
+polite(void *arg)
+{
+	uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 50;
+	int yields = 0;
+
+	while (rte_rdtsc() < end)
+		if (px_yield_maybe() == 0 && px_task_self() != NULL)
+			yields++;
+	return (void *)(intptr_t)yields;
+}
+
+static void *
+case_stall(void)
+{
+	struct px_exec_stats s0, s1;
+	struct px_task *t;
+
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	T_EQ(px_spawn(hog, NULL, &(struct px_task_opts){ .name = "hog" }, &t), 0);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	/* stall_us is 5000 in this test: the 20 ms hog is reported. */
+	T_CHECK(s1.stalls > s0.stalls);
+	T_CHECK(px_cycles_to_ns(s1.stall_max_cycles) >= 20000000);
+	/* A task calling px_yield_maybe() in its loop is not a stall. */
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	T_EQ(px_spawn(polite, NULL, NULL, &t), 0);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	T_EQ(s1.stalls, s0.stalls);
+	T_CHECK(s1.yields > s0.yields);
+	return NULL;
+}
+
+static void *
+case_many_tasks(void)
+{
+	enum { WAVE = 1000, TOTAL = 100000 };
+	static struct px_task *t[WAVE];
+	struct px_exec_stats s0, s1;
+	unsigned int i, done = 0;
+	void *r;
+
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	while (done < TOTAL) {
+		for (i = 0; i < WAVE; i++)
+			T_EQ(px_spawn(ret_arg, (void *)(uintptr_t)(done + i), NULL,
+					&t[i]), 0);
+		for (i = 0; i < WAVE; i++) {
+			T_EQ(px_task_join(t[i], &r, PX_TIMEOUT_INF), 0);
+			T_EQ((uintptr_t)r, done + i);
+		}
+		done += WAVE;
+	}
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	T_EQ(s1.tasks_spawned - s0.tasks_spawned, TOTAL);
+	T_EQ(s1.stacks_in_use, s0.stacks_in_use);
+	/* Stacks are pooled: at most one wave's worth was ever mapped. */
+	T_CHECK(s1.stacks_mapped <= s0.stacks_mapped + WAVE);
+	T_EQ(s1.tasks_live, s0.tasks_live);
+	return NULL;
+}
+
+static void *
+case_dump(void)
+{
+	struct px_task *t;
+	char buf[4096];
+	FILE *f;
+
+	T_EQ(px_spawn(short_sleep, (void *)(uintptr_t)1000000,
+			&(struct px_task_opts){ .name = "napper" }, &t), 0);
+	T_EQ(px_yield(), 0);
+	f = fmemopen(buf, sizeof(buf), "w");
+	T_CHECK(f != NULL);
+	T_CHECK(px_task_dump(f) >= 2);
+	fclose(f);
+	T_CHECK(strstr(buf, "napper") != NULL);
+	T_CHECK(strstr(buf, "sleep") != NULL);
+	T_CHECK(strstr(buf, "test_exec_task.c") != NULL);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	return NULL;
+}
+
+static void *
+task_main(void *arg)
+{
+	T_RUN(case_spawn_join);
+	T_RUN(case_yield_order);
+	T_RUN(case_cancel);
+	T_RUN(case_misuse);
+	T_RUN(case_spawn_on);
+	T_RUN(case_blocking);
+	T_RUN(case_stall);
+	T_RUN(case_many_tasks);
+	T_RUN(case_dump);
+	return arg;
+}
+
+static int
+test_exec_task(void)
+{
+	struct px_conf c = { .stall_us = 5000 };
+
+	return texec_run(&c, task_main);
+}
+
+PX_REGISTER_TEST(exec_task_autotest, 0, test_exec_task);
+
+/* ---- hosting an executor in a foreign loop ---- */
+
+static volatile int foreign_done;
+
+static void *
+foreign_task(void *arg)
+{
+	px_sleep_ns(2000000);
+	foreign_done = 1;
+	return arg;
+}
+
+static int
+foreign_loop(void *arg)
+{
+	struct px_task *t;
+	uint64_t end = rte_rdtsc() + 5 * rte_get_tsc_hz();
+	void *r = NULL;
+
+	RTE_SET_USED(arg);
+	if (px_spawn(foreign_task, (void *)9, NULL, &t) != 0)
+		return -1;
+	/* The application's own loop: its work, then one Pollux iteration. */
+	while (!foreign_done && rte_rdtsc() < end)
+		px_lcore_poll();
+	if (px_task_join(t, &r, 0) != 0 || r != (void *)9)
+		return -2;
+	return 0;
+}
+
+static int
+test_exec_poll(void)
+{
+	struct px_conf c = { .idle = PX_IDLE_ADAPTIVE };
+	unsigned int worker;
+	int ret;
+
+	ret = px_init(px_test_argc, px_test_argv, &c);
+	if (ret < 0)
+		return TEST_FAILED;
+	worker = rte_get_next_lcore(-1, 1, 0);
+	PX_TEST_ASSERT(worker < RTE_MAX_LCORE, "needs a worker lcore");
+	PX_TEST_ASSERT(!px_lcore_has_exec() || rte_lcore_id() == rte_get_main_lcore());
+	PX_TEST_ASSERT_OK(rte_eal_remote_launch(foreign_loop, NULL, worker));
+	ret = rte_eal_wait_lcore(worker);
+	px_fini(true);
+	PX_TEST_ASSERT_EQ(ret, 0, "foreign loop");
+	return TEST_SUCCESS;
+}
+
+PX_REGISTER_TEST(exec_poll_autotest, 0, test_exec_poll);
