@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The Pollux authors
+"""bench/compare runs every micro pair and prints a ratio for each. This
+checks the tool works end to end; the figures themselves are reported in
+doc/benchmarks.md, not asserted (a shared 2-core VM is too noisy)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+PAIRS = ["timer_arm_cancel", "timer_arm_expire", "task_switch",
+         "task_spawn_join", "xchan_burst32"]
+
+
+def test_compare_micro(build_dir, source_dir, tmp_path):
+    """Run `bench/compare micro` with a short minimum time.
+
+    Steps: bench/compare micro --build BUILD --min-time 0.05 --out J.
+    Verify: exit 0; one `<pair>: pollux=... ratio=...` line per micro
+    pair with a positive ratio; the JSON file holds the same pairs.
+    """
+    if not (build_dir / "bench" / "px-bench").exists():
+        pytest.skip("Google Benchmark not found: bench/ not built")
+    out_json = tmp_path / "micro.json"
+    res = subprocess.run([str(source_dir / "bench" / "compare"), "micro",
+                          "--build", str(build_dir), "--min-time", "0.05",
+                          "--out", str(out_json)],
+                         capture_output=True, text=True, timeout=280)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for pair in PAIRS:
+        m = re.search(rf"^{pair}: pollux=\S+ \w+=\S+ ratio=([\d.]+)",
+                      res.stdout, re.M)
+        assert m, f"no line for {pair}:\n{res.stdout}"
+        assert float(m.group(1)) > 0
+    data = json.loads(out_json.read_text())
+    names = json.dumps(data)
+    for pair in PAIRS:
+        assert pair in names
