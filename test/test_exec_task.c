@@ -352,11 +352,91 @@ case_dump(void)
 	return NULL;
 }
 
+#if defined(__x86_64__)
+static uint32_t
+get_mxcsr(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	return v;
+}
+
+static void
+set_mxcsr(uint32_t v)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+static uint16_t
+get_fpucw(void)
+{
+	uint16_t v;
+
+	__asm__ volatile("fnstcw %0" : "=m"(v));
+	return v;
+}
+
+static void
+set_fpucw(uint16_t v)
+{
+	__asm__ volatile("fldcw %0" : : "m"(v));
+}
+
+/* Each task keeps its own MXCSR and x87 control word across switches
+ * (the SysV ABI makes their control bits callee-saved). */
+static void *
+fpu_task(void *arg)
+{
+	uint32_t mx = (uint32_t)(uintptr_t)arg;
+	uint16_t cw = (uint16_t)(0x037f ^ (mx & 0x0c00));
+	int i;
+
+	set_mxcsr(mx);
+	set_fpucw(cw);
+	for (i = 0; i < 3; i++) {
+		px_yield();
+		if (get_mxcsr() != mx || get_fpucw() != cw)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void *
+case_fpu_state(void)
+{
+	uint32_t mx0 = get_mxcsr();
+	uint16_t cw0 = get_fpucw();
+	struct px_task *a, *b;
+	void *ra, *rb;
+
+	/* Round toward zero / round down (MXCSR RC bits 13-14), and a
+	 * different x87 rounding field per task. */
+	T_EQ(px_spawn(fpu_task, (void *)(uintptr_t)(0x1f80 | 0x6000), NULL, &a), 0);
+	T_EQ(px_spawn(fpu_task, (void *)(uintptr_t)(0x1f80 | 0x2000 | 0x0400),
+			NULL, &b), 0);
+	T_EQ(px_task_join(a, &ra, PX_TIMEOUT_INF), 0);
+	T_EQ(px_task_join(b, &rb, PX_TIMEOUT_INF), 0);
+	T_CHECK(ra == NULL && rb == NULL);
+	/* The joining task's own state was restored too. */
+	T_EQ(get_mxcsr(), mx0);
+	T_EQ(get_fpucw(), cw0);
+	return NULL;
+}
+#else
+static void *
+case_fpu_state(void)
+{
+	return NULL;
+}
+#endif
+
 static void *
 task_main(void *arg)
 {
 	T_RUN(case_spawn_join);
 	T_RUN(case_yield_order);
+	T_RUN(case_fpu_state);
 	T_RUN(case_cancel);
 	T_RUN(case_misuse);
 	T_RUN(case_spawn_on);

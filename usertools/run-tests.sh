@@ -6,6 +6,7 @@
 # closing line "N passed, N failed, N skipped". Exit status 1 if any failed.
 #   unit  on build/      (gcc, release)
 #   unit  on build-san/  (clang, ASan + UBSan)
+#   unit  on build-uc/   (portable ucontext task switch)
 #   dts   on build/      (pytest + scapy end to end; root for the netns cases)
 set -uo pipefail
 
@@ -28,6 +29,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 run_suite build unit
 run_suite build-san unit --timeout-multiplier 4
+run_suite build-uc unit
 run_suite build dts
 
 /usr/bin/python3 - "${results[@]}" <<'PY'
