@@ -426,6 +426,150 @@ case_select(void)
 	return NULL;
 }
 
+/* ---- regressions from review ---- */
+
+static void *
+select_one(void *arg)
+{
+	struct px_sel c = { .op = PX_SEL_CHAN_RECV };
+	uint64_t v;
+
+	c.chan = arg;
+	c.buf = &v;
+	return (void *)(intptr_t)px_select(&c, 1, 2000 * MS);
+}
+
+/* Two selects on one channel and a single item: the loser must park, not
+ * bounce an empty wake with the winner forever. */
+static void *
+case_select_no_livelock(void)
+{
+	struct px_exec_stats s0, s1;
+	struct px_chan *ch;
+	struct px_task *a, *b;
+	uint64_t x = 1;
+	void *ra, *rb;
+
+	T_EQ(px_chan_create(4, 8, &ch), 0);
+	T_EQ(px_spawn(select_one, ch, NULL, &a), 0);
+	T_EQ(px_spawn(select_one, ch, NULL, &b), 0);
+	T_EQ(px_yield(), 0);
+	T_EQ(px_chan_send(ch, &x, 0), 0);
+	T_EQ(px_sleep_ns(20 * MS), 0);
+	px_exec_stats_get(rte_lcore_id(), &s0);
+	T_EQ(px_sleep_ns(50 * MS), 0);
+	px_exec_stats_get(rte_lcore_id(), &s1);
+	T_CHECK(s1.task_runs - s0.task_runs < 50);
+	x = 2;
+	T_EQ(px_chan_send(ch, &x, 0), 0);
+	T_EQ(px_task_join(a, &ra, PX_TIMEOUT_INF), 0);
+	T_EQ(px_task_join(b, &rb, PX_TIMEOUT_INF), 0);
+	T_EQ((intptr_t)ra, 0);
+	T_EQ((intptr_t)rb, 0);
+	px_chan_free(ch);
+	return NULL;
+}
+
+static void *
+os_send_now(void *arg)
+{
+	return (void *)(intptr_t)px_oneshot_send(arg, 9);
+}
+
+/* The receiver may take the value and reuse the oneshot's memory the
+ * moment it is set; the sender must not touch it after that. */
+static void *
+case_oneshot_reuse(void)
+{
+	struct px_task *t;
+	uint64_t v;
+	int i, got = 0;
+
+	for (i = 0; i < 2000; i++) {
+		struct px_oneshot os;
+
+		T_EQ(px_oneshot_init(&os), 0);
+		T_EQ(px_spawn_on(other_lcore(), os_send_now, &os, NULL, &t), 0);
+		if (px_oneshot_recv(&os, &v, 10 * MS) == 0)
+			got++;
+		memset(&os, 0xa5, sizeof(os)); /* reuse it at once */
+		T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	}
+	T_EQ(got, 2000);
+	return NULL;
+}
+
+static void *
+os_recv_task(void *arg)
+{
+	uint64_t v;
+
+	return (void *)(intptr_t)px_oneshot_recv(arg, &v, PX_TIMEOUT_INF);
+}
+
+static void *
+case_oneshot_two_receivers(void)
+{
+	struct px_oneshot os;
+	struct px_task *t;
+	uint64_t v;
+	void *r;
+
+	T_EQ(px_oneshot_init(&os), 0);
+	T_EQ(px_spawn(os_recv_task, &os, NULL, &t), 0);
+	T_EQ(px_yield(), 0);
+	T_EQ(px_oneshot_recv(&os, &v, MS), -EBUSY);
+	T_EQ(px_oneshot_send(&os, 3), 0);
+	T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), 0);
+	T_EQ((intptr_t)r, 0);
+	return NULL;
+}
+
+static void *
+close_producer(void *arg)
+{
+	uint64_t i;
+
+	for (i = 0; i < 8; i++)
+		if (px_chan_send(arg, &i, PX_TIMEOUT_INF) != 0)
+			return (void *)1;
+	px_chan_close(arg);
+	return NULL;
+}
+
+/* Drain to -EPIPE, then free at once, while the closer on another lcore
+ * may still be inside px_chan_close(). */
+static void *
+case_chan_close_free(void)
+{
+	struct px_chan *ch;
+	struct px_task *t;
+	uint64_t v;
+	int i, n;
+	void *r;
+
+	for (i = 0; i < 300; i++) {
+		T_EQ(px_chan_create(2, 8, &ch), 0);
+		T_EQ(px_spawn_on(other_lcore(), close_producer, ch, NULL, &t), 0);
+		n = 0;
+		while (px_chan_recv(ch, &v, PX_TIMEOUT_INF) == 0)
+			n++;
+		px_chan_free(ch);
+		T_EQ(n, 8);
+		T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), 0);
+		T_CHECK(r == NULL);
+	}
+	return NULL;
+}
+
+static void *
+case_poll_in_task(void)
+{
+	T_EQ(px_lcore_poll(), 0);
+	T_EQ(px_lcore_loop(NULL), -EBUSY);
+	return NULL;
+}
+
 static void *
 sync_main(void *arg)
 {
@@ -438,6 +582,11 @@ sync_main(void *arg)
 	T_RUN(case_notify);
 	T_RUN(case_wg);
 	T_RUN(case_select);
+	T_RUN(case_select_no_livelock);
+	T_RUN(case_oneshot_reuse);
+	T_RUN(case_oneshot_two_receivers);
+	T_RUN(case_chan_close_free);
+	T_RUN(case_poll_in_task);
 	return arg;
 }
 

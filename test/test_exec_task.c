@@ -487,10 +487,24 @@ foreign_loop(void *arg)
 	return 0;
 }
 
+static void *
+restart_main(void *arg)
+{
+	struct px_task *t;
+	void *r = NULL;
+
+	if (px_spawn_on(rte_get_next_lcore(-1, 1, 0), whoami, (void *)5, NULL, &t) != 0 ||
+			px_task_join(t, &r, PX_TIMEOUT_INF) != 0)
+		return (void *)1;
+	return (uintptr_t)r == rte_get_next_lcore(-1, 1, 0) * 1000 + 5 ? arg :
+		(void *)2;
+}
+
 static int
 test_exec_poll(void)
 {
 	struct px_conf c = { .idle = PX_IDLE_ADAPTIVE };
+	void *r = (void *)1;
 	unsigned int worker;
 	int ret;
 
@@ -502,8 +516,15 @@ test_exec_poll(void)
 	PX_TEST_ASSERT(!px_lcore_has_exec() || rte_lcore_id() == rte_get_main_lcore());
 	PX_TEST_ASSERT_OK(rte_eal_remote_launch(foreign_loop, NULL, worker));
 	ret = rte_eal_wait_lcore(worker);
-	px_fini(true);
 	PX_TEST_ASSERT_EQ(ret, 0, "foreign loop");
+	/* Restart the runtime on the same EAL: workers must not keep the
+	 * old executors. */
+	px_fini(false);
+	PX_TEST_ASSERT_OK(px_init_after_eal(&c));
+	ret = px_run(restart_main, NULL, &r);
+	px_fini(true);
+	PX_TEST_ASSERT_OK(ret);
+	PX_TEST_ASSERT(r == NULL, "task on the worker after restart");
 	return TEST_SUCCESS;
 }
 

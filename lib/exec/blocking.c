@@ -138,6 +138,8 @@ px_spawn_blocking(px_task_fn_t fn, void *arg, void **result)
 		return -EINVAL;
 	if (bp.n == 0)
 		return -EAGAIN;
+	if (px_task_cancelled())
+		return -ECANCELED; /* like every blocking call after a cancel */
 	memset(&job, 0, sizeof(job));
 	job.fn = fn;
 	job.arg = arg;

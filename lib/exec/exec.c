@@ -23,7 +23,6 @@
 #include "exec_private.h"
 
 struct exec_global px__g;
-RTE_DEFINE_PER_LCORE(struct exec *, px__cur_exec);
 
 #define MBOX_BURST 32
 #define MBOX_BURSTS_PER_ITER 4
@@ -201,7 +200,6 @@ px_fini(bool eal_cleanup)
 		exec_destroy(px__g.by_lcore[lcore_id]);
 		px__g.by_lcore[lcore_id] = NULL;
 	}
-	RTE_PER_LCORE(px__cur_exec) = NULL;
 	px__g.n = 0;
 	px__g.inited = 0;
 	if (eal_cleanup && px__g.eal_ours) {
@@ -450,7 +448,8 @@ px_lcore_poll(void)
 {
 	struct exec *e = exec_self();
 
-	if (e == NULL)
+	/* From inside a task this would nest the scheduler in the task. */
+	if (e == NULL || e->current != NULL)
 		return 0;
 	return exec_iter(e, rte_rdtsc());
 }
@@ -492,6 +491,8 @@ px_lcore_loop(void *arg)
 	RTE_SET_USED(arg);
 	if (e == NULL)
 		return -EINVAL;
+	if (e->current != NULL || e->running)
+		return -EBUSY;
 	if (e->idle_policy == PX_IDLE_ADAPTIVE)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us, not 50 */
 	e->running = 1;

@@ -145,7 +145,6 @@ struct exec_global {
 };
 
 extern struct exec_global px__g;
-RTE_DECLARE_PER_LCORE(struct exec *, px__cur_exec);
 
 static inline struct exec *
 exec_of(unsigned int lcore_id)
@@ -153,18 +152,13 @@ exec_of(unsigned int lcore_id)
 	return lcore_id < RTE_MAX_LCORE ? px__g.by_lcore[lcore_id] : NULL;
 }
 
-/* The calling thread's executor, bound lazily so an lcore the application
- * launched itself can use Pollux calls before its first px_lcore_poll(). */
+/* The calling thread's executor (NULL off the runtime's lcores). Looked up
+ * each time rather than cached per thread: rte_lcore_id() is itself a
+ * thread-local read, and no cache can go stale across px_fini()/px_init(). */
 static inline struct exec *
 exec_self(void)
 {
-	struct exec *e = RTE_PER_LCORE(px__cur_exec);
-
-	if (unlikely(e == NULL) && px__g.inited) {
-		e = exec_of(rte_lcore_id());
-		RTE_PER_LCORE(px__cur_exec) = e;
-	}
-	return e;
+	return exec_of(rte_lcore_id());
 }
 
 /* task.c */

@@ -114,7 +114,9 @@ typedef void *(*px_task_fn_t)(void *arg);
  *   - 0 on success.
  *   - -EINVAL if the runtime is not initialised or fn is NULL.
  *   - -EBUSY if called from an lcore that is already running an executor.
- *   - -ENOMEM if the main task cannot be spawned.
+ *   - -ENOMEM or -EAGAIN if the main task cannot be spawned.
+ *   - -EINTR if px_stop() ended the loops before the main task returned
+ *     (the main task stays parked; *result* is not set).
  */
 int px_run(px_task_fn_t fn, void *arg, void **result);
 

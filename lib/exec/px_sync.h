@@ -25,7 +25,9 @@
  *
  * Objects are caller-owned (px_*_init) except channels (px_chan_create).
  * Every blocking call takes a timeout in ns (PX_TIMEOUT_INF, or 0 to try
- * once) and returns -ETIMEDOUT, or -ECANCELED if the task is cancelled.
+ * once) and returns -ETIMEDOUT, or -ECANCELED if the task is cancelled. A
+ * call that would have to wait but is made outside a task (the lcore's
+ * own code between px_lcore_poll() calls) returns -EDEADLK.
  */
 
 #include <stdbool.h>
@@ -142,7 +144,7 @@ int px_oneshot_init(struct px_oneshot *os);
  * @return
  *   - 0 on success.
  *   - -EALREADY if a value was already sent.
- *   - -EPIPE if the receiver closed it.
+ *   - -EINVAL if *os* is NULL.
  */
 int px_oneshot_send(struct px_oneshot *os, uint64_t value);
 
@@ -151,9 +153,10 @@ int px_oneshot_send(struct px_oneshot *os, uint64_t value);
  *
  * @return
  *   - 0 with *value* set.
- *   - -ETIMEDOUT, -ECANCELED.
+ *   - -ETIMEDOUT (also with timeout 0 and no value yet), -ECANCELED.
  *   - -EALREADY if the value was already taken.
- *   - -EXDEV from another lcore; -EINVAL on NULL.
+ *   - -EBUSY if another task is already waiting on it.
+ *   - -EXDEV from another lcore; -EINVAL on NULL; -EDEADLK outside a task.
  */
 int px_oneshot_recv(struct px_oneshot *os, uint64_t *value, uint64_t timeout_ns);
 
@@ -176,7 +179,8 @@ int px_mutex_init(struct px_mutex *m);
  *   - 0 on success.
  *   - -EDEADLK if the caller already holds it.
  *   - -ETIMEDOUT (-EBUSY with timeout 0), -ECANCELED.
- *   - -EXDEV from another lcore; -EINVAL outside a task.
+ *   - -EXDEV from another lcore; -EINVAL outside a task (only a task
+ *     can hold a task mutex).
  */
 int px_mutex_lock(struct px_mutex *m, uint64_t timeout_ns);
 
@@ -327,9 +331,12 @@ struct px_sel {
  *   How long to wait.
  * @return
  *   - the index of the case that completed.
- *   - -EPIPE if every channel case is closed (and no other case can
- *     complete: the select then only waits on the rest).
- *   - -ETIMEDOUT, -ECANCELED.
+ *   - -EPIPE if no case can ever complete: every case is a closed
+ *     channel or an already-taken oneshot (such cases are skipped while
+ *     others remain).
+ *   - -ETIMEDOUT, or -EAGAIN with timeout 0; -ECANCELED; -EDEADLK outside
+ *     a task.
+ *   - -EBUSY if a oneshot case already has another waiting task.
  *   - -EINVAL on a bad case; -EXDEV for a non-channel case of another
  *     lcore.
  */

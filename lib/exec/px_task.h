@@ -28,7 +28,9 @@
  * cancelled task returns -ECANCELED along with the task's return value.
  *
  * Timeouts are in nanoseconds: PX_TIMEOUT_INF waits forever, 0 tries once.
- * Every wait that times out returns -ETIMEDOUT.
+ * Every wait that times out returns -ETIMEDOUT. A timeout longer than the
+ * timer wheel's horizon (about 50 days at the default 1 us tick) waits
+ * without a limit, as PX_TIMEOUT_INF.
  */
 
 #include <stdbool.h>
@@ -145,6 +147,9 @@ int px_yield_maybe(void);
  *     (only a task can wait; use timeout 0 to poll).
  *   - -ECANCELED also when the joining task itself was cancelled while
  *     waiting (the handle then stays valid).
+ *   - -EAGAIN or -ENOMEM for a proxy whose remote spawn failed (the
+ *     remote lcore was at max_tasks or out of memory); the handle is
+ *     consumed.
  */
 int px_task_join(struct px_task *t, void **result, uint64_t timeout_ns);
 

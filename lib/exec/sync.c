@@ -193,12 +193,15 @@ chan_register(struct px_chan *ch, int side, struct exec *e,
 		struct px__waiter *w)
 {
 	wq_add(chan_wq(ch, side, e->index), w, e->current);
-	/* seq_cst RMW: orders the bit before our re-check of the ring; pairs
-	 * with the fence in chan_notify() (one side always sees the other). */
 	__atomic_fetch_or(&ch->waitmask[side], 1ull << e->index, __ATOMIC_SEQ_CST);
+	/* Orders the bit before our re-check of the ring (the caller's
+	 * chan_ready()); pairs with the fence in chan_notify(): either the
+	 * notifier sees our bit or we see its ring update. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static void chan_notify(struct px_chan *ch, int side, bool all);
+static bool chan_ready(struct px_chan *ch, int side);
 
 static void
 chan_unregister(struct px_chan *ch, int side, struct exec *e,
@@ -210,8 +213,10 @@ chan_unregister(struct px_chan *ch, int side, struct exec *e,
 	if (TAILQ_EMPTY(q))
 		__atomic_fetch_and(&ch->waitmask[side], ~(1ull << e->index),
 				__ATOMIC_RELAXED);
-	/* Woken for an item or a slot we did not take: wake the next one. */
-	if (pass_on && w->fired)
+	/* Woken for an item or a slot we will not take: wake the next one,
+	 * if there is still something to take (else two waiters would keep
+	 * passing an empty wake back and forth). */
+	if (pass_on && w->fired && chan_ready(ch, side))
 		chan_notify(ch, side, false);
 }
 
@@ -230,7 +235,9 @@ chan_notify(struct px_chan *ch, int side, bool all)
 	/* Pairs with the seq_cst RMW in chan_register(): our ring update
 	 * is visible before we read the mask, or the waiter sees it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	mask = __atomic_load_n(&ch->waitmask[side], __ATOMIC_RELAXED);
+	/* acquire: orders the wake_pending exchange below after the waiter
+	 * lcore's clear of it (chan_wake_msg()). */
+	mask = __atomic_load_n(&ch->waitmask[side], __ATOMIC_ACQUIRE);
 	while (mask != 0) {
 		idx = (uint32_t)__builtin_ctzll(mask);
 		mask &= mask - 1;
@@ -263,9 +270,11 @@ chan_wake_msg(struct exec *e, struct px_chan *ch, int side)
 {
 	struct px__waitq *q = chan_wq(ch, side, e->index);
 
-	/* Clear first: a send after this point sends a new message. */
-	__atomic_store_n(&ch->wake_pending[side * ch->n + e->index], 0,
-			__ATOMIC_RELEASE);
+	/* Clear first: a send after this point sends a new message. acq_rel:
+	 * the tasks woken below see every item enqueued by a notifier that
+	 * found the flag set (its exchange came before ours). */
+	__atomic_exchange_n(&ch->wake_pending[side * ch->n + e->index], 0,
+			__ATOMIC_ACQ_REL);
 	wq_wake_all(q);
 	if (TAILQ_EMPTY(q))
 		__atomic_fetch_and(&ch->waitmask[side], ~(1ull << e->index),
@@ -278,10 +287,14 @@ px_chan_close(struct px_chan *ch)
 {
 	if (ch == NULL)
 		return;
-	/* store-release pairs with the load-acquire in the chan ops. */
+	/* Hold a reference across the notify: a receiver that sees the close
+	 * may free the channel at once (drain until -EPIPE, then free). */
+	__atomic_fetch_add(&ch->refs, 1, __ATOMIC_RELAXED);
+	/* seq_cst store pairs with the load-acquire in the chan ops. */
 	__atomic_store_n(&ch->closed, 1, __ATOMIC_SEQ_CST);
 	chan_notify(ch, SIDE_RECV, true);
 	chan_notify(ch, SIDE_SEND, true);
+	chan_unref(ch);
 }
 
 static bool
@@ -401,7 +414,9 @@ int
 px_oneshot_send(struct px_oneshot *os, uint64_t value)
 {
 	struct exec *e = exec_self();
-	uint32_t s;
+	struct px_task *waiter;
+	uint64_t waiter_id;
+	uint32_t s, owner;
 
 	if (os == NULL)
 		return -EINVAL;
@@ -413,16 +428,22 @@ px_oneshot_send(struct px_oneshot *os, uint64_t value)
 		 * waiter fields it wrote before its release CAS. */
 	} while (!__atomic_compare_exchange_n(&os->state, &s, OS_SETTING, false,
 			__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE));
+	/* Copy what the wake needs now: once OS_SET is visible the receiver
+	 * may take the value and its oneshot (often on its stack) is gone.
+	 * The fields cannot change while the state is OS_SETTING. */
+	waiter = os->waiter;
+	waiter_id = os->waiter_id;
+	owner = os->owner_lcore;
 	os->value = value;
 	/* store-release pairs with the load-acquire in oneshot_try(). */
 	__atomic_store_n(&os->state, OS_SET, __ATOMIC_RELEASE);
 	if (s != OS_WAITING)
 		return 0;
-	if (e != NULL && e->lcore_id == os->owner_lcore) {
-		if (os->waiter->id == os->waiter_id)
-			task_wake(os->waiter, 0);
+	if (e != NULL && e->lcore_id == owner) {
+		if (waiter->id == waiter_id)
+			task_wake(waiter, 0);
 	} else {
-		exec_wake_remote(e, os->owner_lcore, os->waiter, os->waiter_id, 0);
+		exec_wake_remote(e, owner, waiter, waiter_id, 0);
 	}
 	return 0;
 }
@@ -438,7 +459,7 @@ oneshot_try(struct px_oneshot *os, uint64_t *value)
 		if (s == OS_SET) {
 			if (value != NULL)
 				*value = os->value;
-			os->state = OS_TAKEN;
+			__atomic_store_n(&os->state, OS_TAKEN, __ATOMIC_RELAXED);
 			return 1;
 		}
 		if (s == OS_TAKEN)
@@ -449,17 +470,22 @@ oneshot_try(struct px_oneshot *os, uint64_t *value)
 	}
 }
 
-/* Register the current task as the receiver; false if a value came. */
-static bool
+/* Register the current task as the receiver: 1 registered, 0 a value came
+ * meanwhile, -EBUSY if another task already waits on it. */
+static int
 oneshot_register(struct px_oneshot *os, struct px_task *t)
 {
 	uint32_t s = OS_EMPTY;
 
+	/* Only the owner lcore moves the state to WAITING, so this plain
+	 * check cannot race with another receiver. */
+	if (__atomic_load_n(&os->state, __ATOMIC_RELAXED) == OS_WAITING)
+		return -EBUSY;
 	os->waiter = t;
 	os->waiter_id = px_task_id(t);
 	/* release: the sender's acquire CAS sees waiter fields. */
 	return __atomic_compare_exchange_n(&os->state, &s, OS_WAITING, false,
-			__ATOMIC_RELEASE, __ATOMIC_RELAXED);
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
 static void
@@ -493,7 +519,10 @@ px_oneshot_recv(struct px_oneshot *os, uint64_t *value, uint64_t timeout_ns)
 		t = cur_task();
 		if (t == NULL)
 			return -EDEADLK;
-		if (!oneshot_register(os, t))
+		ret = oneshot_register(os, t);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
 			continue;
 		ret = task_park("oneshot", deadline);
 		oneshot_unregister(os);
@@ -874,10 +903,12 @@ sel_check(const struct px_sel *c)
 	return -EINVAL;
 }
 
-/* Register case i; false if it became ready meanwhile (oneshot). */
-static bool
+/* Register a case: 1 waiting, 0 ready already (do not park), <0 error. */
+static int
 sel_register(struct px_sel *c, struct exec *e, struct px__waiter *w)
 {
+	w->linked = 0;
+	w->fired = 0;
 	switch (c->op) {
 	case PX_SEL_CHAN_RECV:
 		chan_register(c->chan, SIDE_RECV, e, w);
@@ -887,42 +918,34 @@ sel_register(struct px_sel *c, struct exec *e, struct px__waiter *w)
 		return !chan_ready(c->chan, SIDE_SEND);
 	case PX_SEL_NOTIFY:
 		wq_add(&c->notify->waiters, w, e->current);
-		return true;
+		return 1;
 	case PX_SEL_SEM:
 		wq_add(&c->sem->waiters, w, e->current);
-		return true;
+		return 1;
 	case PX_SEL_ONESHOT:
-		w->linked = 0;
-		w->fired = 0;
 		return oneshot_register(c->oneshot, e->current);
 	}
-	return true;
+	return -EINVAL;
 }
 
-/* Unregister case i. Returns true if the case completed through a
- * hand-off (a semaphore permit or a notification given to us) and
- * *take* is set; otherwise passes any such hand-off on. */
+/* Unregister a case. Returns true if it was handed something of its own
+ * (a semaphore permit or a notification: the node is "fired"). */
 static bool
-sel_unregister(struct px_sel *c, struct exec *e, struct px__waiter *w,
-		bool take)
+sel_unregister(struct px_sel *c, struct exec *e, struct px__waiter *w)
 {
 	switch (c->op) {
 	case PX_SEL_CHAN_RECV:
-		chan_unregister(c->chan, SIDE_RECV, e, w, true);
+		chan_unregister(c->chan, SIDE_RECV, e, w, false);
 		return false;
 	case PX_SEL_CHAN_SEND:
-		chan_unregister(c->chan, SIDE_SEND, e, w, true);
+		chan_unregister(c->chan, SIDE_SEND, e, w, false);
 		return false;
 	case PX_SEL_NOTIFY:
 		wq_del(&c->notify->waiters, w);
-		if (w->fired && !take)
-			notify_local(c->notify, false);
-		return w->fired && take;
+		return w->fired;
 	case PX_SEL_SEM:
 		wq_del(&c->sem->waiters, w);
-		if (w->fired && !take)
-			sem_release_local(c->sem);
-		return w->fired && take;
+		return w->fired;
 	case PX_SEL_ONESHOT:
 		oneshot_unregister(c->oneshot);
 		return false;
@@ -930,12 +953,39 @@ sel_unregister(struct px_sel *c, struct exec *e, struct px__waiter *w,
 	return false;
 }
 
+/* On the way out of a select: give back what case c was handed but will
+ * not use (a permit, a notification), or pass a channel wake on. */
+static void
+sel_pass_on(struct px_sel *c, struct px__waiter *w)
+{
+	if (!w->fired)
+		return;
+	switch (c->op) {
+	case PX_SEL_CHAN_RECV:
+		if (chan_ready(c->chan, SIDE_RECV))
+			chan_notify(c->chan, SIDE_RECV, false);
+		break;
+	case PX_SEL_CHAN_SEND:
+		if (chan_ready(c->chan, SIDE_SEND))
+			chan_notify(c->chan, SIDE_SEND, false);
+		break;
+	case PX_SEL_NOTIFY:
+		notify_local(c->notify, false);
+		break;
+	case PX_SEL_SEM:
+		sem_release_local(c->sem);
+		break;
+	case PX_SEL_ONESHOT:
+		break;
+	}
+}
+
 int
 px_select(struct px_sel *cases, unsigned int n, uint64_t timeout_ns)
 {
 	uint64_t deadline = deadline_of(timeout_ns);
 	struct px__waiter ws[PX_SELECT_MAX];
-	bool reg[PX_SELECT_MAX];
+	bool reg[PX_SELECT_MAX], waitable[PX_SELECT_MAX];
 	unsigned int i, open;
 	int ret, done;
 	struct exec *e;
@@ -954,12 +1004,11 @@ px_select(struct px_sel *cases, unsigned int n, uint64_t timeout_ns)
 			ret = sel_try(&cases[i]);
 			if (ret > 0)
 				return (int)i;
-			if (ret == 0) {
+			waitable[i] = ret == 0;
+			if (ret == 0)
 				open++;
-				reg[i] = true;
-			} else if (ret != -EPIPE && ret != -EALREADY) {
+			else if (ret != -EPIPE && ret != -EALREADY)
 				return ret;
-			}
 		}
 		if (open == 0)
 			return -EPIPE;
@@ -968,24 +1017,27 @@ px_select(struct px_sel *cases, unsigned int n, uint64_t timeout_ns)
 		e = exec_self();
 		if (e == NULL || e->current == NULL)
 			return -EDEADLK;
-		ret = 0;
-		for (i = 0; i < n; i++)
-			if (reg[i] && !sel_register(&cases[i], e, &ws[i]))
-				ret = 1; /* ready already: do not park */
-		if (ret == 0)
-			ret = task_park("select", deadline);
-		else
-			ret = 0;
-		done = -1;
-		for (i = 0; i < n; i++) {
-			if (!reg[i])
-				continue;
-			if (sel_unregister(&cases[i], e, &ws[i], done < 0))
-				done = (int)i;
+		ret = 1;
+		for (i = 0; i < n && ret > 0; i++) {
+			if (!waitable[i])
+				continue; /* closed or taken: not waited on */
+			ret = sel_register(&cases[i], e, &ws[i]);
+			reg[i] = ret >= 0;
 		}
-		if (done >= 0)
-			return done;
-		if (ret < 0)
-			return ret;
+		/* ret 0: a case became ready while registering; retry. */
+		if (ret > 0)
+			ret = task_park("select", deadline);
+		done = -1;
+		for (i = 0; i < n; i++)
+			if (reg[i] && sel_unregister(&cases[i], e, &ws[i]) && done < 0)
+				done = (int)i;
+		/* Leaving with a hand-off, a timeout, a cancel or an error: pass
+		 * on every other wake we got. Looping: we retry every case. */
+		if (done >= 0 || ret < 0) {
+			for (i = 0; i < n; i++)
+				if (reg[i] && (int)i != done)
+					sel_pass_on(&cases[i], &ws[i]);
+			return done >= 0 ? done : ret;
+		}
 	}
 }
