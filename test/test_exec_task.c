@@ -26,8 +26,14 @@ ret_arg(void *arg)
 static void *
 case_spawn_join(void)
 {
+	struct px_exec_stats st;
 	struct px_task *t;
 	void *r = NULL;
+
+	/* Stacks are mapped at start: the worker has spawned nothing yet. */
+	T_EQ(px_exec_stats_get(rte_get_next_lcore(-1, 1, 0), &st), 0);
+	T_EQ(st.stacks_mapped, 64);
+	T_EQ(st.stacks_in_use, 0);
 
 	T_EQ(px_spawn(ret_arg, (void *)42, NULL, &t), 0);
 	T_CHECK(px_task_id(t) != 0);

@@ -38,6 +38,7 @@ static const struct px_conf conf_defaults = {
 	.stall_us = 10000,
 	.timer_tick_ns = 1000,
 	.blocking_threads = 2,
+	.stack_prealloc = 64,
 };
 
 static int
@@ -59,6 +60,7 @@ conf_fill(const struct px_conf *in, struct px_conf *c)
 	TAKE(stall_us);
 	TAKE(timer_tick_ns);
 	TAKE(blocking_threads);
+	TAKE(stack_prealloc);
 #undef TAKE
 	if (c->stack_size < 16 * 1024 || !rte_is_power_of_2(c->mbox_size) ||
 			c->mbox_size < 64)

@@ -52,6 +52,10 @@ struct px_conf {
 	uint32_t stall_us;             /**< slice that counts as a stall: 10000 us */
 	uint32_t timer_tick_ns;        /**< timer wheel tick: 1000 ns */
 	uint32_t blocking_threads;     /**< spawn_blocking threads: 2 */
+	/** Stacks each executor maps at start, so the first spawns make no
+	 *  system call: 64. Past them a spawn maps a stack (mmap+mprotect)
+	 *  once; stacks are then recycled. */
+	uint32_t stack_prealloc;
 };
 
 /**

@@ -235,6 +235,8 @@ int
 task_pool_init(struct exec *e)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	struct px_task *t;
+	uint32_t i;
 
 	e->page_size = page > 0 ? (size_t)page : 4096;
 	e->stack_size = RTE_ALIGN_CEIL((size_t)px__g.conf.stack_size, e->page_size);
@@ -242,6 +244,13 @@ task_pool_init(struct exec *e)
 	e->next_id = 1;
 	TAILQ_INIT(&e->all);
 	TAILQ_INIT(&e->runq);
+	for (i = 0; i < px__g.conf.stack_prealloc && i < e->max_tasks; i++) {
+		t = stack_map(e);
+		if (t == NULL)
+			return -ENOMEM;
+		t->free_next = e->free_stacks;
+		e->free_stacks = t;
+	}
 	return 0;
 }
 
