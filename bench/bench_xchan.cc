@@ -14,7 +14,8 @@
  * timed loop; the consumer reads every message (it sums a payload word) so
  * the copy out of the ring cannot be optimised away.
  *
- * burst32_pollux:   px_xchan as a mailbox (flags 0: multi-producer).
+ * burst32_pollux:   px_xchan as a mailbox (flags 0: multi-producer,
+ *                   which xchan.c maps to rte_ring's RTS mode).
  * burst32_rte_ring: a plain rte_ring with classic MP enqueue and SC
  *                   dequeue, same element size and capacity.
  * burst32_spsc:     px_xchan with PX_XCHAN_F_SP (one producer per lcore
@@ -23,10 +24,14 @@
  *                   handled by a registered handler inside px_lcore_loop():
  *                   the real path, dispatch included (no baseline).
  *
- * Cross-core timing on the project's VMs flips between two modes every
- * 10-15 s (see BASELINES.md), so each of these runs for at least 1 s,
- * three times; compare the medians, and run with
- * --benchmark_enable_random_interleaving=true to alternate them.
+ * Cross-core timing on the project's VMs flips between two modes (see
+ * BASELINES.md; here a line transfer costs about 4x more in the slow one,
+ * and a mode lasts from a few seconds to minutes), so each of these runs
+ * seven short repetitions (0.3 s, longer in the slow mode): run with
+ * --benchmark_enable_random_interleaving=true to alternate them, and
+ * compare medians, or better repetitions that ran in the same mode: each
+ * one measures the cache-line round trip between the two lcores just
+ * before and just after it runs (counters rtt_ns and rtt_end_ns).
  */
 
 #include <cerrno>
@@ -70,6 +75,56 @@ unsigned int
 worker_lcore(void)
 {
 	return rte_get_next_lcore(-1, 1, 0);
+}
+
+/* A cache line bounced between the main lcore and the worker. */
+struct probe {
+	alignas(RTE_CACHE_LINE_SIZE) uint64_t ping; /* written by main */
+	alignas(RTE_CACHE_LINE_SIZE) uint64_t pong; /* written by worker */
+};
+
+constexpr uint64_t kProbeRounds = 2000;
+
+int
+probe_echo(void *arg)
+{
+	auto *p = static_cast<struct probe *>(arg);
+	uint64_t i;
+
+	/* load-acquire pairs with the store-release in rtt_ns(); no data
+	 * travels with it, but it keeps the probe a true round trip. */
+	for (i = 1; i <= kProbeRounds; i++) {
+		while (__atomic_load_n(&p->ping, __ATOMIC_ACQUIRE) != i)
+			rte_pause();
+		__atomic_store_n(&p->pong, i, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/*
+ * Cache-line round trip between the main lcore and *worker*, in ns: which
+ * cross-core mode the VM is in right now (BASELINES.md: about 100 ns or
+ * about 520 ns). About 1 ms; the worker lcore must be idle.
+ */
+double
+rtt_ns(unsigned int worker)
+{
+	struct probe p = {};
+	uint64_t i, t0, t1;
+
+	if (rte_eal_remote_launch(probe_echo, &p, worker) != 0)
+		return 0;
+	t0 = rte_get_tsc_cycles();
+	for (i = 1; i <= kProbeRounds; i++) {
+		/* store-release pairs with the load-acquire in probe_echo() */
+		__atomic_store_n(&p.ping, i, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&p.pong, __ATOMIC_ACQUIRE) != i)
+			rte_pause();
+	}
+	t1 = rte_get_tsc_cycles();
+	rte_eal_wait_lcore(worker);
+	return (double)(t1 - t0) * 1e9 / (double)rte_get_tsc_hz() /
+		(double)kProbeRounds;
 }
 
 template <typename Recv>
@@ -146,11 +201,13 @@ produce(benchmark::State &state, struct consumer *c, lcore_function_t *fn,
 	unsigned int worker = worker_lcore();
 	struct px_msg msgs[kBurst];
 	unsigned int sent;
+	double rtt;
 
 	if (worker >= RTE_MAX_LCORE) {
 		state.SkipWithError("needs a worker lcore (--lcores=0@0,1@1)");
 		return;
 	}
+	rtt = rtt_ns(worker);
 	if (rte_eal_remote_launch(fn, c, worker) != 0) {
 		state.SkipWithError("worker lcore busy");
 		return;
@@ -165,8 +222,10 @@ produce(benchmark::State &state, struct consumer *c, lcore_function_t *fn,
 	/* Sampled as the timer stops: what the consumer had received. */
 	state.SetItemsProcessed((int64_t)__atomic_load_n(&c->delivered,
 			__ATOMIC_RELAXED));
+	state.counters["rtt_ns"] = rtt;
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(worker);
+	state.counters["rtt_end_ns"] = rtt_ns(worker);
 	benchmark::DoNotOptimize(c->sum);
 }
 
@@ -207,14 +266,15 @@ BM_xchan_burst32_rte_ring(benchmark::State &state)
 	/* Classic MP enqueue, SC dequeue. RING_F_EXACT_SZ as px_xchan uses,
 	 * so both rings hold the same number of messages. */
 	c.ring = rte_ring_create_elem("bench_ring", sizeof(struct px_msg),
-			kRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+			kRingSize, SOCKET_ID_ANY,
+			RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (c.ring == nullptr) {
 		state.SkipWithError("rte_ring_create_elem failed");
 		return;
 	}
 	produce(state, &c, ring_consumer,
 		[&c](const struct px_msg *m, unsigned int n) {
-			return rte_ring_mp_enqueue_burst_elem(c.ring, m,
+			return rte_ring_enqueue_burst_elem(c.ring, m,
 					sizeof(*m), n, nullptr);
 		});
 	rte_ring_free(c.ring);
@@ -262,7 +322,8 @@ template <typename Cond>
 bool
 wait_for(Cond cond, uint64_t timeout_ms)
 {
-	uint64_t end = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * timeout_ms;
+	uint64_t end = rte_get_tsc_cycles() +
+		rte_get_tsc_hz() / 1000 * timeout_ms;
 
 	while (!cond()) {
 		if (rte_get_tsc_cycles() > end)
@@ -319,6 +380,7 @@ void
 BM_mailbox_send_pollux(benchmark::State &state)
 {
 	static int ret = runtime_start();
+	double rtt;
 
 	if (ret != 0) {
 		state.SkipWithError("runtime start failed");
@@ -328,15 +390,23 @@ BM_mailbox_send_pollux(benchmark::State &state)
 		state.SkipWithError("needs a worker lcore (--lcores=0@0,1@1)");
 		return;
 	}
+	/* Probe while the worker is still idle (px_run() occupies it). */
+	rtt = rtt_ns(worker_lcore());
 	/* No worker loop runs between px_run() calls: plain reset. */
 	sink.delivered = 0;
 	if (px_run(mailbox_body, &state, nullptr) != 0)
 		state.SkipWithError("px_run failed");
+	state.counters["rtt_ns"] = rtt;
+	state.counters["rtt_end_ns"] = rtt_ns(worker_lcore());
 }
 
 } /* namespace */
 
-BENCHMARK(BM_xchan_burst32_pollux)->MinTime(1.0)->Repetitions(3)->UseRealTime();
-BENCHMARK(BM_xchan_burst32_rte_ring)->MinTime(1.0)->Repetitions(3)->UseRealTime();
-BENCHMARK(BM_xchan_burst32_spsc)->MinTime(1.0)->Repetitions(3)->UseRealTime();
-BENCHMARK(BM_mailbox_send_pollux)->MinTime(1.0)->Repetitions(3)->UseRealTime();
+/* Wall-clock time: the work is shared by two threads on two cores. */
+#define CROSS_LCORE(bm) \
+	BENCHMARK(bm)->MinTime(0.3)->Repetitions(7)->UseRealTime()
+
+CROSS_LCORE(BM_xchan_burst32_pollux);
+CROSS_LCORE(BM_xchan_burst32_rte_ring);
+CROSS_LCORE(BM_xchan_burst32_spsc);
+CROSS_LCORE(BM_mailbox_send_pollux);
