@@ -266,7 +266,8 @@ case_blocking(void)
 static void *
 hog(void *arg)
 {
-	uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 50; /* 20 ms */
+	/* arg: milliseconds to spin without parking */
+	uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 1000 * (uintptr_t)arg;
 
 	while (rte_rdtsc() < end)
 		;
@@ -292,11 +293,14 @@ case_stall(void)
 	struct px_task *t;
 
 	px_exec_stats_get(rte_lcore_id(), &s0);
-	T_EQ(px_spawn(hog, NULL, &(struct px_task_opts){ .name = "hog" }, &t), 0);
+	T_EQ(px_spawn(hog, (void *)20, &(struct px_task_opts){ .name = "hog" }, &t), 0);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	/* A shorter stall after a longer one counts too. */
+	T_EQ(px_spawn(hog, (void *)10, NULL, &t), 0);
 	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
 	px_exec_stats_get(rte_lcore_id(), &s1);
-	/* stall_us is 5000 in this test: the 20 ms hog is reported. */
-	T_CHECK(s1.stalls > s0.stalls);
+	/* stall_us is 5000 in this test: both hogs are reported. */
+	T_EQ(s1.stalls - s0.stalls, 2);
 	T_CHECK(px_cycles_to_ns(s1.stall_max_cycles) >= 20000000);
 	/* A task calling px_yield_maybe() in its loop is not a stall. */
 	px_exec_stats_get(rte_lcore_id(), &s0);
@@ -494,6 +498,31 @@ foreign_loop(void *arg)
 }
 
 static void *
+stopper(void *arg)
+{
+	px_sleep_ns(10000000);
+	px_stop();
+	return arg;
+}
+
+static void *
+sleepy_main(void *arg)
+{
+	struct px_task *t;
+
+	/* arg: ms to sleep; with a non-zero low bit, also stop the run early
+	 * from another lcore. */
+	if ((uintptr_t)arg & 1) {
+		if (px_spawn_on(rte_get_next_lcore(-1, 1, 0), stopper, NULL,
+				&(struct px_task_opts){ .flags = PX_TASK_F_DETACHED },
+				&t) != 0)
+			return (void *)1;
+	}
+	px_sleep_ns((uint64_t)((uintptr_t)arg & ~(uintptr_t)1) * 1000000);
+	return NULL;
+}
+
+static void *
 restart_main(void *arg)
 {
 	struct px_task *t;
@@ -533,5 +562,39 @@ test_exec_poll(void)
 	PX_TEST_ASSERT(r == NULL, "task on the worker after restart");
 	return TEST_SUCCESS;
 }
+
+static int
+test_exec_run(void)
+{
+	struct px_conf c = { .idle = PX_IDLE_ADAPTIVE };
+	struct px_msg m = { .type = 3 };
+	unsigned int worker;
+	uint64_t t0;
+	int ret;
+
+	ret = px_init(px_test_argc, px_test_argv, &c);
+	if (ret < 0)
+		return TEST_FAILED;
+	worker = rte_get_next_lcore(-1, 1, 0);
+	/* Internal message types cannot be sent from outside. */
+	PX_TEST_ASSERT_EQ(px_msg_send_burst(worker, &m, 1), 0);
+	PX_TEST_ASSERT_EQ(px_msg_send(worker, 3, 0, 0, 0, 0), -EINVAL);
+	/* A run cut short by px_stop(): -EINTR. */
+	PX_TEST_ASSERT_EQ(px_run(sleepy_main, (void *)(uintptr_t)201, NULL), -EINTR);
+	/* The next run is not ended by the old main task finishing. */
+	t0 = rte_rdtsc();
+	PX_TEST_ASSERT_OK(px_run(sleepy_main, (void *)(uintptr_t)400, NULL));
+	PX_TEST_ASSERT(rte_rdtsc() - t0 >= px_ns_to_cycles(400000000), "cut short");
+	/* After px_run(), a loop the application launches keeps running. */
+	PX_TEST_ASSERT_OK(rte_eal_remote_launch(px_lcore_loop, NULL, worker));
+	rte_delay_us_block(20000);
+	PX_TEST_ASSERT_EQ(rte_eal_get_lcore_state(worker), RUNNING);
+	px_stop();
+	PX_TEST_ASSERT_OK(rte_eal_wait_lcore(worker));
+	px_fini(true);
+	return TEST_SUCCESS;
+}
+
+PX_REGISTER_TEST(exec_run_autotest, 0, test_exec_run);
 
 PX_REGISTER_TEST(exec_poll_autotest, 0, test_exec_poll);

@@ -6,7 +6,8 @@
  * Task context switch for x86-64 System V. Only callee-saved state moves:
  * rbx, rbp, r12-r15, the stack pointer, MXCSR's control bits and the x87
  * control word (the ABI makes those two callee-saved as well). Everything
- * else is caller-saved, so the C caller has already spilled it.
+ * else is caller-saved, so the C caller has already spilled it. rax and
+ * rcx are scratch here (caller-saved, and not an argument register).
  *
  * void px__ctx_switch(void **save_sp, void *load_sp);
  *   Pushes the state on the current stack, stores rsp in *save_sp, loads
@@ -30,13 +31,19 @@ px__ctx_switch:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	subq	$8, %rsp
+	/* Control words in one zeroed slot: MXCSR in the low 4 bytes, the
+	 * x87 control word in the next 2, so the slot compares as a whole. */
+	pushq	$0
 	stmxcsr	(%rsp)
 	fnstcw	4(%rsp)
+	movq	(%rsp), %rax
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
+	/* Loading MXCSR and the x87 control word is slow (tens of cycles)
+	 * and they almost never differ between tasks: load only on change. */
+	cmpq	(%rsp), %rax
+	jne	2f
+1:
 	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
@@ -44,7 +51,15 @@ px__ctx_switch:
 	popq	%r12
 	popq	%rbx
 	popq	%rbp
-	ret
+	/* pop + jmp, not ret: the return address belongs to the other
+	 * context, so a ret would always mispredict (the return stack buffer
+	 * holds our caller); an indirect jump is predicted from history. */
+	popq	%rcx
+	jmp	*%rcx
+2:
+	ldmxcsr	(%rsp)
+	fldcw	4(%rsp)
+	jmp	1b
 	.cfi_endproc
 	.size	px__ctx_switch, .-px__ctx_switch
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -108,7 +109,8 @@ exec_create(unsigned int lcore_id, unsigned int index, struct exec **out)
 	if (ret < 0)
 		goto err;
 	snprintf(name, sizeof(name), "px_mbox_%u", lcore_id);
-	ret = px_xchan_create(name, c->mbox_size, socket, 0, &e->mbox);
+	ret = px_xchan_create(name, c->mbox_size, socket,
+			px__g.shared_cpus ? PX_XCHAN_F_RTS : 0, &e->mbox);
 	if (ret < 0)
 		goto err;
 	e->backlog = rte_malloc_socket("px_backlog",
@@ -125,6 +127,28 @@ exec_create(unsigned int lcore_id, unsigned int index, struct exec **out)
 err:
 	exec_destroy(e);
 	return ret;
+}
+
+/* Do two lcores share a CPU? Then ring producers can be preempted by
+ * each other mid-enqueue, and the rings use RTS mode (PX_XCHAN_F_RTS). */
+static int
+lcores_share_cpus(void)
+{
+	unsigned int a, b;
+	rte_cpuset_t x, y, both;
+
+	RTE_LCORE_FOREACH(a) {
+		x = rte_lcore_cpuset(a);
+		RTE_LCORE_FOREACH(b) {
+			if (b <= a)
+				continue;
+			y = rte_lcore_cpuset(b);
+			CPU_AND(&both, &x, &y);
+			if (CPU_COUNT(&both) > 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -146,6 +170,9 @@ px_init_after_eal(const struct px_conf *conf)
 		PX_LOG(ERR, exec, "invalid configuration");
 		return ret;
 	}
+	px__g.shared_cpus = lcores_share_cpus();
+	PX_LOG(DEBUG, exec, "ring producer mode: %s",
+		px__g.shared_cpus ? "RTS (lcores share CPUs)" : "classic MP");
 	RTE_LCORE_FOREACH(lcore_id) {
 		ret = exec_create(lcore_id, n, &e);
 		if (ret < 0)
@@ -389,8 +416,12 @@ px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs, unsigned int n)
 
 	if (dst == NULL)
 		return 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Pollux's own types carry pointers the receiver trusts. */
+		if (msgs[i].type < PX_MSG_USER_BASE || msgs[i].type >= PX_MSG_TYPE_MAX)
+			return 0;
 		msgs[i].src = src;
+	}
 	sent = px_xchan_send_burst(dst->mbox, msgs, n);
 	if (e != NULL)
 		e->st.msgs_out += sent;
@@ -415,14 +446,15 @@ static unsigned int
 run_tasks(struct exec *e)
 {
 	struct px_task *t;
-	unsigned int n = 0;
 
-	while (n < e->task_budget && (t = TAILQ_FIRST(&e->runq)) != NULL) {
+	/* Tasks also switch to each other directly; e->slices counts every
+	 * slice so the budget holds either way. */
+	e->slices = 0;
+	while (e->slices < e->task_budget && (t = TAILQ_FIRST(&e->runq)) != NULL) {
 		TAILQ_REMOVE(&e->runq, t, rq);
 		task_run(e, t);
-		n++;
 	}
-	return n;
+	return e->slices;
 }
 
 static unsigned int
@@ -527,15 +559,22 @@ px_stop(void)
 struct run_main {
 	px_task_fn_t fn;
 	void *arg;
+	uint64_t gen;
 };
 
 static void *
 run_main_task(void *arg)
 {
-	struct run_main *rm = arg;
-	void *ret = rm->fn(rm->arg);
+	struct run_main rm = *(struct run_main *)arg;
+	void *ret;
 
-	px_stop();
+	/* The request lives on the heap: a px_run() cut short by px_stop()
+	 * returns while this task may not even have started. */
+	free(arg);
+	ret = rm.fn(rm.arg);
+	/* Only end the run that started us, not a later one. */
+	if (rm.gen == px__g.run_gen)
+		px_stop();
 	return ret;
 }
 
@@ -545,7 +584,7 @@ px_run(px_task_fn_t fn, void *arg, void **result)
 	struct exec *e = exec_self();
 	unsigned int lcore_id;
 	bool launched[RTE_MAX_LCORE] = { false };
-	struct run_main rm = { fn, arg };
+	struct run_main *rm;
 	struct px_task *t;
 	int ret;
 
@@ -553,10 +592,18 @@ px_run(px_task_fn_t fn, void *arg, void **result)
 		return -EINVAL;
 	if (e->running || e->current != NULL)
 		return -EBUSY;
+	rm = malloc(sizeof(*rm)); /* control path: once per run */
+	if (rm == NULL)
+		return -ENOMEM;
+	rm->fn = fn;
+	rm->arg = arg;
+	rm->gen = ++px__g.run_gen;
 	__atomic_store_n(&px__g.stop, 0, __ATOMIC_RELAXED);
-	ret = px_spawn(run_main_task, &rm, NULL, &t);
-	if (ret < 0)
+	ret = px_spawn(run_main_task, rm, NULL, &t);
+	if (ret < 0) {
+		free(rm);
 		return ret;
+	}
 	RTE_LCORE_FOREACH_WORKER(lcore_id) {
 		if (exec_of(lcore_id) == NULL || lcore_id == e->lcore_id)
 			continue;
@@ -569,7 +616,14 @@ px_run(px_task_fn_t fn, void *arg, void **result)
 	RTE_LCORE_FOREACH_WORKER(lcore_id)
 		if (launched[lcore_id])
 			rte_eal_wait_lcore(lcore_id);
-	return px_task_join(t, result, 0) == -ETIMEDOUT ? -EINTR : 0;
+	/* Leave the flag down so lcore loops the application launches
+	 * later run. */
+	__atomic_store_n(&px__g.stop, 0, __ATOMIC_RELAXED);
+	if (px_task_join(t, result, 0) == -ETIMEDOUT) {
+		px_task_detach(t); /* it ends on its own; nobody joins it */
+		return -EINTR;
+	}
+	return 0;
 }
 
 int

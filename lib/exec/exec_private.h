@@ -103,6 +103,7 @@ struct exec {
 	uint64_t budget_cycles;    /* px_yield_maybe() threshold */
 	uint64_t stall_cycles;
 	uint32_t task_budget;
+	uint32_t slices;           /* task slices run in this iteration */
 	uint32_t n_poll, n_flush;
 	struct exec_hook poll[EXEC_MAX_HOOKS];
 	struct exec_hook flush[EXEC_MAX_HOOKS];
@@ -137,6 +138,8 @@ struct exec_global {
 	struct px_conf conf;
 	int inited;
 	int eal_ours;
+	int shared_cpus;           /* some lcores share a CPU: RTS rings */
+	uint64_t run_gen;          /* px_run() generation */
 	volatile int stop;         /* set by px_stop(); read by every loop */
 	struct {
 		px_msg_handler_cb_t cb;

@@ -277,7 +277,8 @@ int px_msg_register(uint16_t type, px_msg_handler_cb_t cb, void *ctx);
  * @return
  *   The number sent, in order; fewer than *n* means the mailbox was full
  *   (back-pressure: retry later or drop on purpose). 0 also when
- *   *lcore_id* has no executor.
+ *   *lcore_id* has no executor or a message's type is not an application
+ *   type (PX_MSG_USER_BASE <= type < PX_MSG_TYPE_MAX).
  */
 unsigned int px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs,
 		unsigned int n);

@@ -150,10 +150,10 @@ px_chan_create(uint32_t capacity, uint32_t elem_size, struct px_chan **out)
 	ch->wake_pending = (uint8_t *)(ch->wq + 2 * n);
 	snprintf(name, sizeof(name), "pxc%p", (void *)ch);
 	/* rte_ring_init(): our memory, no memzone, so channels are not
-	 * limited by the memzone table. Multi-producer, multi-consumer in
-	 * RTS mode (see px_xchan_create() for why not the classic MP/MC). */
+	 * limited by the memzone table. Multi-producer, multi-consumer; in
+	 * RTS mode when lcores share CPUs (see PX_XCHAN_F_RTS). */
 	ret = rte_ring_init(ch->ring, name, capacity, RING_F_EXACT_SZ |
-			RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ);
+			(px__g.shared_cpus ? RING_F_MP_RTS_ENQ | RING_F_MC_RTS_DEQ : 0));
 	if (ret < 0) {
 		rte_free(ch);
 		return ret;

@@ -76,19 +76,43 @@ switch_to_task(struct exec *e, struct px_task *t)
 	asan_finish(sched_fake, NULL, NULL);
 }
 
-/* Switch from task t back to the executor loop. A finished task passes
- * final = 1 so ASan drops its fake stack. */
+static void slice_end(struct exec *e, struct px_task *t, uint64_t now);
+
+/* Task t stops running (it yielded, parked or finished). Hand the lcore
+ * straight to the next ready task while the iteration's budget allows,
+ * which saves the round trip through the executor loop; otherwise switch
+ * back to the loop. A finished task (final = 1) always returns to the
+ * loop, which frees its stack. */
 static inline void
 switch_to_sched(struct exec *e, struct px_task *t, int final)
 {
+	struct px_task *next;
+	uint64_t now;
+
+	if (!final && e->slices < e->task_budget &&
+			(next = TAILQ_FIRST(&e->runq)) != NULL && next != t) {
+		TAILQ_REMOVE(&e->runq, next, rq);
+		now = rte_rdtsc();
+		slice_end(e, t, now);
+		e->slices++;
+		e->current = next;
+		next->state = TASK_RUNNING;
+		e->slice_start = now;
+		e->st.task_runs++;
+		asan_start(&t->asan_fake_stack, next->stack_lo, next->stack_size);
+#ifdef PX_CTX_UCONTEXT
+		swapcontext(TASK_UC(t), TASK_UC(next));
+#else
+		px__ctx_switch(&t->sp, next->sp);
+#endif
+		asan_finish(t->asan_fake_stack, NULL, NULL);
+		return;
+	}
 #ifdef PX_ASAN
 	asan_start(final ? NULL : &t->asan_fake_stack, sched_stack_lo,
 		sched_stack_size);
-#else
-	RTE_SET_USED(final);
 #endif
 #ifdef PX_CTX_UCONTEXT
-	RTE_SET_USED(e);
 	swapcontext(TASK_UC(t), &sched_uc);
 #else
 	px__ctx_switch(&t->sp, e->sched_sp);
@@ -281,8 +305,17 @@ task_entry(struct px_task *t)
 	struct exec *e = t->exec;
 
 #ifdef PX_ASAN
-	/* First entry: learn the executor's stack for the switches back. */
-	asan_finish(NULL, &sched_stack_lo, &sched_stack_size);
+	const void *from_lo;
+	size_t from_size;
+
+	/* First entry. The first task a thread ever runs is entered from the
+	 * executor loop: learn the loop's stack for the switches back (later
+	 * tasks may be entered straight from another task). */
+	asan_finish(NULL, &from_lo, &from_size);
+	if (sched_stack_lo == NULL) {
+		sched_stack_lo = from_lo;
+		sched_stack_size = from_size;
+	}
 #endif
 	t->result = t->fn(t->arg);
 	t->state = TASK_DONE;
@@ -426,26 +459,32 @@ stall_report(struct exec *e, struct px_task *t, uint64_t cycles)
 		px_cycles_to_ns(cycles) / 1000);
 }
 
+/* A slice of t ended at TSC now: the stall detector's check. */
+static void
+slice_end(struct exec *e, struct px_task *t, uint64_t now)
+{
+	uint64_t dt = now - e->slice_start;
+
+	if (unlikely(dt > e->st.stall_max_cycles))
+		e->st.stall_max_cycles = dt;
+	if (unlikely(dt > e->stall_cycles))
+		stall_report(e, t, dt);
+}
+
 void
 task_run(struct exec *e, struct px_task *t)
 {
-	uint64_t start, dt;
-
 	e->current = t;
 	t->state = TASK_RUNNING;
-	start = rte_rdtsc();
-	e->slice_start = start;
+	e->slice_start = rte_rdtsc();
 	e->st.task_runs++;
+	e->slices++;
 	switch_to_task(e, t);
+	/* The task that comes back may be another one: tasks hand the lcore
+	 * to each other directly (switch_to_sched()). */
+	t = e->current;
 	e->current = NULL;
-	dt = rte_rdtsc() - start;
-	if (unlikely(dt > e->st.stall_max_cycles)) {
-		e->st.stall_max_cycles = dt;
-		if (dt > e->stall_cycles)
-			stall_report(e, t, dt);
-	} else if (unlikely(dt > e->stall_cycles)) {
-		stall_report(e, t, dt);
-	}
+	slice_end(e, t, rte_rdtsc());
 	if (t->state == TASK_DONE)
 		task_finish(e, t);
 }

@@ -40,11 +40,22 @@ struct px_msg {
 
 /** Only one thread ever sends on this xchan (single-producer ring). */
 #define PX_XCHAN_F_SP 1u
+/**
+ * Several producers may share a CPU (lcores mapped onto one core, an
+ * overcommitted host): use DPDK's RTS (relaxed tail sync) producer mode.
+ * In the classic mode a producer preempted between reserving and
+ * publishing its slots makes every other producer spin for a whole time
+ * slice; RTS producers do not wait for each other, at the price of a
+ * second CAS per burst. Ignored with PX_XCHAN_F_SP.
+ */
+#define PX_XCHAN_F_RTS 2u
 
 /** A cross-lcore message ring. */
 struct px_xchan {
 	struct rte_ring *ring;  /**< the ring (px_msg elements) */
-	uint64_t full;          /**< messages refused because the ring was full */
+	/* Back-pressure counters on their own line: producers write them
+	 * under pressure, the consumer reads *ring* on every receive. */
+	uint64_t full __rte_cache_aligned; /**< messages refused: ring full */
 	uint64_t full_events;   /**< send calls that hit a full ring */
 } __rte_cache_aligned;
 
@@ -58,7 +69,8 @@ struct px_xchan {
  * @param socket_id
  *   NUMA socket for the ring memory, or SOCKET_ID_ANY.
  * @param flags
- *   0 (multi-producer) or PX_XCHAN_F_SP. The consumer is always single.
+ *   0 (multi-producer), PX_XCHAN_F_SP or PX_XCHAN_F_RTS. The consumer is
+ *   always single.
  * @param out
  *   Receives the xchan.
  * @return

@@ -22,12 +22,10 @@ px_xchan_create(const char *name, unsigned int size, int socket_id,
 
 	if (name == NULL || out == NULL || !rte_is_power_of_2(size) || size < 2)
 		return -EINVAL;
-	/* Multi-producer rings use RTS (relaxed tail sync) rather than the
-	 * classic MP mode: with several lcores on one core (tests, demos,
-	 * overcommitted hosts) a producer preempted between reserving and
-	 * publishing its slots makes every other producer spin on it for a
-	 * whole time slice; RTS producers do not wait for each other. */
-	rflags |= (flags & PX_XCHAN_F_SP) ? RING_F_SP_ENQ : RING_F_MP_RTS_ENQ;
+	if (flags & PX_XCHAN_F_SP)
+		rflags |= RING_F_SP_ENQ;
+	else if (flags & PX_XCHAN_F_RTS)
+		rflags |= RING_F_MP_RTS_ENQ; /* see PX_XCHAN_F_RTS */
 
 	ch = rte_zmalloc_socket(name, sizeof(*ch), RTE_CACHE_LINE_SIZE, socket_id);
 	if (ch == NULL)
