@@ -230,7 +230,7 @@ int px_sem_release(struct px_sem *s);
  */
 struct px_notify {
 	struct px__waitq waiters;
-	uint32_t permit;
+	uint64_t permit;     /* 0 or 1 */
 	uint32_t owner_lcore;
 };
 

@@ -533,19 +533,29 @@ px_oneshot_recv(struct px_oneshot *os, uint64_t *value, uint64_t timeout_ns)
 	}
 }
 
+/* Common part of the owner-lcore objects' init: an empty wait list owned
+ * by the calling lcore. */
+static int
+owned_init(struct px__waitq *q, uint32_t *owner)
+{
+	struct exec *e = exec_self();
+
+	if (e == NULL)
+		return -EINVAL;
+	TAILQ_INIT(q);
+	*owner = e->lcore_id;
+	return 0;
+}
+
 /* ---- mutex ---- */
 
 int
 px_mutex_init(struct px_mutex *m)
 {
-	struct exec *e = exec_self();
-
-	if (m == NULL || e == NULL)
+	if (m == NULL)
 		return -EINVAL;
-	TAILQ_INIT(&m->waiters);
 	m->holder = NULL;
-	m->owner_lcore = e->lcore_id;
-	return 0;
+	return owned_init(&m->waiters, &m->owner_lcore);
 }
 
 int
@@ -607,14 +617,10 @@ px_mutex_unlock(struct px_mutex *m)
 int
 px_sem_init(struct px_sem *s, uint64_t count)
 {
-	struct exec *e = exec_self();
-
-	if (s == NULL || e == NULL)
+	if (s == NULL)
 		return -EINVAL;
-	TAILQ_INIT(&s->waiters);
 	s->count = count;
-	s->owner_lcore = e->lcore_id;
-	return 0;
+	return owned_init(&s->waiters, &s->owner_lcore);
 }
 
 /* Release on the owner: hand the permit to the first waiter (its node is
@@ -626,21 +632,23 @@ sem_release_local(struct px_sem *s)
 		s->count++;
 }
 
-int
-px_sem_acquire(struct px_sem *s, uint64_t timeout_ns)
+/* Take one token from *tokens (a semaphore's permits, a notify's stored
+ * permit) or wait until one is handed to us directly: the releaser pops
+ * our node and marks it fired, which means "it is yours". */
+static int
+token_wait(struct px__waitq *q, uint64_t *tokens, uint32_t owner,
+		const char *what, uint64_t timeout_ns)
 {
 	uint64_t deadline = deadline_of(timeout_ns);
 	struct px__waiter w;
 	struct px_task *t;
 	int ret;
 
-	if (s == NULL)
-		return -EINVAL;
-	ret = owner_check(s->owner_lcore);
+	ret = owner_check(owner);
 	if (ret < 0)
 		return ret;
-	if (s->count > 0) {
-		s->count--;
+	if (*tokens > 0) {
+		(*tokens)--;
 		return 0;
 	}
 	if (timeout_ns == 0)
@@ -648,16 +656,25 @@ px_sem_acquire(struct px_sem *s, uint64_t timeout_ns)
 	t = cur_task();
 	if (t == NULL)
 		return -EDEADLK;
-	wq_add(&s->waiters, &w, t);
+	wq_add(q, &w, t);
 	for (;;) {
-		ret = task_park("sem", deadline);
+		ret = task_park(what, deadline);
 		if (w.fired)
 			return 0;
 		if (ret < 0) {
-			wq_del(&s->waiters, &w);
+			wq_del(q, &w);
 			return ret;
 		}
 	}
+}
+
+int
+px_sem_acquire(struct px_sem *s, uint64_t timeout_ns)
+{
+	if (s == NULL)
+		return -EINVAL;
+	return token_wait(&s->waiters, &s->count, s->owner_lcore, "sem",
+			timeout_ns);
 }
 
 int
@@ -677,14 +694,10 @@ px_sem_release(struct px_sem *s)
 int
 px_notify_init(struct px_notify *n)
 {
-	struct exec *e = exec_self();
-
-	if (n == NULL || e == NULL)
+	if (n == NULL)
 		return -EINVAL;
-	TAILQ_INIT(&n->waiters);
 	n->permit = 0;
-	n->owner_lcore = e->lcore_id;
-	return 0;
+	return owned_init(&n->waiters, &n->owner_lcore);
 }
 
 static void
@@ -699,59 +712,34 @@ notify_local(struct px_notify *n, bool all)
 int
 px_notify_wait(struct px_notify *n, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
-	struct px__waiter w;
-	struct px_task *t;
-	int ret;
-
 	if (n == NULL)
 		return -EINVAL;
-	ret = owner_check(n->owner_lcore);
-	if (ret < 0)
-		return ret;
-	if (n->permit) {
-		n->permit = 0;
+	return token_wait(&n->waiters, &n->permit, n->owner_lcore, "notify",
+			timeout_ns);
+}
+
+static int
+notify(struct px_notify *n, bool all)
+{
+	if (n == NULL)
+		return -EINVAL;
+	if (owner_check(n->owner_lcore) == 0) {
+		notify_local(n, all);
 		return 0;
 	}
-	if (timeout_ns == 0)
-		return -EAGAIN;
-	t = cur_task();
-	if (t == NULL)
-		return -EDEADLK;
-	wq_add(&n->waiters, &w, t);
-	for (;;) {
-		ret = task_park("notify", deadline);
-		if (w.fired)
-			return 0;
-		if (ret < 0) {
-			wq_del(&n->waiters, &w);
-			return ret;
-		}
-	}
+	return forward(n->owner_lcore, MSG_NOTIFY, n, all);
 }
 
 int
 px_notify_one(struct px_notify *n)
 {
-	if (n == NULL)
-		return -EINVAL;
-	if (owner_check(n->owner_lcore) == 0) {
-		notify_local(n, false);
-		return 0;
-	}
-	return forward(n->owner_lcore, MSG_NOTIFY, n, 0);
+	return notify(n, false);
 }
 
 int
 px_notify_all(struct px_notify *n)
 {
-	if (n == NULL)
-		return -EINVAL;
-	if (owner_check(n->owner_lcore) == 0) {
-		notify_local(n, true);
-		return 0;
-	}
-	return forward(n->owner_lcore, MSG_NOTIFY, n, 1);
+	return notify(n, true);
 }
 
 /* ---- wait group ---- */
@@ -759,14 +747,10 @@ px_notify_all(struct px_notify *n)
 int
 px_wg_init(struct px_wg *wg)
 {
-	struct exec *e = exec_self();
-
-	if (wg == NULL || e == NULL)
+	if (wg == NULL)
 		return -EINVAL;
-	TAILQ_INIT(&wg->waiters);
 	wg->count = 0;
-	wg->owner_lcore = e->lcore_id;
-	return 0;
+	return owned_init(&wg->waiters, &wg->owner_lcore);
 }
 
 int
