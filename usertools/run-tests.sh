@@ -55,9 +55,10 @@ for path in sys.argv[2:]:
             continue
         t = json.loads(line)
         r = t.get("result", "")
-        name = t.get("name", "").split(" / ")[-1]
+        # meson names tests "<project>:<suite> / <name>"
+        suite, _, name = t.get("name", "").partition(" / ")
         xml = junit_dir / f"{name}.xml"
-        if "dts" in t.get("suite", []) and xml.exists():
+        if suite.endswith(":dts") and xml.exists():
             file_failed = 0
             for c in ET.parse(xml).getroot().iter("testcase"):
                 if c.find("failure") is not None or c.find("error") is not None:
