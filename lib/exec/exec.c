@@ -24,6 +24,7 @@
 #include "exec_private.h"
 
 struct exec_global px__g;
+__thread struct exec *px__loop_exec;
 
 #define MBOX_BURST 32
 #define MBOX_BURSTS_PER_ITER 4
@@ -482,10 +483,15 @@ px_lcore_poll(void)
 {
 	struct exec *e = exec_self();
 
+	unsigned int work;
+
 	/* From inside a task this would nest the scheduler in the task. */
 	if (e == NULL || e->current != NULL)
 		return 0;
-	return exec_iter(e, rte_rdtsc());
+	px__loop_exec = e;
+	work = exec_iter(e, rte_rdtsc());
+	px__loop_exec = NULL;
+	return work;
 }
 
 static void
@@ -530,6 +536,7 @@ px_lcore_loop(void *arg)
 	if (e->idle_policy == PX_IDLE_ADAPTIVE)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us, not 50 */
 	e->running = 1;
+	px__loop_exec = e;
 	while (!__atomic_load_n(&px__g.stop, __ATOMIC_RELAXED)) {
 		t0 = rte_rdtsc();
 		work = exec_iter(e, t0);
@@ -544,6 +551,7 @@ px_lcore_loop(void *arg)
 		t1 = rte_rdtsc();
 		e->st.idle_cycles += t1 - t0;
 	}
+	px__loop_exec = NULL;
 	e->running = 0;
 	return 0;
 }

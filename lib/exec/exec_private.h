@@ -155,13 +155,18 @@ exec_of(unsigned int lcore_id)
 	return lcore_id < RTE_MAX_LCORE ? px__g.by_lcore[lcore_id] : NULL;
 }
 
-/* The calling thread's executor (NULL off the runtime's lcores). Looked up
- * each time rather than cached per thread: rte_lcore_id() is itself a
- * thread-local read, and no cache can go stale across px_fini()/px_init(). */
+/* The executor whose loop (px_lcore_loop() or px_lcore_poll()) this thread
+ * is inside; set on entry and cleared on exit, so it cannot outlive a
+ * px_fini(). Tasks only run inside a loop: their lookups take one load. */
+extern __thread struct exec *px__loop_exec;
+
+/* The calling thread's executor (NULL off the runtime's lcores). */
 static inline struct exec *
 exec_self(void)
 {
-	return exec_of(rte_lcore_id());
+	struct exec *e = px__loop_exec;
+
+	return likely(e != NULL) ? e : exec_of(rte_lcore_id());
 }
 
 /* task.c */
