@@ -47,8 +47,10 @@ pct_us(const uint64_t *sorted, size_t n, double p)
 /* ---- phase 1: sleeping tasks on every lcore ---- */
 
 struct sleep_job {
-	uint64_t delay;    /* cycles */
-	uint64_t late;     /* cycles past the deadline when it woke */
+	struct px_notify *go; /* all sleepers start together */
+	uint64_t *base;       /* TSC when they were let go */
+	uint64_t delay;       /* cycles */
+	uint64_t late;        /* cycles past the deadline when it woke */
 	int early;
 };
 
@@ -56,12 +58,18 @@ static void *
 sleeper(void *arg)
 {
 	struct sleep_job *j = arg;
-	uint64_t deadline = rte_rdtsc() + j->delay;
+	uint64_t deadline, now;
 
+	/* Wait until every sleeper exists, so the lateness measures the
+	 * timer wheel and not the spawning of the others. */
+	if (px_notify_wait(j->go, PX_TIMEOUT_INF) != 0)
+		return (void *)1;
+	deadline = *j->base + j->delay;
 	if (px_sleep_until(deadline) != 0)
 		return (void *)1;
-	j->late = rte_rdtsc() - deadline;
-	j->early = rte_rdtsc() < deadline;
+	now = rte_rdtsc();
+	j->late = now - deadline;
+	j->early = now < deadline;
 	return NULL;
 }
 
@@ -82,7 +90,8 @@ timer_phase(void *arg)
 	uint32_t i, n = opts.tasks;
 	struct sleep_job *jobs;
 	struct px_task **t;
-	uint64_t *late, t0, base;
+	uint64_t *late, t0, base, go_tsc = 0;
+	struct px_notify go;
 
 	RTE_SET_USED(arg);
 	jobs = calloc(n, sizeof(*jobs));
@@ -90,10 +99,13 @@ timer_phase(void *arg)
 	late = calloc(n, sizeof(*late));
 	if (jobs == NULL || t == NULL || late == NULL)
 		goto fail;
+	if (px_notify_init(&go) != 0)
+		goto fail;
 	base = px_ns_to_cycles((uint64_t)opts.sleep_us * 1000);
-	t0 = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		/* Spread the deadlines over one sleep period. */
+		jobs[i].go = &go;
+		jobs[i].base = &go_tsc;
 		jobs[i].delay = base + (base * i) / (n ? n : 1);
 		if (px_spawn(sleeper, &jobs[i], NULL, &t[i]) != 0)
 			goto fail;
@@ -101,6 +113,11 @@ timer_phase(void *arg)
 		 * lcore breathe rather than trip the stall detector. */
 		px_yield_maybe();
 	}
+	/* Let every sleeper reach the gate, then open it. */
+	if (px_sleep_ns(1000000) != 0)
+		goto fail;
+	t0 = go_tsc = rte_rdtsc();
+	px_notify_all(&go);
 	for (i = 0; i < n; i++) {
 		void *res;
 
@@ -127,6 +144,22 @@ fail:
 }
 
 /* ---- phase 2: every worker lcore feeds one channel ---- */
+
+struct sort_job {
+	uint64_t *v;
+	size_t n;
+};
+
+/* Runs on the blocking pool: sorting 100 k samples takes milliseconds,
+ * too long to do on an lcore without parking. */
+static void *
+sort_samples(void *arg)
+{
+	struct sort_job *j = arg;
+
+	qsort(j->v, j->n, sizeof(*j->v), cmp_u64);
+	return NULL;
+}
 
 struct stamp {
 	uint64_t tsc;
@@ -191,6 +224,10 @@ pipe_phase(void)
 		if (got % sample == 0)
 			lat[nlat++] = rte_rdtsc() - s.tsc;
 		got++;
+		/* Items keep coming, so recv rarely parks: let the lcore run
+		 * its other work now and then (the stall detector would
+		 * rightly complain otherwise). */
+		px_yield_maybe();
 	}
 	secs = (double)px_cycles_to_ns(rte_rdtsc() - t0) / 1e9;
 	for (i = 0; i < np; i++)
@@ -198,7 +235,11 @@ pipe_phase(void)
 			free(lat);
 			return "producer failed";
 		}
-	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	if (px_spawn_blocking(sort_samples, &(struct sort_job){ lat, nlat },
+			NULL) != 0) {
+		free(lat);
+		return "sort failed";
+	}
 	printf("  %u producer lcores -> 1 consumer, %" PRIu64 " items in %.3f s: "
 		"%.2f M items/s, in order\n", np, got, secs, (double)got / secs / 1e6);
 	printf("  one-way latency through the channel (queueing included): "
