@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -441,12 +443,73 @@ case_fpu_state(void)
 }
 #endif
 
+static int
+deep(int n)
+{
+	volatile char buf[1024];
+
+	buf[0] = (char)n;
+	if (n < 1000000000)
+		return deep(n + 1) + buf[0];
+	return 0;
+}
+
+static uintptr_t guard_lo, guard_hi;
+
+static void
+on_segv(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	RTE_SET_USED(sig);
+	RTE_SET_USED(uc);
+	_exit(a >= guard_lo && a < guard_hi ? 42 : 43);
+}
+
+/* A task that overflows its stack hits the guard page just below it and
+ * faults, instead of writing over whatever is mapped there. Checked in a
+ * child process, with the fault address. */
+static void *
+case_guard_page(void)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO |
+		SA_ONSTACK };
+	uintptr_t top = (uintptr_t)&ss;
+	long page = sysconf(_SC_PAGESIZE);
+	int status = 0;
+	pid_t pid;
+
+	/* The stack is 64 KiB (the default) below the task struct, and the
+	 * guard page is right under it. */
+	guard_hi = RTE_ALIGN_FLOOR(top, page) - 64 * 1024 + page;
+	guard_lo = guard_hi - 3 * page;
+	fflush(stdout);
+	pid = fork();
+	T_CHECK(pid >= 0);
+	if (pid == 0) {
+		sigaltstack(&ss, NULL);
+		sigaction(SIGSEGV, &sa, NULL);
+		deep(0);
+		_exit(0); /* not reached */
+	}
+	T_EQ(waitpid(pid, &status, 0), pid);
+	/* An ASan build may report the overflow itself and abort. */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT)
+		return NULL;
+	T_CHECK(WIFEXITED(status));
+	T_EQ(WEXITSTATUS(status), 42);
+	return NULL;
+}
+
 static void *
 task_main(void *arg)
 {
 	T_RUN(case_spawn_join);
 	T_RUN(case_yield_order);
 	T_RUN(case_fpu_state);
+	T_RUN(case_guard_page);
 	T_RUN(case_cancel);
 	T_RUN(case_misuse);
 	T_RUN(case_spawn_on);

@@ -16,6 +16,7 @@ cd "$top"
 PACKAGES=(
 	clang
 	dpdk
+	dpdk-dev
 	g++
 	gcc
 	iproute2
