@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * pollux-echo: answers ARP and ping, and echoes UDP datagrams, on a DPDK
+ * port. Usage: pollux-echo [EAL args] -- [options]; see --help.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include <px_exec.h>
+#include <px_inet.h>
+#include <px_port.h>
+#include <px_task.h>
+
+#define MAX_UDP_PORTS 16
+
+struct echo_opts {
+	struct px_inet_conf inet;
+	uint16_t udp_ports[MAX_UDP_PORTS];
+	unsigned int n_udp;
+	const char *stats_file;
+	enum px_idle_policy idle;
+};
+
+static volatile sig_atomic_t quit;
+static struct echo_opts opts;
+static struct px_port *port;
+static struct px_netif *nif;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [EAL args] -- --ip A.B.C.D/PREFIX [options]\n"
+		"  --ip A.B.C.D/N      the port's address and prefix (required)\n"
+		"  --gw A.B.C.D        default gateway (default: none)\n"
+		"  --udp P[,P...]      UDP ports to echo (default: 7)\n"
+		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
+		"  --idle MODE         busy | adaptive (default: busy)\n"
+		"  --help              this text\n"
+		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
+		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
+		"Example: %s --no-pci -l 0 --vdev=net_tap0,iface=px0 -- --ip 10.0.0.2/24\n",
+		prog, prog);
+}
+
+static int
+parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = a.s_addr;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "gw", required_argument, NULL, 'g' },
+		{ "udp", required_argument, NULL, 'u' },
+		{ "stats-file", required_argument, NULL, 's' },
+		{ "idle", required_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char buf[64], *slash, *tok, *save, *end;
+	unsigned long v;
+	int c, have_ip = 0;
+
+	opts.udp_ports[0] = htons(7);
+	opts.n_udp = 1;
+	opts.idle = PX_IDLE_BUSY;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			slash = strchr(buf, '/');
+			if (slash == NULL) {
+				fprintf(stderr, "pollux-echo: --ip needs A.B.C.D/PREFIX\n");
+				return -1;
+			}
+			*slash++ = '\0';
+			v = strtoul(slash, &end, 10);
+			if (parse_ip(buf, &opts.inet.ip) != 0 || *slash == '\0' ||
+					*end != '\0' || v < 1 || v > 32) {
+				fprintf(stderr, "pollux-echo: bad --ip '%s'\n", optarg);
+				return -1;
+			}
+			opts.inet.prefix = (uint8_t)v;
+			have_ip = 1;
+			break;
+		case 'g':
+			if (parse_ip(optarg, &opts.inet.gw) != 0) {
+				fprintf(stderr, "pollux-echo: bad --gw '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'u':
+			opts.n_udp = 0;
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+					tok = strtok_r(NULL, ",", &save)) {
+				v = strtoul(tok, &end, 10);
+				if (*end != '\0' || v == 0 || v > 65535 ||
+						opts.n_udp == MAX_UDP_PORTS) {
+					fprintf(stderr, "pollux-echo: bad --udp port '%s'\n", tok);
+					return -1;
+				}
+				opts.udp_ports[opts.n_udp++] = htons((uint16_t)v);
+			}
+			break;
+		case 's':
+			opts.stats_file = optarg;
+			break;
+		case 'I':
+			if (strcmp(optarg, "busy") == 0)
+				opts.idle = PX_IDLE_BUSY;
+			else if (strcmp(optarg, "adaptive") == 0)
+				opts.idle = PX_IDLE_ADAPTIVE;
+			else {
+				fprintf(stderr, "pollux-echo: --idle takes busy or adaptive\n");
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			usage(argv[0]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pollux-echo: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!have_ip) {
+		fprintf(stderr, "pollux-echo: --ip A.B.C.D/PREFIX is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_udp(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from,
+		void *arg)
+{
+	(void)arg;
+	/* Zero copy: the same mbuf goes back with fresh headers. */
+	px_udp_send_mbuf(s, m, from);
+}
+
+static void
+print_stats(FILE *f, int json)
+{
+	struct px_port_stats ps;
+	struct rte_mempool *mp = px_port_mempool(port);
+
+	px_port_stats_get(port, &ps);
+	if (!json) {
+		fprintf(f, "port.rx=%lu\nport.tx=%lu\nport.rx_drop=%lu\n"
+			"port.tx_drop=%lu\nport.tx_foreign=%lu\nmbuf.in_use=%u\nmbuf.size=%u\n",
+			(unsigned long)ps.rx, (unsigned long)ps.tx,
+			(unsigned long)ps.rx_drop, (unsigned long)ps.tx_drop,
+			(unsigned long)ps.tx_foreign, rte_mempool_in_use_count(mp), mp->size);
+		px_netif_stats_print(nif, f, false);
+		return;
+	}
+	fprintf(f, "{\"port\": {\"rx\": %lu, \"tx\": %lu, \"rx_drop\": %lu, "
+		"\"tx_drop\": %lu, \"tx_foreign\": %lu}, "
+		"\"mbuf\": {\"in_use\": %u, \"size\": %u}, ",
+		(unsigned long)ps.rx, (unsigned long)ps.tx, (unsigned long)ps.rx_drop,
+		(unsigned long)ps.tx_drop, (unsigned long)ps.tx_foreign,
+		rte_mempool_in_use_count(mp), mp->size);
+	px_netif_stats_print(nif, f, true);
+	fputs("}\n", f);
+}
+
+/* Runs on the blocking pool: file I/O stays off the lcore. */
+static void *
+write_stats(void *arg)
+{
+	char tmp[4096];
+	FILE *f;
+
+	(void)arg;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opts.stats_file);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return (void *)1;
+	print_stats(f, 1);
+	if (fclose(f) != 0 || rename(tmp, opts.stats_file) != 0)
+		return (void *)1;
+	return NULL;
+}
+
+static void *
+main_task(void *arg)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct rte_ether_addr mac;
+	char macs[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	(void)arg;
+	ret = px_netif_announce(nif);
+	if (ret < 0)
+		fprintf(stderr, "pollux-echo: gratuitous ARP: %s\n", strerror(-ret));
+	px_port_mac(port, &mac);
+	rte_ether_format_addr(macs, sizeof(macs), &mac);
+	inet_ntop(AF_INET, &opts.inet.ip, ip, sizeof(ip));
+	printf("pollux-echo: ready mac=%s ip=%s\n", macs, ip);
+	fflush(stdout);
+	while (!quit) {
+		if (opts.stats_file != NULL)
+			px_spawn_blocking(write_stats, NULL, NULL);
+		px_sleep_ns(100 * 1000 * 1000);
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct px_conf conf = { 0 };
+	struct px_udp_sock *socks[MAX_UDP_PORTS];
+	int i, ret, sep = argc;
+	unsigned int k;
+	uint16_t port_id;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(argv[0]);
+			return 0;
+		}
+		if (strcmp(argv[i], "--") == 0 && sep == argc)
+			sep = i;
+	}
+	/* App options first: the idle policy is fixed at px_init(). */
+	if (sep == argc) {
+		char *av[] = { argv[0], NULL };
+
+		ret = parse_args(1, av);
+	} else {
+		argv[sep] = argv[0]; /* getopt wants a program name first */
+		ret = parse_args(argc - sep, argv + sep);
+		argv[sep] = (char *)(uintptr_t)"--";
+	}
+	if (ret < 0)
+		return 2;
+	conf.idle = opts.idle;
+	ret = px_init(sep, argv, &conf);
+	if (ret < 0) {
+		fprintf(stderr, "pollux-echo: runtime start failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "pollux-echo: no DPDK port; add one, e.g. "
+			"--vdev=net_tap0,iface=px0\n");
+		px_fini(true);
+		return 1;
+	}
+	RTE_ETH_FOREACH_DEV(port_id)
+		break;
+	ret = px_port_create(port_id, NULL, &port);
+	if (ret < 0) {
+		fprintf(stderr, "pollux-echo: port %u: %s\n", port_id, strerror(-ret));
+		px_fini(true);
+		return 1;
+	}
+	px_port_mac(port, &opts.inet.mac);
+	ret = px_netif_create(&opts.inet, px_port_mempool(port), px_port_tx_cb(),
+			port, &nif);
+	if (ret == 0)
+		ret = px_port_attach(port, nif);
+	for (k = 0; ret == 0 && k < opts.n_udp; k++)
+		ret = px_udp_bind_cb(nif, opts.udp_ports[k], on_udp, NULL, &socks[k]);
+	if (ret == 0) {
+		ret = px_port_start(port);
+		if (ret == -ETIMEDOUT) {
+			fprintf(stderr, "pollux-echo: link still down, going on\n");
+			ret = 0;
+		}
+	}
+	if (ret < 0) {
+		fprintf(stderr, "pollux-echo: setup failed: %s\n", strerror(-ret));
+		px_netif_free(nif);
+		px_port_free(port);
+		px_fini(true);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = px_run(main_task, NULL, NULL);
+	printf("counters:\n");
+	print_stats(stdout, 0);
+	fflush(stdout);
+	for (k = 0; k < opts.n_udp; k++)
+		px_udp_close(socks[k]);
+	/* The interface first: packets waiting on ARP go back to the port's
+	 * pool before the pool goes. */
+	px_netif_free(nif);
+	px_port_free(port);
+	px_fini(true);
+	return ret == 0 ? 0 : 1;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _PX_PORT_H_
+#define _PX_PORT_H_
+
+/**
+ * @file
+ * Pollux's port layer over rte_ethdev: it configures a DPDK port (any PMD:
+ * net_tap, net_memif, net_ring, net_af_packet, virtio_user, a PCI NIC),
+ * creates its mbuf pool, and feeds a px_netif from an executor's poll hook,
+ * transmitting through a per-lcore tx buffer flushed every iteration.
+ *
+ * This increment runs one rx/tx queue pair, polled by the first executor
+ * (the main lcore). One queue per executor, software flow steering and
+ * fault injection follow.
+ */
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include <px_inet.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Port configuration; zero fields take the defaults. */
+struct px_port_conf {
+	uint32_t nb_mbufs;    /**< mbufs in the port's pool: 8191 */
+	uint16_t nb_rxd;      /**< rx descriptors: 1024 */
+	uint16_t nb_txd;      /**< tx descriptors: 1024 */
+	uint32_t link_wait_ms; /**< how long px_port_start() waits for link: 3000 */
+};
+
+/** Port counters (ours plus the PMD's). */
+struct px_port_stats {
+	uint64_t rx;          /**< packets received */
+	uint64_t tx;          /**< packets handed to the PMD */
+	uint64_t rx_drop;     /**< the PMD's imissed + rx_nombuf */
+	uint64_t tx_drop;     /**< dropped: the PMD's ring stayed full */
+	uint64_t tx_retry;    /**< tx bursts retried on a full ring */
+	uint64_t tx_foreign;  /**< sends from an lcore without a queue (dropped) */
+};
+
+struct px_port;
+
+/**
+ * Configure DPDK port *port_id* (not started).
+ *
+ * @param port_id
+ *   An ethdev port (e.g. from --vdev=net_tap0).
+ * @param conf
+ *   Configuration, or NULL for defaults.
+ * @param out
+ *   Receives the port.
+ * @return
+ *   - 0 on success.
+ *   - -ENODEV if *port_id* is not a valid port.
+ *   - -EINVAL without a runtime, or on a NULL *out*.
+ *   - -ENOMEM if the pool cannot be created.
+ *   - another negative errno from rte_ethdev.
+ */
+int px_port_create(uint16_t port_id, const struct px_port_conf *conf,
+		struct px_port **out);
+
+/**
+ * The port's MAC address.
+ */
+void px_port_mac(const struct px_port *p, struct rte_ether_addr *mac);
+
+/**
+ * The port's mbuf pool (for px_netif_create()).
+ */
+struct rte_mempool *px_port_mempool(const struct px_port *p);
+
+/**
+ * The transmit callback and its context for px_netif_create().
+ */
+px_netif_tx_cb_t px_port_tx_cb(void);
+
+/**
+ * Connect the port to an interface: received frames go to
+ * px_netif_input() on the polling lcore. Control path, before px_run().
+ *
+ * @return
+ *   0, -EBUSY if already attached, -ENOSPC if the executor has no hook
+ *   slot left, -EINVAL on NULL.
+ */
+int px_port_attach(struct px_port *p, struct px_netif *nif);
+
+/**
+ * Start the port and wait (bounded) for link up.
+ *
+ * @return
+ *   0, -ETIMEDOUT if the link stayed down (the port is started anyway),
+ *   or a negative errno from rte_eth_dev_start().
+ */
+int px_port_start(struct px_port *p);
+
+/**
+ * Read the counters.
+ */
+void px_port_stats_get(const struct px_port *p, struct px_port_stats *out);
+
+/**
+ * Stop and close the port and free its pool. No lcore may be polling it
+ * (call after px_run() returned).
+ */
+void px_port_free(struct px_port *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* _PX_PORT_H_ */

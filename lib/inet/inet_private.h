@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _INET_PRIVATE_H_
+#define _INET_PRIVATE_H_
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <px_common.h>
+
+#include "px_inet.h"
+
+#define ARP_SLOTS 256          /* per-lcore cache, open addressing */
+#define ARP_PENDING 16         /* packets held per unresolved address */
+#define ARP_RETRY_MS 200
+#define ARP_TRIES 5
+#define UDP_PORTS 65536
+
+enum arp_state {
+	ARP_FREE = 0,
+	ARP_INCOMPLETE,        /* request sent, packets pending */
+	ARP_REACHABLE,
+};
+
+struct arp_entry {
+	uint32_t ip;           /* network order; 0 = free */
+	uint8_t state;
+	uint8_t tries;
+	uint16_t npending;
+	struct rte_ether_addr mac;
+	uint64_t expire;       /* TSC: REACHABLE until, INCOMPLETE next retry */
+	struct rte_mbuf *pending[ARP_PENDING];
+};
+
+struct px_udp_sock {
+	struct px_netif *nif;
+	px_udp_recv_cb_t cb;
+	void *arg;
+	uint16_t port;         /* network order */
+	uint16_t lcore_index;
+};
+
+/* Everything one lcore owns of an interface. */
+struct inet_lcore {
+	struct px_inet_stats st;
+	struct arp_entry arp[ARP_SLOTS];
+	uint32_t arp_used;
+	uint64_t next_tick;
+	/* ICMP error token bucket */
+	uint64_t icmp_tokens;
+	uint64_t icmp_last;
+	uint16_t ip_id;
+	struct px_udp_sock **udp; /* [UDP_PORTS], by host-order port */
+} __rte_cache_aligned;
+
+struct px_netif {
+	struct px_inet_conf conf;
+	uint32_t mask;          /* network order */
+	uint32_t bcast;         /* subnet broadcast, network order */
+	struct rte_mempool *mp;
+	px_netif_tx_cb_t tx;
+	void *tx_ctx;
+	uint64_t arp_timeout;   /* cycles */
+	uint64_t arp_retry;     /* cycles */
+	uint32_t n_lcores;
+	struct inet_lcore *lc[PX_MAX_LCORES];
+};
+
+/* The calling lcore's state, or NULL off the runtime's lcores. */
+struct inet_lcore *inet_lcore(const struct px_netif *nif);
+
+/* netif.c: hand frames to the port, freeing and counting what it refuses. */
+void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf **pkts, uint16_t n);
+
+/* arp.c */
+void arp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
+/* Fill the Ethernet header of m (data at the Ethernet header) for next hop
+ * ip and send it, or queue it behind an ARP request. Takes m. */
+int arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		uint32_t nexthop);
+void arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
+		const struct rte_ether_addr *mac, int create);
+void arp_tick(struct px_netif *nif, struct inet_lcore *lc, uint64_t now);
+void arp_flush_all(struct inet_lcore *lc);
+
+/* ipv4.c */
+void ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
+/* m's data starts at the L4 header; prepend IPv4 + Ethernet and send. */
+int ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		uint32_t dst, uint8_t proto);
+void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *orig, uint8_t code);
+
+/* udp.c: m's data starts at the UDP header; ip is the IPv4 header. */
+void udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip);
+
+static inline int
+ip_is_local(const struct px_netif *nif, uint32_t dst)
+{
+	return dst == nif->conf.ip || dst == nif->bcast || dst == RTE_BE32(0xffffffff);
+}
+
+#endif /* _INET_PRIVATE_H_ */

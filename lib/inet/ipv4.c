@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * IPv4 input validation (RFC 791, RFC 1122 3.2.1), output with a route of
+ * one subnet plus a default gateway, and ICMP (RFC 792): echo reply and
+ * rate-limited destination unreachable.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "inet_private.h"
+
+#define IP_DEFTTL 64
+
+/* Ones' complement sum of [off, off+len) of m, plus extra, folded. */
+static uint16_t
+sum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t extra)
+{
+	uint16_t raw = 0;
+	uint32_t s;
+
+	if (rte_raw_cksum_mbuf(m, off, len, &raw) < 0)
+		return 0;
+	s = (uint32_t)raw + extra;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void
+icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip, uint32_t ihl)
+{
+	uint32_t off = sizeof(struct rte_ether_hdr) + ihl;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_icmp_hdr *icmp;
+
+	lc->st.icmp_rx++;
+	if (len < sizeof(*icmp) || rte_pktmbuf_data_len(m) < off + sizeof(*icmp) ||
+			sum_mbuf(m, off, len, 0) != 0xffff) {
+		lc->st.icmp_bad++;
+		goto drop;
+	}
+	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, off);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
+		lc->st.icmp_other++;
+		goto drop;
+	}
+	/* RFC 1122 3.2.2.6: answer a broadcast echo from our own address. */
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = (uint16_t)~sum_mbuf(m, off, len, 0);
+	ip->dst_addr = ip->src_addr;
+	ip->src_addr = nif->conf.ip;
+	ip->time_to_live = IP_DEFTTL;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&nif->conf.mac, &eth->src_addr);
+	lc->st.icmp_echo_replies++;
+	inet_xmit(nif, lc, &m, 1);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+void
+ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
+{
+	const uint32_t l2 = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip;
+	uint32_t ihl, tot, plen;
+	uint64_t ck;
+
+	lc->st.ip_rx++;
+	plen = rte_pktmbuf_pkt_len(m) - l2;
+	/* The whole header must sit in the first segment. */
+	if (unlikely(rte_pktmbuf_data_len(m) < l2 + sizeof(*ip))) {
+		lc->st.ip_runt++;
+		goto drop;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	/* RFC 1122 3.2.1.1: silently discard a version other than 4. */
+	if (unlikely((ip->version_ihl >> 4) != 4)) {
+		lc->st.ip_bad_version++;
+		goto drop;
+	}
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	if (unlikely(ihl < sizeof(*ip) || l2 + ihl > rte_pktmbuf_data_len(m))) {
+		lc->st.ip_bad_ihl++;
+		goto drop;
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < ihl || tot > plen)) {
+		lc->st.ip_bad_len++;
+		goto drop;
+	}
+	/* RFC 1122 3.2.1.2: verify the checksum (the NIC may have). */
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			 rte_raw_cksum(ip, ihl) != 0xffff))) {
+		lc->st.ip_bad_checksum++;
+		goto drop;
+	}
+	if (unlikely(!ip_is_local(nif, ip->dst_addr))) {
+		lc->st.ip_not_ours++;
+		goto drop;
+	}
+	/* RFC 1122 3.2.1.7: a host must not discard a datagram for having a
+	 * low TTL; counted, delivered. */
+	if (unlikely(ip->time_to_live == 0))
+		lc->st.ip_ttl_zero++;
+	/* RFC 1122 3.2.1.8: options we do not act on are skipped (the
+	 * payload starts at ihl). */
+	if (unlikely(ihl > sizeof(*ip)))
+		lc->st.ip_options++;
+	/* TODO(px): reassembly with rte_ip_frag lands in the next increment;
+	 * until then fragments are dropped and counted. */
+	if (unlikely(ip->fragment_offset &
+			RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		lc->st.ip_frag_drop++;
+		goto drop;
+	}
+	/* Ethernet pads short frames: the IP length is the truth. */
+	if (plen > tot)
+		rte_pktmbuf_trim(m, plen - tot);
+	switch (ip->next_proto_id) {
+	case IPPROTO_ICMP:
+		icmp_input(nif, lc, m, ip, ihl);
+		return;
+	case IPPROTO_UDP:
+		rte_pktmbuf_adj(m, (uint16_t)(l2 + ihl));
+		udp_input(nif, lc, m, ip);
+		return;
+	default:
+		lc->st.ip_bad_proto++;
+		goto drop;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+int
+ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		uint32_t dst, uint8_t proto)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
+	uint16_t ck;
+
+	if (len > nif->conf.mtu) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
+	if ((dst & nif->mask) == (nif->conf.ip & nif->mask) ||
+			dst == RTE_BE32(0xffffffff))
+		nexthop = dst;
+	else if (nif->conf.gw != 0)
+		nexthop = nif->conf.gw;
+	else {
+		lc->st.ip_no_route++;
+		rte_pktmbuf_free(m);
+		return -EHOSTUNREACH;
+	}
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+	if (ip == NULL ||
+			rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+	/* No fragmentation on output yet: say so (DF). */
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = IP_DEFTTL;
+	ip->next_proto_id = proto;
+	ip->src_addr = nif->conf.ip;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (proto == IPPROTO_UDP) {
+		/* TODO(px): use the port's L4 checksum offload when it has one. */
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		udp->dgram_cksum = 0;
+		ck = (uint16_t)~sum_mbuf(m, sizeof(struct rte_ether_hdr) + sizeof(*ip),
+				len - sizeof(*ip), rte_ipv4_phdr_cksum(ip, 0));
+		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
+	}
+	return arp_output(nif, lc, m, nexthop);
+}
+
+/* Token bucket: icmp_rate errors per second per lcore, bursts of as
+ * many (RFC 1812 4.3.2.8 asks for a limit). */
+static int
+icmp_allow(struct px_netif *nif, struct inet_lcore *lc)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t add = (now - lc->icmp_last) * nif->conf.icmp_rate / hz;
+
+	if (add > 0) {
+		lc->icmp_tokens = RTE_MIN(lc->icmp_tokens + add,
+				(uint64_t)nif->conf.icmp_rate);
+		lc->icmp_last = now;
+	}
+	if (lc->icmp_tokens == 0)
+		return 0;
+	lc->icmp_tokens--;
+	return 1;
+}
+
+void
+icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *orig, uint8_t code)
+{
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(orig,
+			const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	uint32_t ihl = (uint32_t)(oip->version_ihl & 0xf) * 4;
+	uint32_t qlen = RTE_MIN(rte_be_to_cpu_16(oip->total_length), ihl + 8);
+	struct rte_icmp_hdr *icmp;
+	struct rte_mbuf *m;
+
+	/* RFC 1122 3.2.2: never about a broadcast. */
+	if (oip->dst_addr != nif->conf.ip)
+		return;
+	if (!icmp_allow(nif, lc)) {
+		lc->st.icmp_ratelimited++;
+		return;
+	}
+	m = rte_pktmbuf_alloc(nif->mp);
+	if (m == NULL) {
+		lc->st.nombuf++;
+		return;
+	}
+	icmp = (struct rte_icmp_hdr *)rte_pktmbuf_append(m,
+			(uint16_t)(sizeof(*icmp) + qlen));
+	if (icmp == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(icmp, 0, sizeof(*icmp));
+	icmp->icmp_type = 3 /* destination unreachable */;
+	icmp->icmp_code = code;
+	/* RFC 792: the original header and its first 8 data bytes. */
+	rte_memcpy(icmp + 1, oip, qlen);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + qlen);
+	lc->st.icmp_unreach_sent++;
+	ipv4_output(nif, lc, m, oip->src_addr, IPPROTO_ICMP);
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include <px_exec.h>
+#include <px_log.h>
+
+#include "inet_private.h"
+
+struct inet_lcore *
+inet_lcore(const struct px_netif *nif)
+{
+	int idx = px_exec_index(rte_lcore_id());
+
+	return idx >= 0 && (uint32_t)idx < nif->n_lcores ? nif->lc[idx] : NULL;
+}
+
+int
+px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
+		px_netif_tx_cb_t tx, void *tx_ctx, struct px_netif **out)
+{
+	struct px_netif *nif;
+	uint32_t i, n = px_exec_count();
+	uint64_t ms = rte_get_tsc_hz() / 1000;
+
+	if (conf == NULL || mp == NULL || tx == NULL || out == NULL || n == 0 ||
+			conf->prefix == 0 || conf->prefix > 32 || conf->ip == 0 ||
+			rte_is_zero_ether_addr(&conf->mac) ||
+			!rte_is_unicast_ether_addr(&conf->mac))
+		return -EINVAL;
+	nif = rte_zmalloc("px_netif", sizeof(*nif), RTE_CACHE_LINE_SIZE);
+	if (nif == NULL)
+		return -ENOMEM;
+	nif->conf = *conf;
+	if (nif->conf.mtu == 0)
+		nif->conf.mtu = RTE_ETHER_MTU;
+	if (nif->conf.arp_timeout_ms == 0)
+		nif->conf.arp_timeout_ms = 60000;
+	if (nif->conf.icmp_rate == 0)
+		nif->conf.icmp_rate = 100;
+	nif->mask = rte_cpu_to_be_32(conf->prefix == 32 ? UINT32_MAX :
+			~(UINT32_MAX >> conf->prefix));
+	nif->bcast = (conf->ip & nif->mask) | ~nif->mask;
+	nif->mp = mp;
+	nif->tx = tx;
+	nif->tx_ctx = tx_ctx;
+	nif->arp_timeout = ms * nif->conf.arp_timeout_ms;
+	nif->arp_retry = ms * ARP_RETRY_MS;
+	nif->n_lcores = n;
+	for (i = 0; i < n; i++) {
+		int socket = (int)rte_lcore_to_socket_id((unsigned int)px_exec_lcore(i));
+
+		nif->lc[i] = rte_zmalloc_socket("px_inet_lcore", sizeof(*nif->lc[i]),
+				RTE_CACHE_LINE_SIZE, socket);
+		if (nif->lc[i] == NULL)
+			goto err;
+		nif->lc[i]->udp = rte_zmalloc_socket("px_udp_ports",
+				sizeof(struct px_udp_sock *) * UDP_PORTS, 0, socket);
+		if (nif->lc[i]->udp == NULL)
+			goto err;
+		nif->lc[i]->icmp_tokens = nif->conf.icmp_rate;
+	}
+	*out = nif;
+	return 0;
+err:
+	px_netif_free(nif);
+	return -ENOMEM;
+}
+
+void
+px_netif_free(struct px_netif *nif)
+{
+	uint32_t i, p;
+
+	if (nif == NULL)
+		return;
+	for (i = 0; i < nif->n_lcores; i++) {
+		if (nif->lc[i] == NULL)
+			continue;
+		arp_flush_all(nif->lc[i]);
+		if (nif->lc[i]->udp != NULL)
+			for (p = 0; p < UDP_PORTS; p++)
+				rte_free(nif->lc[i]->udp[p]);
+		rte_free(nif->lc[i]->udp);
+		rte_free(nif->lc[i]);
+	}
+	rte_free(nif);
+}
+
+void
+inet_xmit(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	uint16_t sent = nif->tx(nif->tx_ctx, pkts, n);
+
+	lc->st.ip_tx += sent;
+	if (unlikely(sent < n)) {
+		lc->st.ip_tx_drop += n - sent;
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+}
+
+void
+px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct inet_lcore *lc = inet_lcore(nif);
+	const struct rte_ether_hdr *eth;
+	struct rte_mbuf *m;
+	uint16_t i, type;
+
+	if (unlikely(lc == NULL)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		m = pkts[i];
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		lc->st.eth_rx++;
+		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
+			lc->st.eth_runt++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &nif->conf.mac) &&
+				!rte_is_broadcast_ether_addr(&eth->dst_addr))) {
+			lc->st.eth_not_ours++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		type = eth->ether_type;
+		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+			ipv4_input(nif, lc, m);
+		} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+			arp_input(nif, lc, m);
+		} else if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+				type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+			lc->st.eth_vlan++;
+			rte_pktmbuf_free(m);
+		} else {
+			lc->st.eth_bad_ethertype++;
+			rte_pktmbuf_free(m);
+		}
+	}
+}
+
+void
+px_netif_tick(struct px_netif *nif, uint64_t now)
+{
+	struct inet_lcore *lc = inet_lcore(nif);
+
+	if (lc == NULL || now < lc->next_tick)
+		return;
+	lc->next_tick = now + rte_get_tsc_hz() / 100; /* every 10 ms */
+	arp_tick(nif, lc, now);
+}
+
+void
+px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	uint32_t i;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nif->n_lcores; i++) {
+		src = (const uint64_t *)&nif->lc[i]->st;
+		/* Relaxed loads: the owner keeps counting meanwhile. */
+		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+/* Counter names, "block.name", in struct order. */
+static const char *const stat_names[] = {
+	"eth.rx", "eth.runt", "eth.not_ours", "eth.vlan", "eth.bad_ethertype",
+	"arp.rx", "arp.bad", "arp.not_ours", "arp.replies", "arp.requests",
+	"arp.learned", "arp.pending_drop", "arp.unresolved",
+	"ip.rx", "ip.runt", "ip.bad_version", "ip.bad_ihl", "ip.bad_len",
+	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours",
+	"ip.frag_drop", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
+	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
+	"icmp.ratelimited", "icmp.other",
+	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
+	"udp.delivered", "udp.tx",
+	"buf.nombuf",
+};
+
+_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
+		sizeof(struct px_inet_stats) / sizeof(uint64_t),
+		"stat_names must list every px_inet_stats counter");
+
+void
+px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json)
+{
+	struct px_inet_stats s;
+	const uint64_t *v = (const uint64_t *)&s;
+	size_t i, blen;
+	const char *dot, *prev = NULL;
+	size_t prevlen = 0;
+
+	px_netif_stats(nif, &s);
+	if (!json) {
+		for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++)
+			fprintf(f, "%s=%" PRIu64 "\n", stat_names[i], v[i]);
+		return;
+	}
+	/* "eth": {"rx": 1, ...}, "arp": {...}, ...: members of an object
+	 * the caller opens and closes. */
+	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
+		dot = strchr(stat_names[i], '.');
+		blen = (size_t)(dot - stat_names[i]);
+		if (prev == NULL || blen != prevlen || strncmp(prev, stat_names[i], blen) != 0) {
+			fprintf(f, "%s\"%.*s\": {", prev == NULL ? "" : "}, ",
+				(int)blen, stat_names[i]);
+			prev = stat_names[i];
+			prevlen = blen;
+		} else {
+			fputs(", ", f);
+		}
+		fprintf(f, "\"%s\": %" PRIu64, dot + 1, v[i]);
+	}
+	fputc('}', f);
+}

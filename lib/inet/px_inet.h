@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _PX_INET_H_
+#define _PX_INET_H_
+
+/**
+ * @file
+ * The IPv4 stack up to UDP: Ethernet demux, ARP, IPv4, ICMP and UDP
+ * sockets, on top of a network interface (px_netif) that a port driver
+ * feeds (px_netif_input()) and drains (the tx callback).
+ *
+ * State is per executor lcore: each lcore has its own ARP cache, UDP port
+ * table and counters, and processes the packets its own rx queue (or the
+ * software steering stage) gives it. Nothing on this path allocates with
+ * malloc or takes a lock; received mbufs are handed to the application as
+ * they arrived.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Addresses of one interface; IPv4 values in network byte order. */
+struct px_inet_conf {
+	struct rte_ether_addr mac; /**< our MAC */
+	uint32_t ip;               /**< our address */
+	uint8_t prefix;            /**< subnet prefix length, 1..32 */
+	uint32_t gw;               /**< default gateway, 0 for none */
+	uint16_t mtu;              /**< IP MTU, 0 = 1500 */
+	uint32_t arp_timeout_ms;   /**< ARP cache entry lifetime, 0 = 60000 */
+	uint32_t icmp_rate;        /**< ICMP errors per second per lcore, 0 = 100 */
+};
+
+/** Per-lcore counters; every dropped packet is counted under one reason. */
+struct px_inet_stats {
+	/* Ethernet */
+	uint64_t eth_rx;            /**< frames received */
+	uint64_t eth_runt;          /**< shorter than an Ethernet header */
+	uint64_t eth_not_ours;      /**< unicast to another MAC */
+	uint64_t eth_vlan;          /**< VLAN-tagged (not supported) */
+	uint64_t eth_bad_ethertype; /**< neither IPv4 nor ARP */
+	/* ARP */
+	uint64_t arp_rx;            /**< ARP packets received */
+	uint64_t arp_bad;           /**< malformed ARP */
+	uint64_t arp_not_ours;      /**< for another address */
+	uint64_t arp_replies;       /**< replies we sent */
+	uint64_t arp_requests;      /**< requests we sent */
+	uint64_t arp_learned;       /**< cache entries added or refreshed */
+	uint64_t arp_pending_drop;  /**< packets dropped waiting for ARP */
+	uint64_t arp_unresolved;    /**< resolutions that timed out */
+	/* IPv4 */
+	uint64_t ip_rx;             /**< IPv4 packets received */
+	uint64_t ip_runt;           /**< shorter than an IPv4 header */
+	uint64_t ip_bad_version;    /**< version not 4 */
+	uint64_t ip_bad_ihl;        /**< header length < 20 or past the packet */
+	uint64_t ip_bad_len;        /**< total length inconsistent with the frame */
+	uint64_t ip_bad_checksum;   /**< header checksum wrong */
+	uint64_t ip_ttl_zero;       /**< TTL 0 on arrival (delivered, RFC 1122 3.2.1.7) */
+	uint64_t ip_options;        /**< header with options (skipped) */
+	uint64_t ip_not_ours;       /**< for another address */
+	uint64_t ip_frag_drop;      /**< fragments (reassembly not yet) */
+	uint64_t ip_bad_proto;      /**< protocol we do not serve */
+	uint64_t ip_no_route;       /**< output without a route */
+	uint64_t ip_tx;             /**< packets sent */
+	uint64_t ip_tx_drop;        /**< packets the port refused */
+	/* ICMP */
+	uint64_t icmp_rx;           /**< ICMP messages received */
+	uint64_t icmp_bad;          /**< too short or bad checksum */
+	uint64_t icmp_echo_replies; /**< echo replies sent */
+	uint64_t icmp_unreach_sent; /**< destination unreachable sent */
+	uint64_t icmp_ratelimited;  /**< errors not sent: rate limit */
+	uint64_t icmp_other;        /**< other types, ignored */
+	/* UDP */
+	uint64_t udp_rx;            /**< datagrams received */
+	uint64_t udp_bad_len;       /**< length field inconsistent */
+	uint64_t udp_bad_checksum;  /**< checksum wrong */
+	uint64_t udp_no_port;       /**< no socket bound */
+	uint64_t udp_delivered;     /**< handed to a socket */
+	uint64_t udp_tx;            /**< datagrams sent */
+	/* buffers */
+	uint64_t nombuf;            /**< mbuf allocation failures */
+};
+
+/** The port driver's transmit: takes what it can, returns how many. The
+ *  stack frees (and counts) what it did not take. */
+typedef uint16_t (*px_netif_tx_cb_t)(void *ctx, struct rte_mbuf **pkts,
+		uint16_t n);
+
+struct px_netif;
+
+/**
+ * Create an interface.
+ *
+ * @param conf
+ *   Addresses; copied.
+ * @param mp
+ *   Pool for the packets the stack makes (ARP, ICMP errors).
+ * @param tx
+ *   Transmit callback, called on the lcore that sends.
+ * @param tx_ctx
+ *   Its context.
+ * @param out
+ *   Receives the interface.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL on a bad address, prefix or NULL argument, or without a
+ *     runtime (px_init()).
+ *   - -ENOMEM if memory is short.
+ */
+int px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
+		px_netif_tx_cb_t tx, void *tx_ctx, struct px_netif **out);
+
+/**
+ * Free an interface and its per-lcore state (queued packets are freed).
+ * No lcore may be using it.
+ */
+void px_netif_free(struct px_netif *nif);
+
+/**
+ * Process a burst of received frames on the calling lcore. Takes
+ * ownership of every mbuf.
+ */
+void px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Send a gratuitous ARP (an ARP request for our own address) so neighbours
+ * learn or refresh our MAC.
+ *
+ * @return
+ *   0, -ENOBUFS without an mbuf, -EIO if the port refused it.
+ */
+int px_netif_announce(struct px_netif *nif);
+
+/**
+ * Periodic work of the calling lcore (ARP retries and expiry); the port
+ * layer calls it from its flush hook, so applications need not.
+ *
+ * @param now
+ *   TSC time.
+ */
+void px_netif_tick(struct px_netif *nif, uint64_t now);
+
+/**
+ * Add up the counters of every lcore.
+ *
+ * @param nif
+ *   The interface.
+ * @param out
+ *   Receives the sums.
+ */
+void px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out);
+
+/**
+ * Print the summed counters, one "block.name=value" line each (the format
+ * the dts suite parses).
+ *
+ * @param nif
+ *   The interface.
+ * @param f
+ *   Where to print.
+ * @param json
+ *   true: JSON members instead, one object per layer
+ *   (`"eth": {"rx": 1, ...}, "arp": {...}`), for the caller to wrap in
+ *   braces with its own members.
+ */
+void px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json);
+
+/* ---- UDP ---- */
+
+/** A UDP endpoint; addresses in network byte order. */
+struct px_udp_addr {
+	uint32_t ip;
+	uint16_t port;
+};
+
+struct px_udp_sock;
+
+/**
+ * Datagram callback: *m* holds the payload only (data_off past the
+ * headers, which stay in the headroom); the callback owns it and must free
+ * it or send it on (px_udp_send_mbuf() reuses it without a copy).
+ */
+typedef void (*px_udp_recv_cb_t)(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *from, void *arg);
+
+/**
+ * Bind a UDP port on the calling lcore with a receive callback (the event
+ * API: no task per socket). Each lcore may bind the same port; a datagram
+ * goes to the socket of the lcore that receives it.
+ *
+ * @param nif
+ *   The interface.
+ * @param port
+ *   Local port, network byte order, not 0.
+ * @param cb
+ *   Receive callback.
+ * @param arg
+ *   Its argument.
+ * @param out
+ *   Receives the socket.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL on a NULL argument, port 0, or off an executor lcore.
+ *   - -EADDRINUSE if this lcore already has that port bound.
+ *   - -ENOMEM if memory is short.
+ */
+int px_udp_bind_cb(struct px_netif *nif, uint16_t port, px_udp_recv_cb_t cb,
+		void *arg, struct px_udp_sock **out);
+
+/**
+ * Close a socket bound on the calling lcore.
+ *
+ * @return
+ *   0, or -EINVAL if *s* is NULL or belongs to another lcore.
+ */
+int px_udp_close(struct px_udp_sock *s);
+
+/**
+ * Send the payload in *m* (zero copy: the headers go into its headroom)
+ * to *to*. Takes ownership of *m* whatever the outcome.
+ *
+ * @return
+ *   - 0 when handed to the port (or queued behind an ARP resolution).
+ *   - -EMSGSIZE if the payload does not fit the MTU (no fragmentation yet).
+ *   - -ENOBUFS if *m* lacks headroom for the headers.
+ *   - -EHOSTUNREACH without a route to *to*.
+ *   - -EIO if the port refused it.
+ */
+int px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *to);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* _PX_INET_H_ */
