@@ -7,6 +7,7 @@
 #   unit  on build/      (gcc, release)
 #   unit  on build-san/  (clang, ASan + UBSan)
 #   unit  on build-uc/   (portable ucontext task switch)
+#   fuzz  on build-fuzz/ (libFuzzer, each target for fuzz_seconds)
 #   dts   on build/      (pytest + scapy end to end; root for the netns cases)
 set -uo pipefail
 
@@ -30,6 +31,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_suite build unit
 run_suite build-san unit --timeout-multiplier 4
 run_suite build-uc unit
+run_suite build-fuzz fuzz
 rm -rf build/dts-junit
 run_suite build dts
 

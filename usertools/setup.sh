@@ -6,7 +6,7 @@
 #   usertools/setup.sh demo   install what is missing, build, run the demo
 #   usertools/setup.sh test   install what is missing, build, run every suite
 #   usertools/setup.sh deps   only install packages and reserve hugepages
-#   usertools/setup.sh build  deps + build (build/, build-san/, build-uc/)
+#   usertools/setup.sh build  deps + build (build/, build-san/, build-uc/, build-fuzz/)
 # Safe to re-run: each step checks before it acts.
 set -euo pipefail
 
@@ -89,6 +89,10 @@ build() {
 		-Db_lundef=false -Dbuildtype=debugoptimized -Dbench=disabled
 	say "build-uc (portable ucontext task switch, as on non-x86 hosts)"
 	build_dir build-uc -Dctx=ucontext -Dbench=disabled -Ddts=false
+	say "build-fuzz (clang, libFuzzer + ASan/UBSan)"
+	CC=clang CXX=clang++ build_dir build-fuzz -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debugoptimized -Dbench=disabled -Ddts=false
 }
 
 run_demo() {
