@@ -9,5 +9,15 @@ target=$1 corpus=$2 secs=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$corpus"/. "$work"/
+rc=0
 "$target" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/" \
-	"$work" 2>&1 | tail -25
+	"$work" > "$work/log" 2>&1 || rc=$?
+# On failure the whole report (and the crashing input, hex) matters.
+if [ "$rc" -ne 0 ]; then
+	cat "$work/log"
+	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+		[ -f "$a" ] && { echo "input $a:"; od -A x -t x1z "$a" | head -40; }
+	done
+	exit 1 # never 77: meson would read that as "skipped"
+fi
+tail -15 "$work/log"
