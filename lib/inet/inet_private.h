@@ -10,6 +10,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
 #include <px_common.h>
@@ -57,6 +58,8 @@ struct inet_lcore {
 	uint64_t icmp_last;
 	uint16_t ip_id;
 	struct px_udp_sock **udp; /* [UDP_PORTS], by host-order port */
+	struct rte_ip_frag_tbl *frag;    /* reassembly, bounded */
+	struct rte_ip_frag_death_row dr; /* mbufs the frag library let go */
 } __rte_cache_aligned;
 
 struct px_netif {
@@ -95,6 +98,8 @@ void ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 /* m's data starts at the L4 header; prepend IPv4 + Ethernet and send. */
 int ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t dst, uint8_t proto);
+/* Free what reassembly dropped, counting it. */
+void ipv4_frag_reap(struct inet_lcore *lc);
 void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 		struct rte_mbuf *orig, uint8_t code);
 

@@ -15,6 +15,7 @@
 #include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
@@ -61,6 +62,16 @@ icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = (uint16_t)~sum_mbuf(m, off, len, 0);
+	if (unlikely(len + ihl > nif->conf.mtu)) {
+		/* A reassembled echo: the reply goes out in fragments. */
+		uint32_t src = ip->src_addr;
+
+		rte_pktmbuf_adj(m, (uint16_t)off);
+		m->ol_flags = 0;
+		lc->st.icmp_echo_replies++;
+		ipv4_output(nif, lc, m, src, IPPROTO_ICMP);
+		return;
+	}
 	ip->dst_addr = ip->src_addr;
 	ip->src_addr = nif->conf.ip;
 	ip->time_to_live = IP_DEFTTL;
@@ -126,16 +137,22 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 	 * payload starts at ihl). */
 	if (unlikely(ihl > sizeof(*ip)))
 		lc->st.ip_options++;
-	/* TODO(px): reassembly with rte_ip_frag lands in the next increment;
-	 * until then fragments are dropped and counted. */
-	if (unlikely(ip->fragment_offset &
-			RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
-		lc->st.ip_frag_drop++;
-		goto drop;
-	}
 	/* Ethernet pads short frames: the IP length is the truth. */
 	if (plen > tot)
 		rte_pktmbuf_trim(m, plen - tot);
+	if (unlikely(rte_ipv4_frag_pkt_is_fragmented(ip))) {
+		/* RFC 791 / RFC 815: rte_ip_frag holds the pieces (bounded
+		 * table, timeout) and gives back the whole datagram. */
+		lc->st.ip_frags++;
+		m->l2_len = l2;
+		m->l3_len = ihl;
+		m = rte_ipv4_frag_reassemble_packet(lc->frag, &lc->dr, m,
+				rte_rdtsc(), ip);
+		if (m == NULL)
+			return; /* held, or dropped into the death row */
+		lc->st.ip_reassembled++;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	}
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:
 		icmp_input(nif, lc, m, ip, ihl);
@@ -152,6 +169,47 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+void
+ipv4_frag_reap(struct inet_lcore *lc)
+{
+	lc->st.ip_frag_drop += lc->dr.cnt;
+	rte_ip_frag_free_death_row(&lc->dr, 3);
+}
+
+/* m (data at the IPv4 header) is larger than the MTU: send it in
+ * fragments (RFC 791 3.2). */
+static int
+ipv4_fragment(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		uint32_t nexthop)
+{
+	struct rte_mbuf *frags[RTE_LIBRTE_IP_FRAG_MAX_FRAG];
+	int32_t i, n;
+
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), nif->conf.mtu,
+			nif->mp, nif->mp);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		if (n == -ENOMEM)
+			lc->st.nombuf++;
+		return n == -ENOMEM ? -ENOBUFS : -EMSGSIZE;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+
+		/* The library leaves the header checksum to the caller. */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (rte_pktmbuf_prepend(frags[i], sizeof(struct rte_ether_hdr)) == NULL) {
+			rte_pktmbuf_free(frags[i]);
+			continue;
+		}
+		frags[i]->ol_flags = 0;
+		lc->st.ip_frag_tx++;
+		arp_output(nif, lc, frags[i], nexthop);
+	}
+	return 0;
+}
+
 int
 ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t dst, uint8_t proto)
@@ -161,7 +219,7 @@ ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
 	uint16_t ck;
 
-	if (len > nif->conf.mtu) {
+	if (len > UINT16_MAX) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}
@@ -175,18 +233,17 @@ ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
-	if (ip == NULL ||
-			rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
+	/* Room for the Ethernet header too, checked before writing. */
+	if (rte_pktmbuf_headroom(m) < sizeof(*ip) + sizeof(struct rte_ether_hdr)) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->packet_id = rte_cpu_to_be_16(lc->ip_id++);
-	/* No fragmentation on output yet: say so (DF). */
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->fragment_offset = 0; /* DF clear: we fragment what is too big */
 	ip->time_to_live = IP_DEFTTL;
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
@@ -197,10 +254,13 @@ ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		/* TODO(px): use the port's L4 checksum offload when it has one. */
 		udp = (struct rte_udp_hdr *)(ip + 1);
 		udp->dgram_cksum = 0;
-		ck = (uint16_t)~sum_mbuf(m, sizeof(struct rte_ether_hdr) + sizeof(*ip),
-				len - sizeof(*ip), rte_ipv4_phdr_cksum(ip, 0));
+		ck = (uint16_t)~sum_mbuf(m, sizeof(*ip), len - sizeof(*ip),
+				rte_ipv4_phdr_cksum(ip, 0));
 		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	}
+	if (len > nif->conf.mtu)
+		return ipv4_fragment(nif, lc, m, nexthop);
+	rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 	return arp_output(nif, lc, m, nexthop);
 }
 

@@ -2,6 +2,9 @@
  * Copyright(c) 2026 The Pollux authors
  */
 
+/* rte_ip_frag_table_del_expired_entries() is experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,6 +51,10 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		nif->conf.arp_timeout_ms = 60000;
 	if (nif->conf.icmp_rate == 0)
 		nif->conf.icmp_rate = 100;
+	if (nif->conf.frag_timeout_ms == 0)
+		nif->conf.frag_timeout_ms = 2000;
+	if (nif->conf.frag_max == 0)
+		nif->conf.frag_max = 1024;
 	nif->mask = rte_cpu_to_be_32(conf->prefix == 32 ? UINT32_MAX :
 			~(UINT32_MAX >> conf->prefix));
 	nif->bcast = (conf->ip & nif->mask) | ~nif->mask;
@@ -69,6 +76,14 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		if (nif->lc[i]->udp == NULL)
 			goto err;
 		nif->lc[i]->icmp_tokens = nif->conf.icmp_rate;
+		/* Reassembly memory is bounded by frag_max datagrams of at
+		 * most RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments each. */
+		nif->lc[i]->frag = rte_ip_frag_table_create(
+				RTE_MAX(nif->conf.frag_max / 4, 1u), 4,
+				nif->conf.frag_max,
+				ms * nif->conf.frag_timeout_ms, socket);
+		if (nif->lc[i]->frag == NULL)
+			goto err;
 	}
 	*out = nif;
 	return 0;
@@ -88,6 +103,9 @@ px_netif_free(struct px_netif *nif)
 		if (nif->lc[i] == NULL)
 			continue;
 		arp_flush_all(nif->lc[i]);
+		if (nif->lc[i]->frag != NULL)
+			rte_ip_frag_table_destroy(nif->lc[i]->frag);
+		ipv4_frag_reap(nif->lc[i]);
 		if (nif->lc[i]->udp != NULL)
 			for (p = 0; p < UDP_PORTS; p++)
 				rte_free(nif->lc[i]->udp[p]);
@@ -153,6 +171,8 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 		}
 	}
+	if (lc->dr.cnt > 0)
+		ipv4_frag_reap(lc);
 }
 
 void
@@ -164,6 +184,9 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 		return;
 	lc->next_tick = now + rte_get_tsc_hz() / 100; /* every 10 ms */
 	arp_tick(nif, lc, now);
+	rte_ip_frag_table_del_expired_entries(lc->frag, &lc->dr, now);
+	if (lc->dr.cnt > 0)
+		ipv4_frag_reap(lc);
 }
 
 void
@@ -190,7 +213,7 @@ static const char *const stat_names[] = {
 	"arp.learned", "arp.pending_drop", "arp.unresolved",
 	"ip.rx", "ip.runt", "ip.bad_version", "ip.bad_ihl", "ip.bad_len",
 	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours",
-	"ip.frag_drop", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
+	"ip.frags", "ip.reassembled", "ip.frag_drop", "ip.frag_tx", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
 	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
 	"icmp.ratelimited", "icmp.other",
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",

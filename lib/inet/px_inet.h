@@ -39,6 +39,8 @@ struct px_inet_conf {
 	uint16_t mtu;              /**< IP MTU, 0 = 1500 */
 	uint32_t arp_timeout_ms;   /**< ARP cache entry lifetime, 0 = 60000 */
 	uint32_t icmp_rate;        /**< ICMP errors per second per lcore, 0 = 100 */
+	uint32_t frag_timeout_ms;  /**< reassembly timeout, 0 = 2000 */
+	uint32_t frag_max;         /**< datagrams in reassembly per lcore, 0 = 1024 */
 };
 
 /** Per-lcore counters; every dropped packet is counted under one reason. */
@@ -68,7 +70,10 @@ struct px_inet_stats {
 	uint64_t ip_ttl_zero;       /**< TTL 0 on arrival (delivered, RFC 1122 3.2.1.7) */
 	uint64_t ip_options;        /**< header with options (skipped) */
 	uint64_t ip_not_ours;       /**< for another address */
-	uint64_t ip_frag_drop;      /**< fragments (reassembly not yet) */
+	uint64_t ip_frags;          /**< fragments received */
+	uint64_t ip_reassembled;    /**< datagrams reassembled */
+	uint64_t ip_frag_drop;      /**< fragments dropped: overlap, too many, timeout, table full */
+	uint64_t ip_frag_tx;        /**< fragments sent */
 	uint64_t ip_bad_proto;      /**< protocol we do not serve */
 	uint64_t ip_no_route;       /**< output without a route */
 	uint64_t ip_tx;             /**< packets sent */
@@ -231,7 +236,8 @@ int px_udp_close(struct px_udp_sock *s);
  *
  * @return
  *   - 0 when handed to the port (or queued behind an ARP resolution).
- *   - -EMSGSIZE if the payload does not fit the MTU (no fragmentation yet).
+ *   - -EMSGSIZE if the datagram needs more than RTE_LIBRTE_IP_FRAG_MAX_FRAG
+ *     fragments (larger ones are fragmented to the MTU).
  *   - -ENOBUFS if *m* lacks headroom for the headers.
  *   - -EHOSTUNREACH without a route to *to*.
  *   - -EIO if the port refused it.

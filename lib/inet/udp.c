@@ -140,7 +140,7 @@ px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return -EINVAL;
 	}
-	if (len > UINT16_MAX) {
+	if (len + sizeof(struct rte_ipv4_hdr) > UINT16_MAX) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}
