@@ -58,16 +58,22 @@ extern char **px_test_argv;
 		return TEST_FAILED; \
 	} while (0)
 
+/* The expression is printed with %s, never used as a format: it may
+ * contain '%'. The optional message is a format and its arguments. */
 #define PX_TEST_ASSERT(cond, ...) do { \
-		if (!(cond)) \
-			PX_TEST_FAIL("assert '" #cond "': " __VA_ARGS__); \
+		if (!(cond)) { \
+			printf("FAIL %s:%d: assert '%s'", __FILE__, __LINE__, #cond); \
+			printf(" " __VA_ARGS__); \
+			printf("\n"); \
+			return TEST_FAILED; \
+		} \
 	} while (0)
 
 #define PX_TEST_ASSERT_EQ(a, b, ...) do { \
 		long long a_ = (long long)(a), b_ = (long long)(b); \
 		if (a_ != b_) { \
 			printf("  %s = %lld, %s = %lld\n", #a, a_, #b, b_); \
-			PX_TEST_FAIL(#a " == " #b ": " __VA_ARGS__); \
+			PX_TEST_ASSERT(a_ == b_, __VA_ARGS__); \
 		} \
 	} while (0)
 

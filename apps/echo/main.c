@@ -32,6 +32,8 @@ struct echo_opts {
 	unsigned int n_udp;
 	const char *stats_file;
 	enum px_idle_policy idle;
+	struct px_fault_conf fault_rx, fault_tx;
+	int have_fault_rx, have_fault_tx;
 };
 
 static volatile sig_atomic_t quit;
@@ -55,6 +57,10 @@ usage(const char *prog)
 		"  --udp P[,P...]      UDP ports to echo (default: 7)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
+		"  --fault-rx SPEC     inject faults on receive, e.g.\n"
+		"                      drop=1%%,dup=0.5%%,corrupt=0.1%%,reorder=10%%,delay=25ms,hold=1ms\n"
+		"  --fault-tx SPEC     the same on transmit\n"
+		"  --fault-seed N      seed of the fault PRNG (default: fixed)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -82,6 +88,9 @@ parse_args(int argc, char **argv)
 		{ "udp", required_argument, NULL, 'u' },
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "idle", required_argument, NULL, 'I' },
+		{ "fault-rx", required_argument, NULL, 'R' },
+		{ "fault-tx", required_argument, NULL, 'T' },
+		{ "fault-seed", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -145,6 +154,28 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			break;
+		case 'R':
+		case 'T':
+			if (px_fault_parse(optarg, c == 'R' ? &opts.fault_rx :
+					&opts.fault_tx) != 0) {
+				fprintf(stderr, "pollux-echo: bad --fault-%s '%s'\n",
+					c == 'R' ? "rx" : "tx", optarg);
+				return -1;
+			}
+			if (c == 'R')
+				opts.have_fault_rx = 1;
+			else
+				opts.have_fault_tx = 1;
+			break;
+		case 'S':
+			v = strtoul(optarg, &end, 0);
+			if (*optarg == '\0' || *end != '\0') {
+				fprintf(stderr, "pollux-echo: bad --fault-seed '%s'\n", optarg);
+				return -1;
+			}
+			opts.fault_rx.seed = v;
+			opts.fault_tx.seed = v ^ 0x9e3779b97f4a7c15ull;
+			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -195,6 +226,21 @@ print_stats(FILE *f, int json)
 		(unsigned long)ps.rx, (unsigned long)ps.tx, (unsigned long)ps.rx_drop,
 		(unsigned long)ps.tx_drop, (unsigned long)ps.tx_foreign,
 		rte_mempool_in_use_count(mp), mp->size);
+	{
+		struct px_fault_stats fr, ft;
+		const struct px_fault_stats *d[2] = { &fr, &ft };
+		int k;
+
+		px_port_fault_stats(port, &fr, &ft);
+		for (k = 0; k < 2; k++)
+			fprintf(f, "\"fault_%s\": {\"seen\": %lu, \"dropped\": %lu, "
+				"\"duplicated\": %lu, \"corrupted\": %lu, \"reordered\": %lu, "
+				"\"delayed\": %lu, \"overflow\": %lu}, ", k ? "tx" : "rx",
+				(unsigned long)d[k]->seen, (unsigned long)d[k]->dropped,
+				(unsigned long)d[k]->duplicated, (unsigned long)d[k]->corrupted,
+				(unsigned long)d[k]->reordered, (unsigned long)d[k]->delayed,
+				(unsigned long)d[k]->overflow);
+	}
 	px_netif_stats_print(nif, f, true);
 	fputs("}\n", f);
 }
@@ -296,6 +342,9 @@ main(int argc, char **argv)
 			port, &nif);
 	if (ret == 0)
 		ret = px_port_attach(port, nif);
+	if (ret == 0 && (opts.have_fault_rx || opts.have_fault_tx))
+		ret = px_port_fault_set(port, opts.have_fault_rx ? &opts.fault_rx : NULL,
+				opts.have_fault_tx ? &opts.fault_tx : NULL);
 	for (k = 0; ret == 0 && k < opts.n_udp; k++)
 		ret = px_udp_bind_cb(nif, opts.udp_ports[k], on_udp, NULL, &socks[k]);
 	if (ret == 0) {

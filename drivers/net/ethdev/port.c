@@ -30,6 +30,7 @@ struct px_port {
 	struct rte_ether_addr mac;
 	uint32_t link_wait_ms;
 	int started;
+	struct px_fault *frx, *ftx; /* fault injection, NULL when off */
 	/* owned by queue_lcore */
 	uint16_t ntx;
 	struct rte_mbuf *txbuf[TXBUF];
@@ -129,11 +130,17 @@ px_port_mempool(const struct px_port *p)
 static unsigned int
 tx_flush(struct px_port *p)
 {
+	struct rte_mbuf *faulted[2 * TXBUF + 64], **pkts = p->txbuf;
 	uint16_t sent = 0, n = p->ntx, k;
 	unsigned int tries = 0;
 
+	if (unlikely(p->ftx != NULL)) {
+		n = (uint16_t)px_fault_process(p->ftx, p->txbuf, n, faulted,
+				rte_rdtsc());
+		pkts = faulted;
+	}
 	while (sent < n) {
-		k = rte_eth_tx_burst(p->port_id, 0, &p->txbuf[sent], n - sent);
+		k = rte_eth_tx_burst(p->port_id, 0, &pkts[sent], n - sent);
 		sent += k;
 		if (sent < n && ++tries > TX_RETRIES)
 			break;
@@ -143,7 +150,7 @@ tx_flush(struct px_port *p)
 	p->st.tx += sent;
 	if (sent < n) {
 		p->st.tx_drop += n - sent;
-		rte_pktmbuf_free_bulk(&p->txbuf[sent], n - sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
 	p->ntx = 0;
 	return n;
@@ -178,13 +185,20 @@ static unsigned int
 port_poll(void *ctx)
 {
 	struct px_port *p = ctx;
-	struct rte_mbuf *pkts[RX_BURST];
+	struct rte_mbuf *pkts[RX_BURST], *faulted[2 * RX_BURST + 64];
 	uint16_t n;
 
 	n = rte_eth_rx_burst(p->port_id, 0, pkts, RX_BURST);
+	p->st.rx += n;
+	if (unlikely(p->frx != NULL)) {
+		/* Called on empty polls too: delayed packets fall due. */
+		n = (uint16_t)px_fault_process(p->frx, pkts, n, faulted, rte_rdtsc());
+		if (n > 0)
+			px_netif_input(p->nif, faulted, n);
+		return n;
+	}
 	if (n == 0)
 		return 0;
-	p->st.rx += n;
 	px_netif_input(p->nif, pkts, n);
 	return n;
 }
@@ -195,7 +209,49 @@ port_flush(void *ctx)
 	struct px_port *p = ctx;
 
 	px_netif_tick(p->nif, rte_rdtsc());
-	return p->ntx > 0 ? tx_flush(p) : 0;
+	/* With tx faults, flush even when empty: delayed packets fall due. */
+	return p->ntx > 0 || unlikely(p->ftx != NULL) ? tx_flush(p) : 0;
+}
+
+int
+px_port_fault_set(struct px_port *p, const struct px_fault_conf *rx,
+		const struct px_fault_conf *tx)
+{
+	int ret;
+
+	if (p == NULL)
+		return -EINVAL;
+	if (p->started)
+		return -EBUSY;
+	px_fault_free(p->frx);
+	px_fault_free(p->ftx);
+	p->frx = p->ftx = NULL;
+	if (rx != NULL) {
+		ret = px_fault_create(rx, p->mp, &p->frx);
+		if (ret < 0)
+			return ret;
+	}
+	if (tx != NULL) {
+		ret = px_fault_create(tx, p->mp, &p->ftx);
+		if (ret < 0) {
+			px_fault_free(p->frx);
+			p->frx = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void
+px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
+		struct px_fault_stats *tx)
+{
+	memset(rx, 0, sizeof(*rx));
+	memset(tx, 0, sizeof(*tx));
+	if (p->frx != NULL)
+		px_fault_stats_get(p->frx, rx);
+	if (p->ftx != NULL)
+		px_fault_stats_get(p->ftx, tx);
 }
 
 int
@@ -256,6 +312,8 @@ px_port_free(struct px_port *p)
 		rte_pktmbuf_free_bulk(p->txbuf, p->ntx);
 	if (p->started)
 		rte_eth_dev_stop(p->port_id);
+	px_fault_free(p->frx);
+	px_fault_free(p->ftx);
 	rte_eth_dev_close(p->port_id);
 	rte_mempool_free(p->mp);
 	rte_free(p);

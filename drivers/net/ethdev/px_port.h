@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include <px_fault.h>
 #include <px_inet.h>
 
 #ifdef __cplusplus
@@ -100,6 +101,28 @@ int px_port_attach(struct px_port *p, struct px_netif *nif);
  *   or a negative errno from rte_eth_dev_start().
  */
 int px_port_start(struct px_port *p);
+
+/**
+ * Inject faults on receive and/or transmit (see px_fault.h). Control
+ * path: before px_port_start().
+ *
+ * @param p
+ *   The port.
+ * @param rx
+ *   Faults on received packets, or NULL for none.
+ * @param tx
+ *   Faults on transmitted packets, or NULL for none.
+ * @return
+ *   0, -EBUSY once started, or an error of px_fault_create().
+ */
+int px_port_fault_set(struct px_port *p, const struct px_fault_conf *rx,
+		const struct px_fault_conf *tx);
+
+/**
+ * Read the fault stages' counters (zeroes for a direction without one).
+ */
+void px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
+		struct px_fault_stats *tx);
 
 /**
  * Read the counters.
