@@ -304,13 +304,15 @@ case_stall(void)
 	/* stall_us is 5000 in this test: both hogs are reported. */
 	T_EQ(s1.stalls - s0.stalls, 2);
 	T_CHECK(px_cycles_to_ns(s1.stall_max_cycles) >= 20000000);
-	/* A task calling px_yield_maybe() in its loop is not a stall. */
+	/* A task calling px_yield_maybe() in its loop gives the lcore back
+	 * every budget (a tenth of stall_us: 0.5 ms here), so a 20 ms loop
+	 * yields about 40 times. (Whether a slice still counts as a stall
+	 * depends on the OS not preempting the thread: not asserted.) */
 	px_exec_stats_get(rte_lcore_id(), &s0);
 	T_EQ(px_spawn(polite, NULL, NULL, &t), 0);
 	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
 	px_exec_stats_get(rte_lcore_id(), &s1);
-	T_EQ(s1.stalls, s0.stalls);
-	T_CHECK(s1.yields > s0.yields);
+	T_CHECK(s1.yields - s0.yields >= 20);
 	return NULL;
 }
 
