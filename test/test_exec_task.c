@@ -302,7 +302,7 @@ case_stall(void)
 	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
 	px_exec_stats_get(rte_lcore_id(), &s1);
 	/* stall_us is 5000 in this test: both hogs are reported. */
-	T_EQ(s1.stalls - s0.stalls, 2);
+	T_CHECK(s1.stalls - s0.stalls >= 2); /* more if the OS preempts a slice */
 	T_CHECK(px_cycles_to_ns(s1.stall_max_cycles) >= 20000000);
 	/* A task calling px_yield_maybe() in its loop gives the lcore back
 	 * every budget (a tenth of stall_us: 0.5 ms here), so a 20 ms loop
