@@ -636,6 +636,89 @@ case_garbage(void)
 }
 
 static void *
+udp_reader(void *arg)
+{
+	static char buf[64];
+	struct px_udp_addr from;
+	ssize_t n;
+
+	n = px_udp_recvfrom(arg, buf, sizeof(buf) - 1, &from, 2000000000ull);
+	if (n != 4 || memcmp(buf, "ping", 4) != 0 || from.ip != peer_ip)
+		return (void *)1;
+	return NULL;
+}
+
+static void *
+case_udp_task(void)
+{
+	struct px_inet_stats s0 = stats(), s1;
+	struct px_udp_addr peer = { peer_ip, htons(5000) }, from;
+	static char big[3000];
+	struct px_udp_sock *s, *e;
+	struct rte_udp_hdr *udp;
+	struct px_task *t;
+	char buf[16];
+	void *r;
+	int i;
+
+	T_EQ(px_udp_open(nif, htons(9000), 3, &s), -EINVAL); /* not 2^n */
+	T_EQ(px_udp_open(nif, htons(9000), 4, &s), 0);
+	T_EQ(px_udp_port(s), htons(9000));
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 0), -EAGAIN);
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 1000000), -ETIMEDOUT);
+	/* A task parked in recvfrom wakes when a datagram arrives. */
+	T_EQ(px_spawn(udp_reader, s, NULL, &t), 0);
+	T_EQ(px_yield(), 0);
+	input1(udp_frame(peer_ip, 5000, 9000, "ping", 4));
+	T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), 0);
+	T_CHECK(r == NULL);
+	/* Bounded queue: 6 in, 4 kept in order, 2 counted. */
+	for (i = 0; i < 6; i++) {
+		buf[0] = (char)('0' + i);
+		input1(udp_frame(peer_ip, 5000, 9000, buf, 1));
+	}
+	for (i = 0; i < 4; i++) {
+		T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 0), 1);
+		T_EQ(buf[0], '0' + i);
+	}
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 0), -EAGAIN);
+	s1 = stats();
+	T_EQ(s1.udp_rxq_full - s0.udp_rxq_full, 2);
+	/* Truncation to the caller's buffer. */
+	input1(udp_frame(peer_ip, 5000, 9000, "abcdefgh", 8));
+	T_EQ(px_udp_recvfrom(s, buf, 3, &from, 0), 3);
+	T_CHECK(memcmp(buf, "abc", 3) == 0);
+	/* sendto copies; a large one goes out in fragments. */
+	T_EQ(px_udp_send(s, "x", 1), -ENOTCONN);
+	T_EQ(px_udp_sendto(s, "pong", 4, &peer), 4);
+	T_EQ(ncap, 1);
+	udp = rte_pktmbuf_mtod_offset(cap[0], struct rte_udp_hdr *, 14 + 20);
+	T_EQ(ntohs(udp->dst_port), 5000);
+	T_CHECK(memcmp(udp + 1, "pong", 4) == 0);
+	cap_clear();
+	T_EQ(px_udp_sendto(s, big, sizeof(big), &peer), (ssize_t)sizeof(big));
+	T_EQ(ncap, 3);
+	cap_clear();
+	/* Connected: other senders are filtered. */
+	T_EQ(px_udp_connect(s, &peer), 0);
+	input1(udp_frame(peer_ip, 5001, 9000, "no", 2));
+	input1(udp_frame(peer_ip, 5000, 9000, "yes", 3));
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 0), 3);
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), &from, 0), -EAGAIN);
+	T_EQ(stats().udp_filtered - s1.udp_filtered, 1);
+	T_EQ(px_udp_send(s, "hi", 2), 2);
+	cap_clear();
+	/* Ephemeral port; queued datagrams are freed at close. */
+	T_EQ(px_udp_open(nif, 0, 0, &e), 0);
+	T_CHECK(ntohs(px_udp_port(e)) >= 49152);
+	input1(udp_frame(peer_ip, 5000, ntohs(px_udp_port(e)), "left", 4));
+	T_EQ(px_udp_close(e), 0);
+	T_EQ(px_udp_close(s), 0);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
+static void *
 inet_main(void *arg)
 {
 	struct px_inet_conf c = { 0 };
@@ -657,6 +740,7 @@ inet_main(void *arg)
 	T_RUN(case_arp);
 	T_RUN(case_ping);
 	T_RUN(case_udp);
+	T_RUN(case_udp_task);
 	T_RUN(case_arp_pending);
 	T_RUN(case_malformed);
 	T_RUN(case_fragments);

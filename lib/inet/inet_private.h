@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include <px_common.h>
+#include <px_sync.h>
 
 #include "px_inet.h"
 
@@ -39,12 +40,22 @@ struct arp_entry {
 	struct rte_mbuf *pending[ARP_PENDING];
 };
 
+struct udp_rxq_ent {
+	struct rte_mbuf *m;
+	struct px_udp_addr from;
+};
+
 struct px_udp_sock {
 	struct px_netif *nif;
 	px_udp_recv_cb_t cb;
 	void *arg;
 	uint16_t port;         /* network order */
 	uint16_t lcore_index;
+	/* task sockets: a bounded queue and a notify to park on */
+	struct px_udp_addr peer; /* connected peer, ip 0 = none */
+	uint32_t qmask, qhead, qlen;
+	struct px_notify ready;
+	struct udp_rxq_ent *q;
 };
 
 /* Everything one lcore owns of an interface. */

@@ -217,7 +217,7 @@ static const char *const stat_names[] = {
 	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
 	"icmp.ratelimited", "icmp.other",
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
-	"udp.delivered", "udp.tx",
+	"udp.delivered", "udp.tx", "udp.rxq_full", "udp.filtered",
 	"buf.nombuf",
 };
 

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -92,6 +93,8 @@ struct px_inet_stats {
 	uint64_t udp_no_port;       /**< no socket bound */
 	uint64_t udp_delivered;     /**< handed to a socket */
 	uint64_t udp_tx;            /**< datagrams sent */
+	uint64_t udp_rxq_full;      /**< dropped: a task socket's queue was full */
+	uint64_t udp_filtered;      /**< dropped: not from a connected peer */
 	/* buffers */
 	uint64_t nombuf;            /**< mbuf allocation failures */
 };
@@ -223,7 +226,8 @@ int px_udp_bind_cb(struct px_netif *nif, uint16_t port, px_udp_recv_cb_t cb,
 		void *arg, struct px_udp_sock **out);
 
 /**
- * Close a socket bound on the calling lcore.
+ * Close a socket bound on the calling lcore (callback or task socket; no
+ * task may be waiting on it). Queued datagrams are freed.
  *
  * @return
  *   0, or -EINVAL if *s* is NULL or belongs to another lcore.
@@ -244,6 +248,99 @@ int px_udp_close(struct px_udp_sock *s);
  */
 int px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 		const struct px_udp_addr *to);
+
+/* ---- UDP, task API ---- */
+
+/**
+ * Open a UDP socket for tasks on the calling lcore: datagrams are queued
+ * (at most *rxq_len*; more are dropped and counted) until a task reads
+ * them with px_udp_recvfrom() or px_udp_recv_mbuf(). Close with
+ * px_udp_close().
+ *
+ * @param nif
+ *   The interface.
+ * @param port
+ *   Local port, network byte order; 0 picks a free ephemeral port
+ *   (49152-65535).
+ * @param rxq_len
+ *   Receive queue length, a power of two; 0 = 256.
+ * @param out
+ *   Receives the socket.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL on a bad argument or off an executor lcore.
+ *   - -EADDRINUSE if the port is taken on this lcore (or none is free).
+ *   - -ENOMEM if memory is short.
+ */
+int px_udp_open(struct px_netif *nif, uint16_t port, uint32_t rxq_len,
+		struct px_udp_sock **out);
+
+/**
+ * The socket's local port (network byte order).
+ */
+uint16_t px_udp_port(const struct px_udp_sock *s);
+
+/**
+ * Set the default destination for px_udp_send() and keep only datagrams
+ * from it.
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int px_udp_connect(struct px_udp_sock *s, const struct px_udp_addr *peer);
+
+/**
+ * Receive one datagram, copying its payload (a longer one is truncated to
+ * *len*, like recvfrom() without MSG_TRUNC). Parks the task while the
+ * queue is empty.
+ *
+ * @param s
+ *   A socket from px_udp_open().
+ * @param buf
+ *   Where to copy.
+ * @param len
+ *   Room in *buf*.
+ * @param from
+ *   Receives the sender, or NULL.
+ * @param timeout_ns
+ *   How long to wait (PX_TIMEOUT_INF, or 0 to poll).
+ * @return
+ *   - the number of bytes copied (>= 0).
+ *   - -EAGAIN (timeout 0) or -ETIMEDOUT when nothing came.
+ *   - -ECANCELED if the task was cancelled.
+ *   - -EINVAL on a callback socket or from another lcore; -EDEADLK
+ *     outside a task when it would wait.
+ */
+ssize_t px_udp_recvfrom(struct px_udp_sock *s, void *buf, size_t len,
+		struct px_udp_addr *from, uint64_t timeout_ns);
+
+/**
+ * Receive one datagram without copying: *m* holds the payload (the caller
+ * owns it). Waits as px_udp_recvfrom().
+ *
+ * @return
+ *   0, or the errors of px_udp_recvfrom().
+ */
+int px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
+		struct px_udp_addr *from, uint64_t timeout_ns);
+
+/**
+ * Send *len* bytes (copied into mbufs from the interface's pool).
+ *
+ * @return
+ *   - *len* on success.
+ *   - -ENOBUFS without mbufs; the errors of px_udp_send_mbuf().
+ */
+ssize_t px_udp_sendto(struct px_udp_sock *s, const void *buf, size_t len,
+		const struct px_udp_addr *to);
+
+/**
+ * Send to the connected peer (see px_udp_connect()).
+ *
+ * @return
+ *   As px_udp_sendto(); -ENOTCONN if not connected.
+ */
+ssize_t px_udp_send(struct px_udp_sock *s, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -9,12 +9,15 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
 #include <px_exec.h>
+#include <px_sync.h>
+#include <px_task.h>
 
 #include "inet_private.h"
 
@@ -124,6 +127,12 @@ px_udp_close(struct px_udp_sock *s)
 	if (lc == NULL || lc != s->nif->lc[s->lcore_index])
 		return -EINVAL;
 	lc->udp[rte_be_to_cpu_16(s->port)] = NULL;
+	while (s->qlen > 0) {
+		rte_pktmbuf_free(s->q[s->qhead].m);
+		s->qhead = (s->qhead + 1) & s->qmask;
+		s->qlen--;
+	}
+	rte_free(s->q);
 	rte_free(s);
 	return 0;
 }
@@ -157,4 +166,208 @@ px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	m->ol_flags = 0;
 	lc->st.udp_tx++;
 	return ipv4_output(s->nif, lc, m, to->ip, IPPROTO_UDP);
+}
+
+/* ---- task sockets ---- */
+
+/* Receive callback of task sockets: queue, and wake a reader. */
+static void
+task_sock_rx(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *from, void *arg)
+{
+	struct inet_lcore *lc = s->nif->lc[s->lcore_index];
+
+	RTE_SET_USED(arg);
+	if (s->peer.ip != 0 && (from->ip != s->peer.ip || from->port != s->peer.port)) {
+		lc->st.udp_filtered++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->qlen > s->qmask) {
+		lc->st.udp_rxq_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s->q[(s->qhead + s->qlen) & s->qmask] = (struct udp_rxq_ent){ m, *from };
+	s->qlen++;
+	px_notify_one(&s->ready);
+}
+
+int
+px_udp_open(struct px_netif *nif, uint16_t port, uint32_t rxq_len,
+		struct px_udp_sock **out)
+{
+	struct inet_lcore *lc;
+	struct px_udp_sock *s;
+	uint32_t p;
+	int ret;
+
+	if (nif == NULL || out == NULL)
+		return -EINVAL;
+	if (rxq_len == 0)
+		rxq_len = 256;
+	if (!rte_is_power_of_2(rxq_len))
+		return -EINVAL;
+	lc = inet_lcore(nif);
+	if (lc == NULL)
+		return -EINVAL;
+	if (port == 0) {
+		/* Ephemeral: the first free port from a rotating start. */
+		for (p = 0; p < 16384; p++) {
+			uint16_t cand = (uint16_t)(49152 + (lc->ip_id + p) % 16384);
+
+			if (lc->udp[cand] == NULL) {
+				port = rte_cpu_to_be_16(cand);
+				break;
+			}
+		}
+		if (port == 0)
+			return -EADDRINUSE;
+	}
+	ret = px_udp_bind_cb(nif, port, task_sock_rx, NULL, &s);
+	if (ret < 0)
+		return ret;
+	s->q = rte_zmalloc("px_udp_rxq", sizeof(*s->q) * rxq_len, 0);
+	if (s->q == NULL) {
+		px_udp_close(s);
+		return -ENOMEM;
+	}
+	s->qmask = rxq_len - 1;
+	px_notify_init(&s->ready);
+	*out = s;
+	return 0;
+}
+
+uint16_t
+px_udp_port(const struct px_udp_sock *s)
+{
+	return s->port;
+}
+
+int
+px_udp_connect(struct px_udp_sock *s, const struct px_udp_addr *peer)
+{
+	if (s == NULL || peer == NULL || peer->ip == 0 || peer->port == 0)
+		return -EINVAL;
+	s->peer = *peer;
+	return 0;
+}
+
+int
+px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
+		struct px_udp_addr *from, uint64_t timeout_ns)
+{
+	uint64_t deadline;
+	int ret;
+
+	if (s == NULL || m == NULL || s->q == NULL ||
+			inet_lcore(s->nif) != s->nif->lc[s->lcore_index])
+		return -EINVAL;
+	deadline = timeout_ns == PX_TIMEOUT_INF ? UINT64_MAX :
+		rte_rdtsc() + px_ns_to_cycles(timeout_ns);
+	while (s->qlen == 0) {
+		if (timeout_ns == 0)
+			return -EAGAIN;
+		/* The notify keeps a permit, so a datagram queued between
+		 * our check and the wait is not missed. */
+		ret = px_notify_wait(&s->ready, deadline == UINT64_MAX ?
+				PX_TIMEOUT_INF : (deadline > rte_rdtsc() ?
+				px_cycles_to_ns(deadline - rte_rdtsc()) : 0));
+		if (ret == -EAGAIN)
+			ret = -ETIMEDOUT;
+		if (ret < 0 && s->qlen == 0)
+			return ret;
+	}
+	*m = s->q[s->qhead].m;
+	if (from != NULL)
+		*from = s->q[s->qhead].from;
+	s->qhead = (s->qhead + 1) & s->qmask;
+	s->qlen--;
+	return 0;
+}
+
+ssize_t
+px_udp_recvfrom(struct px_udp_sock *s, void *buf, size_t len,
+		struct px_udp_addr *from, uint64_t timeout_ns)
+{
+	struct rte_mbuf *m;
+	uint32_t n;
+	int ret;
+
+	if (buf == NULL && len > 0)
+		return -EINVAL;
+	ret = px_udp_recv_mbuf(s, &m, from, timeout_ns);
+	if (ret < 0)
+		return ret;
+	n = (uint32_t)RTE_MIN((size_t)rte_pktmbuf_pkt_len(m), len);
+	if (n > 0) {
+		/* rte_pktmbuf_read() copies only when the data is chained. */
+		const void *d = rte_pktmbuf_read(m, 0, n, buf);
+
+		if (d != buf)
+			rte_memcpy(buf, d, n);
+	}
+	rte_pktmbuf_free(m);
+	return (ssize_t)n;
+}
+
+ssize_t
+px_udp_sendto(struct px_udp_sock *s, const void *buf, size_t len,
+		const struct px_udp_addr *to)
+{
+	struct inet_lcore *lc;
+	struct rte_mbuf *head, *seg, *prev = NULL;
+	size_t off = 0, room, n;
+	char *p;
+	int ret;
+
+	if (s == NULL || to == NULL || (buf == NULL && len > 0))
+		return -EINVAL;
+	lc = inet_lcore(s->nif);
+	if (lc == NULL)
+		return -EINVAL;
+	if (len > UINT16_MAX - sizeof(struct rte_udp_hdr) - sizeof(struct rte_ipv4_hdr))
+		return -EMSGSIZE;
+	head = rte_pktmbuf_alloc(s->nif->mp);
+	if (head == NULL)
+		goto nomem;
+	seg = head;
+	/* Copy into a chain of segments (large datagrams are fragmented
+	 * on the way out). */
+	for (;;) {
+		room = rte_pktmbuf_tailroom(seg);
+		n = RTE_MIN(room, len - off);
+		p = rte_pktmbuf_append(seg, (uint16_t)n);
+		if (n > 0)
+			rte_memcpy(p, (const char *)buf + off, n);
+		if (seg != head) {
+			prev->next = seg;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		off += n;
+		if (off == len)
+			break;
+		prev = seg;
+		seg = rte_pktmbuf_alloc(s->nif->mp);
+		if (seg == NULL) {
+			rte_pktmbuf_free(head);
+			goto nomem;
+		}
+	}
+	ret = px_udp_send_mbuf(s, head, to);
+	return ret < 0 ? ret : (ssize_t)len;
+nomem:
+	lc->st.nombuf++;
+	return -ENOBUFS;
+}
+
+ssize_t
+px_udp_send(struct px_udp_sock *s, const void *buf, size_t len)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (s->peer.ip == 0)
+		return -ENOTCONN;
+	return px_udp_sendto(s, buf, len, &s->peer);
 }
