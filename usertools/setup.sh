@@ -20,16 +20,19 @@ PACKAGES=(
 	g++
 	gcc
 	iproute2
+	iputils-ping
 	libbenchmark-dev
 	libclang-rt-14-dev
 	libdpdk-dev
 	llvm
 	meson
+	netcat-openbsd
 	ninja-build
 	pkg-config
 	python3
 	python3-pytest
 	python3-scapy
+	socat
 )
 HUGEPAGES=${PX_HUGEPAGES:-512}   # 2 MiB pages: 1 GiB
 

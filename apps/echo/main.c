@@ -204,45 +204,74 @@ on_udp(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from
 	px_udp_send_mbuf(s, m, from);
 }
 
+/* One counter, as "block.name=value" or JSON "name": value. */
+static void
+put(FILE *f, int json, const char *block, const char *name, uint64_t v,
+		int *first)
+{
+	if (json)
+		fprintf(f, "%s\"%s\": %lu", *first ? "" : ", ", name, (unsigned long)v);
+	else
+		fprintf(f, "%s.%s=%lu\n", block, name, (unsigned long)v);
+	*first = 0;
+}
+
+static void
+open_block(FILE *f, int json, const char *block, int *first)
+{
+	if (json)
+		fprintf(f, "\"%s\": {", block);
+	*first = 1;
+}
+
+static void
+close_block(FILE *f, int json)
+{
+	if (json)
+		fputs("}, ", f);
+}
+
+/* Port, pool and fault counters, then the stack's; the same set in text
+ * (at exit) and JSON (the stats file). */
 static void
 print_stats(FILE *f, int json)
 {
 	struct px_port_stats ps;
+	struct px_fault_stats fs[2];
 	struct rte_mempool *mp = px_port_mempool(port);
+	int first, k;
 
 	px_port_stats_get(port, &ps);
-	if (!json) {
-		fprintf(f, "port.rx=%lu\nport.tx=%lu\nport.rx_drop=%lu\n"
-			"port.tx_drop=%lu\nport.tx_foreign=%lu\nmbuf.in_use=%u\nmbuf.size=%u\n",
-			(unsigned long)ps.rx, (unsigned long)ps.tx,
-			(unsigned long)ps.rx_drop, (unsigned long)ps.tx_drop,
-			(unsigned long)ps.tx_foreign, rte_mempool_in_use_count(mp), mp->size);
-		px_netif_stats_print(nif, f, false);
-		return;
-	}
-	fprintf(f, "{\"port\": {\"rx\": %lu, \"tx\": %lu, \"rx_drop\": %lu, "
-		"\"tx_drop\": %lu, \"tx_foreign\": %lu}, "
-		"\"mbuf\": {\"in_use\": %u, \"size\": %u}, ",
-		(unsigned long)ps.rx, (unsigned long)ps.tx, (unsigned long)ps.rx_drop,
-		(unsigned long)ps.tx_drop, (unsigned long)ps.tx_foreign,
-		rte_mempool_in_use_count(mp), mp->size);
-	{
-		struct px_fault_stats fr, ft;
-		const struct px_fault_stats *d[2] = { &fr, &ft };
-		int k;
+	px_port_fault_stats(port, &fs[0], &fs[1]);
+	if (json)
+		fputc('{', f);
+	open_block(f, json, "port", &first);
+	put(f, json, "port", "rx", ps.rx, &first);
+	put(f, json, "port", "tx", ps.tx, &first);
+	put(f, json, "port", "rx_drop", ps.rx_drop, &first);
+	put(f, json, "port", "tx_drop", ps.tx_drop, &first);
+	put(f, json, "port", "tx_foreign", ps.tx_foreign, &first);
+	close_block(f, json);
+	open_block(f, json, "mbuf", &first);
+	put(f, json, "mbuf", "in_use", rte_mempool_in_use_count(mp), &first);
+	put(f, json, "mbuf", "size", mp->size, &first);
+	close_block(f, json);
+	for (k = 0; k < 2; k++) {
+		const char *b = k ? "fault_tx" : "fault_rx";
 
-		px_port_fault_stats(port, &fr, &ft);
-		for (k = 0; k < 2; k++)
-			fprintf(f, "\"fault_%s\": {\"seen\": %lu, \"dropped\": %lu, "
-				"\"duplicated\": %lu, \"corrupted\": %lu, \"reordered\": %lu, "
-				"\"delayed\": %lu, \"overflow\": %lu}, ", k ? "tx" : "rx",
-				(unsigned long)d[k]->seen, (unsigned long)d[k]->dropped,
-				(unsigned long)d[k]->duplicated, (unsigned long)d[k]->corrupted,
-				(unsigned long)d[k]->reordered, (unsigned long)d[k]->delayed,
-				(unsigned long)d[k]->overflow);
+		open_block(f, json, b, &first);
+		put(f, json, b, "seen", fs[k].seen, &first);
+		put(f, json, b, "dropped", fs[k].dropped, &first);
+		put(f, json, b, "duplicated", fs[k].duplicated, &first);
+		put(f, json, b, "corrupted", fs[k].corrupted, &first);
+		put(f, json, b, "reordered", fs[k].reordered, &first);
+		put(f, json, b, "delayed", fs[k].delayed, &first);
+		put(f, json, b, "overflow", fs[k].overflow, &first);
+		close_block(f, json);
 	}
-	px_netif_stats_print(nif, f, true);
-	fputs("}\n", f);
+	px_netif_stats_print(nif, f, json);
+	if (json)
+		fputs("}\n", f);
 }
 
 /* Runs on the blocking pool: file I/O stays off the lcore. */
