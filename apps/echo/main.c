@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
 
 #include <px_exec.h>
@@ -40,6 +41,8 @@ static volatile sig_atomic_t quit;
 static struct echo_opts opts;
 static struct px_port *port;
 static struct px_netif *nif;
+/* UDP sockets per executor: each lcore echoes the flows it owns. */
+static struct px_udp_sock *socks[PX_MAX_LCORES][MAX_UDP_PORTS];
 
 static void
 on_signal(int sig)
@@ -250,7 +253,7 @@ print_stats(FILE *f, int json)
 	put(f, json, "port", "tx", ps.tx, &first);
 	put(f, json, "port", "rx_drop", ps.rx_drop, &first);
 	put(f, json, "port", "tx_drop", ps.tx_drop, &first);
-	put(f, json, "port", "tx_foreign", ps.tx_foreign, &first);
+	put(f, json, "port", "tx_retry", ps.tx_retry, &first);
 	close_block(f, json);
 	open_block(f, json, "mbuf", &first);
 	put(f, json, "mbuf", "in_use", rte_mempool_in_use_count(mp), &first);
@@ -267,6 +270,22 @@ print_stats(FILE *f, int json)
 		put(f, json, b, "reordered", fs[k].reordered, &first);
 		put(f, json, b, "delayed", fs[k].delayed, &first);
 		put(f, json, b, "overflow", fs[k].overflow, &first);
+		close_block(f, json);
+	}
+	/* Per lcore ("lcore0", "lcore1", ...): where flows were delivered
+	 * and handed over. */
+	for (k = 0; k < (int)px_exec_count(); k++) {
+		struct px_inet_stats st;
+		char b[16];
+
+		px_netif_stats_lcore(nif, (unsigned int)k, &st);
+		snprintf(b, sizeof(b), "lcore%d", k);
+		open_block(f, json, b, &first);
+		put(f, json, b, "eth_rx", st.eth_rx, &first);
+		put(f, json, b, "udp_delivered", st.udp_delivered, &first);
+		put(f, json, b, "icmp_echo_replies", st.icmp_echo_replies, &first);
+		put(f, json, b, "steer_in", st.steer_in, &first);
+		put(f, json, b, "steer_out", st.steer_out, &first);
 		close_block(f, json);
 	}
 	px_netif_stats_print(nif, f, json);
@@ -292,6 +311,46 @@ write_stats(void *arg)
 	return NULL;
 }
 
+/* Runs on each lcore: bind (arg 0) or close (arg 1) its sockets. */
+static void *
+lcore_socks(void *arg)
+{
+	int idx = px_exec_index(rte_lcore_id());
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < opts.n_udp; k++) {
+		if (arg != NULL) {
+			px_udp_close(socks[idx][k]);
+			continue;
+		}
+		ret = px_udp_bind_cb(nif, opts.udp_ports[k], on_udp, NULL,
+				&socks[idx][k]);
+		if (ret < 0)
+			return (void *)(intptr_t)ret;
+	}
+	return NULL;
+}
+
+/* Run lcore_socks() on every executor and wait for them. */
+static int
+all_lcores(void *arg)
+{
+	struct px_task *t[PX_MAX_LCORES];
+	unsigned int i, n = px_exec_count();
+	void *r;
+	int ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (px_spawn_on((unsigned int)px_exec_lcore(i), lcore_socks, arg,
+				NULL, &t[i]) != 0)
+			return -EAGAIN;
+	for (i = 0; i < n; i++)
+		if (px_task_join(t[i], &r, PX_TIMEOUT_INF) != 0 || r != NULL)
+			ret = r != NULL ? (int)(intptr_t)r : -EIO;
+	return ret;
+}
+
 static void *
 main_task(void *arg)
 {
@@ -301,6 +360,11 @@ main_task(void *arg)
 	int ret;
 
 	(void)arg;
+	ret = all_lcores(NULL);
+	if (ret < 0) {
+		fprintf(stderr, "pollux-echo: UDP bind: %s\n", strerror(-ret));
+		return (void *)1;
+	}
 	ret = px_netif_announce(nif);
 	if (ret < 0)
 		fprintf(stderr, "pollux-echo: gratuitous ARP: %s\n", strerror(-ret));
@@ -314,6 +378,7 @@ main_task(void *arg)
 			px_spawn_blocking(write_stats, NULL, NULL);
 		px_sleep_ns(100 * 1000 * 1000);
 	}
+	all_lcores((void *)1);
 	return NULL;
 }
 
@@ -321,9 +386,8 @@ int
 main(int argc, char **argv)
 {
 	struct px_conf conf = { 0 };
-	struct px_udp_sock *socks[MAX_UDP_PORTS];
+	void *res = NULL;
 	int i, ret, sep = argc;
-	unsigned int k;
 	uint16_t port_id;
 
 	for (i = 1; i < argc; i++) {
@@ -374,8 +438,6 @@ main(int argc, char **argv)
 	if (ret == 0 && (opts.have_fault_rx || opts.have_fault_tx))
 		ret = px_port_fault_set(port, opts.have_fault_rx ? &opts.fault_rx : NULL,
 				opts.have_fault_tx ? &opts.fault_tx : NULL);
-	for (k = 0; ret == 0 && k < opts.n_udp; k++)
-		ret = px_udp_bind_cb(nif, opts.udp_ports[k], on_udp, NULL, &socks[k]);
 	if (ret == 0) {
 		ret = px_port_start(port);
 		if (ret == -ETIMEDOUT) {
@@ -392,16 +454,14 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = px_run(main_task, NULL, NULL);
+	ret = px_run(main_task, NULL, &res);
 	printf("counters:\n");
 	print_stats(stdout, 0);
 	fflush(stdout);
-	for (k = 0; k < opts.n_udp; k++)
-		px_udp_close(socks[k]);
 	/* The interface first: packets waiting on ARP go back to the port's
 	 * pool before the pool goes. */
 	px_netif_free(nif);
 	px_port_free(port);
 	px_fini(true);
-	return ret == 0 ? 0 : 1;
+	return ret == 0 && res == NULL ? 0 : 1;
 }

@@ -362,7 +362,7 @@ mbox_drain(struct exec *e)
 		for (i = 0; i < n; i++) {
 			const struct px_msg *m = &msgs[i];
 
-			if (m->type >= PX_MSG_USER_BASE && m->type < PX_MSG_TYPE_MAX &&
+			if (m->type >= PX_MSG_LIB_BASE && m->type < PX_MSG_TYPE_MAX &&
 					px__g.handlers[m->type].cb != NULL) {
 				px__g.handlers[m->type].cb(m, px__g.handlers[m->type].ctx);
 				continue;
@@ -400,7 +400,7 @@ mbox_drain(struct exec *e)
 int
 px_msg_register(uint16_t type, px_msg_handler_cb_t cb, void *ctx)
 {
-	if (type < PX_MSG_USER_BASE || type >= PX_MSG_TYPE_MAX)
+	if (type < PX_MSG_LIB_BASE || type >= PX_MSG_TYPE_MAX)
 		return -EINVAL;
 	px__g.handlers[type].ctx = ctx;
 	px__g.handlers[type].cb = cb;
@@ -419,7 +419,7 @@ px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs, unsigned int n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		/* Pollux's own types carry pointers the receiver trusts. */
-		if (msgs[i].type < PX_MSG_USER_BASE || msgs[i].type >= PX_MSG_TYPE_MAX)
+		if (msgs[i].type < PX_MSG_LIB_BASE || msgs[i].type >= PX_MSG_TYPE_MAX)
 			return 0;
 		msgs[i].src = src;
 	}
@@ -435,7 +435,7 @@ px_msg_send(unsigned int lcore_id, uint16_t type, uint32_t u32, uint64_t a,
 {
 	struct px_msg m = { .type = type, .u32 = u32, .a = a, .b = b, .c = c };
 
-	if (type < PX_MSG_USER_BASE || type >= PX_MSG_TYPE_MAX ||
+	if (type < PX_MSG_LIB_BASE || type >= PX_MSG_TYPE_MAX ||
 			exec_of(lcore_id) == NULL)
 		return -EINVAL;
 	return px_msg_send_burst(lcore_id, &m, 1) == 1 ? 0 : -EAGAIN;

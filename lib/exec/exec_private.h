@@ -18,7 +18,7 @@
 #include "px_task.h"
 #include "px_sync.h"
 
-/* Internal message types (below PX_MSG_USER_BASE). */
+/* Internal message types (below PX_MSG_LIB_BASE). */
 enum exec_msg_type {
 	MSG_SPAWN = 1,     /* a: proxy task (holds the request) */
 	MSG_STARTED,       /* a: proxy, b: remote task, c: its id */

@@ -239,7 +239,11 @@ int px_task_dump(FILE *f);
 
 /* ---- typed messages between executors ---- */
 
-/** First message type applications may register; lower ones are Pollux's. */
+/** First message type Pollux's own libraries (the stack, the port layer)
+ *  register with px_msg_register(); below it, the executor's internal
+ *  types, which cannot be registered or sent. */
+#define PX_MSG_LIB_BASE 128
+/** First message type applications may register. */
 #define PX_MSG_USER_BASE 256
 /** Message types are below this bound. */
 #define PX_MSG_TYPE_MAX 1024
@@ -252,7 +256,8 @@ typedef void (*px_msg_handler_cb_t)(const struct px_msg *msg, void *ctx);
  * before px_run() (handlers are read without locks afterwards).
  *
  * @param type
- *   PX_MSG_USER_BASE <= type < PX_MSG_TYPE_MAX.
+ *   PX_MSG_USER_BASE <= type < PX_MSG_TYPE_MAX (PX_MSG_LIB_BASE and up
+ *   for Pollux libraries).
  * @param cb
  *   Handler, or NULL to unregister.
  * @param ctx
@@ -277,8 +282,8 @@ int px_msg_register(uint16_t type, px_msg_handler_cb_t cb, void *ctx);
  * @return
  *   The number sent, in order; fewer than *n* means the mailbox was full
  *   (back-pressure: retry later or drop on purpose). 0 also when
- *   *lcore_id* has no executor or a message's type is not an application
- *   type (PX_MSG_USER_BASE <= type < PX_MSG_TYPE_MAX).
+ *   *lcore_id* has no executor or a message's type is below
+ *   PX_MSG_LIB_BASE (the executor's own) or not below PX_MSG_TYPE_MAX.
  */
 unsigned int px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs,
 		unsigned int n);
@@ -289,7 +294,8 @@ unsigned int px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs,
  * @return
  *   - 0 on success.
  *   - -EAGAIN if the mailbox is full.
- *   - -EINVAL if *lcore_id* has no executor or the type is not a user type.
+ *   - -EINVAL if *lcore_id* has no executor or the type is below
+ *     PX_MSG_LIB_BASE.
  */
 int px_msg_send(unsigned int lcore_id, uint16_t type, uint32_t u32,
 		uint64_t a, uint64_t b, uint64_t c);

@@ -162,16 +162,56 @@ entry_flush(struct px_netif *nif, struct inet_lcore *lc, struct arp_entry *e)
 	e->npending = 0;
 }
 
+/* Tell the other lcores about a new or changed neighbour (each lcore has
+ * its own cache, and replies to a request one lcore sent may arrive on
+ * another). */
+static void
+arp_share(struct px_netif *nif, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	struct inet_lcore *self = inet_lcore(nif);
+	uint64_t packed = 0;
+	uint32_t i;
+
+	memcpy(&packed, mac, RTE_ETHER_ADDR_LEN);
+	for (i = 0; i < nif->n_lcores; i++) {
+		if (nif->lc[i] == self)
+			continue;
+		if (px_msg_send((unsigned int)px_exec_lcore(i), INET_MSG_ARP, 0,
+				(uint64_t)(uintptr_t)nif, ip, packed) != 0)
+			self->st.steer_drop++;
+	}
+}
+
+void
+arp_msg(const struct px_msg *m, void *ctx)
+{
+	struct px_netif *nif = (struct px_netif *)(uintptr_t)m->a;
+	struct inet_lcore *lc = inet_lcore(nif);
+	struct rte_ether_addr mac;
+
+	RTE_SET_USED(ctx);
+	if (lc == NULL)
+		return;
+	memcpy(&mac, &m->c, RTE_ETHER_ADDR_LEN);
+	arp_learn(nif, lc, (uint32_t)m->b, &mac, 1, 0);
+}
+
 void
 arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
-		const struct rte_ether_addr *mac, int create)
+		const struct rte_ether_addr *mac, int create, int share)
 {
 	struct arp_entry *e = arp_find(lc, ip);
+	int changed;
 
-	if (e == NULL) {
-		if (!create)
+	if (e == NULL || e->state == ARP_FREE) {
+		if (e == NULL && !create)
 			return;
-		e = arp_alloc(lc, ip);
+		if (e == NULL)
+			e = arp_alloc(lc, ip);
+		changed = 1;
+	} else {
+		changed = e->state != ARP_REACHABLE ||
+			!rte_is_same_ether_addr(&e->mac, mac);
 	}
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = ARP_REACHABLE;
@@ -179,6 +219,8 @@ arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
 	e->expire = rte_rdtsc() + nif->arp_timeout;
 	lc->st.arp_learned++;
 	entry_flush(nif, lc, e);
+	if (share && changed && nif->n_lcores > 1)
+		arp_share(nif, ip, mac);
 }
 
 void
@@ -209,7 +251,7 @@ arp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 	 * if the packet is for us. Only neighbours in our subnet. */
 	if (sip != 0 && (sip & nif->mask) == (nif->conf.ip & nif->mask) &&
 			sip != nif->conf.ip)
-		arp_learn(nif, lc, sip, &arp->arp_data.arp_sha, for_us);
+		arp_learn(nif, lc, sip, &arp->arp_data.arp_sha, for_us, 1);
 	if (!for_us) {
 		lc->st.arp_not_ours++;
 		goto drop;

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include <px_common.h>
+#include <px_exec.h>
 #include <px_sync.h>
 
 #include "px_inet.h"
@@ -93,14 +94,21 @@ struct inet_lcore *inet_lcore(const struct px_netif *nif);
 void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
 		struct rte_mbuf **pkts, uint16_t n);
 
+/* Mailbox types of the stack. */
+#define INET_MSG_RX  (PX_MSG_LIB_BASE + 0) /* a: mbuf, b: nif */
+#define INET_MSG_ARP (PX_MSG_LIB_BASE + 1) /* a: nif, b: ip, c: mac */
+
 /* arp.c */
 void arp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
 /* Fill the Ethernet header of m (data at the Ethernet header) for next hop
  * ip and send it, or queue it behind an ARP request. Takes m. */
 int arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t nexthop);
+/* create: add the entry if absent; share: tell the other lcores when the
+ * entry is new or its MAC changed. */
 void arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
-		const struct rte_ether_addr *mac, int create);
+		const struct rte_ether_addr *mac, int create, int share);
+void arp_msg(const struct px_msg *m, void *ctx);
 void arp_tick(struct px_netif *nif, struct inet_lcore *lc, uint64_t now);
 void arp_flush_all(struct inet_lcore *lc);
 

@@ -6,6 +6,7 @@
 #define ALLOW_EXPERIMENTAL_API
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +15,14 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include <px_exec.h>
 #include <px_log.h>
 
 #include "inet_private.h"
+
+static void rx_msg(const struct px_msg *msg, void *ctx);
 
 struct inet_lcore *
 inet_lcore(const struct px_netif *nif)
@@ -64,6 +68,12 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	nif->arp_timeout = ms * nif->conf.arp_timeout_ms;
 	nif->arp_retry = ms * ARP_RETRY_MS;
 	nif->n_lcores = n;
+	/* Control path, idempotent: the stack's mailbox handlers. */
+	if (px_msg_register(INET_MSG_RX, rx_msg, NULL) != 0 ||
+			px_msg_register(INET_MSG_ARP, arp_msg, NULL) != 0) {
+		rte_free(nif);
+		return -EINVAL;
+	}
 	for (i = 0; i < n; i++) {
 		int socket = (int)rte_lcore_to_socket_id((unsigned int)px_exec_lcore(i));
 
@@ -128,51 +138,175 @@ inet_xmit(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf **pkts,
 	}
 }
 
+/* One frame, on the lcore that owns it. */
+static inline void
+input_one(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth;
+	uint16_t type;
+
+	lc->st.eth_rx++;
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
+		lc->st.eth_runt++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &nif->conf.mac) &&
+			!rte_is_broadcast_ether_addr(&eth->dst_addr))) {
+		lc->st.eth_not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	type = eth->ether_type;
+	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		ipv4_input(nif, lc, m);
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		arp_input(nif, lc, m);
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+			type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+		lc->st.eth_vlan++;
+		rte_pktmbuf_free(m);
+	} else {
+		lc->st.eth_bad_ethertype++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+const uint8_t px_rss_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+unsigned int
+px_flow_owner(uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport,
+		unsigned int n)
+{
+	struct rte_ipv4_tuple t;
+	uint32_t h;
+
+	if (n <= 1)
+		return 0;
+	t.src_addr = rte_be_to_cpu_32(sip);
+	t.dst_addr = rte_be_to_cpu_32(dip);
+	t.sport = rte_be_to_cpu_16(sport);
+	t.dport = rte_be_to_cpu_16(dport);
+	h = rte_softrss((uint32_t *)&t, (sport | dport) != 0 ?
+			RTE_THASH_V4_L4_LEN : RTE_THASH_V4_L3_LEN, px_rss_key);
+	/* A 128-entry redirection table filled round robin, as NICs do. */
+	return (h & 127) % n;
+}
+
+/* The lcore index that owns this frame; self for anything not IPv4 or
+ * too broken to hash (it is counted where it lands). */
+static unsigned int
+steer(const struct px_netif *nif, const struct rte_mbuf *m, unsigned int self)
+{
+	const uint32_t l2 = sizeof(struct rte_ether_hdr);
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+	const uint16_t *ports;
+	uint16_t sport = 0, dport = 0;
+	uint32_t ihl;
+
+	if (rte_pktmbuf_data_len(m) < l2 + sizeof(*ip))
+		return self;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return self;
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip))
+		return self;
+	/* Fragments hash on addresses only, so all pieces of a datagram
+	 * meet on one lcore for reassembly. */
+	if (!rte_ipv4_frag_pkt_is_fragmented(ip) &&
+			(ip->next_proto_id == IPPROTO_UDP ||
+			 ip->next_proto_id == IPPROTO_TCP) &&
+			rte_pktmbuf_data_len(m) >= l2 + ihl + 4) {
+		ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, l2 + ihl);
+		sport = ports[0];
+		dport = ports[1];
+	}
+	return px_flow_owner(ip->src_addr, ip->dst_addr, sport, dport,
+			nif->n_lcores);
+}
+
+/* A packet another lcore received for us. */
+static void
+rx_msg(const struct px_msg *msg, void *ctx)
+{
+	struct px_netif *nif = (struct px_netif *)(uintptr_t)msg->b;
+	struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)msg->a;
+	struct inet_lcore *lc = inet_lcore(nif);
+
+	RTE_SET_USED(ctx);
+	if (unlikely(lc == NULL)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->st.steer_in++;
+	input_one(nif, lc, m);
+	if (lc->dr.cnt > 0)
+		ipv4_frag_reap(lc);
+}
+
 void
 px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct inet_lcore *lc = inet_lcore(nif);
-	const struct rte_ether_hdr *eth;
+	unsigned int self, owner;
 	struct rte_mbuf *m;
-	uint16_t i, type;
+	uint16_t i;
 
 	if (unlikely(lc == NULL)) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
+	self = (unsigned int)px_exec_index(rte_lcore_id());
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		lc->st.eth_rx++;
-		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
-			lc->st.eth_runt++;
-			rte_pktmbuf_free(m);
-			continue;
+		if (nif->n_lcores > 1) {
+			owner = steer(nif, m, self);
+			if (owner != self) {
+				/* Software steering: the owner's mailbox. The
+				 * ring's release/acquire hands the mbuf over. */
+				if (px_msg_send((unsigned int)px_exec_lcore(owner),
+						INET_MSG_RX, 0, (uint64_t)(uintptr_t)m,
+						(uint64_t)(uintptr_t)nif, 0) == 0) {
+					lc->st.steer_out++;
+				} else {
+					lc->st.steer_drop++;
+					rte_pktmbuf_free(m);
+				}
+				continue;
+			}
 		}
-		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &nif->conf.mac) &&
-				!rte_is_broadcast_ether_addr(&eth->dst_addr))) {
-			lc->st.eth_not_ours++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		type = eth->ether_type;
-		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-			ipv4_input(nif, lc, m);
-		} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			arp_input(nif, lc, m);
-		} else if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
-				type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
-			lc->st.eth_vlan++;
-			rte_pktmbuf_free(m);
-		} else {
-			lc->st.eth_bad_ethertype++;
-			rte_pktmbuf_free(m);
-		}
+		input_one(nif, lc, m);
 	}
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
+}
+
+int
+px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+		struct px_inet_stats *out)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t k;
+
+	if (nif == NULL || out == NULL || index >= nif->n_lcores)
+		return -EINVAL;
+	src = (const uint64_t *)&nif->lc[index]->st;
+	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	return 0;
 }
 
 void
@@ -219,6 +353,7 @@ static const char *const stat_names[] = {
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
 	"udp.delivered", "udp.tx", "udp.rxq_full", "udp.filtered",
 	"buf.nombuf",
+	"steer.out", "steer.in", "steer.drop",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==

@@ -97,6 +97,10 @@ struct px_inet_stats {
 	uint64_t udp_filtered;      /**< dropped: not from a connected peer */
 	/* buffers */
 	uint64_t nombuf;            /**< mbuf allocation failures */
+	/* software steering */
+	uint64_t steer_out;         /**< packets handed to their owner lcore */
+	uint64_t steer_in;          /**< packets received from another lcore */
+	uint64_t steer_drop;        /**< hand-offs refused: owner's mailbox full */
 };
 
 /** The port driver's transmit: takes what it can, returns how many. The
@@ -136,7 +140,11 @@ void px_netif_free(struct px_netif *nif);
 
 /**
  * Process a burst of received frames on the calling lcore. Takes
- * ownership of every mbuf.
+ * ownership of every mbuf. With several executors, an IPv4 packet of a
+ * flow another lcore owns (px_flow_owner()) is handed to that lcore through
+ * its mailbox (software steering, for ports without RSS or whose RSS
+ * cannot be trusted, such as net_tap); ARP and malformed frames are
+ * handled where they arrive, and ARP learning is shared with every lcore.
  */
 void px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n);
 
@@ -148,6 +156,44 @@ void px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n);
  *   0, -ENOBUFS without an mbuf, -EIO if the port refused it.
  */
 int px_netif_announce(struct px_netif *nif);
+
+/** The Toeplitz key of the software flow steering (the common 40-byte
+ *  default key); the port layer programs it into NICs that do RSS, so the
+ *  hardware and the software pick the same lcore. */
+extern const uint8_t px_rss_key[40];
+
+/**
+ * The executor index (0..px_exec_count()-1) that owns a flow: the Toeplitz
+ * hash of the received packet's (source, destination, source port,
+ * destination port), through a 128-entry redirection table spread over the
+ * executors, as a NIC's RSS does. Ports are 0 for packets without them.
+ * Active opens use it to pick a source port whose replies land on the
+ * calling lcore.
+ *
+ * @param sip, dip, sport, dport
+ *   As seen in a received packet, network byte order.
+ * @param n
+ *   Number of executors sharing the flows.
+ * @return
+ *   The owner's index, < n (0 when n is 0).
+ */
+unsigned int px_flow_owner(uint32_t sip, uint32_t dip, uint16_t sport,
+		uint16_t dport, unsigned int n);
+
+/**
+ * Read one lcore's counters.
+ *
+ * @param nif
+ *   The interface.
+ * @param index
+ *   Executor index.
+ * @param out
+ *   Receives the counters.
+ * @return
+ *   0, or -EINVAL for an index without state.
+ */
+int px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+		struct px_inet_stats *out);
 
 /**
  * Periodic work of the calling lcore (ARP retries and expiry); the port

@@ -21,20 +21,32 @@
 #define RX_BURST 32
 #define TXBUF 256
 #define TX_RETRIES 8
+#define PORT_MSG_TX (PX_MSG_LIB_BASE + 8) /* a: mbuf, b: queue */
+
+struct px_port;
+
+/* One rx/tx queue pair, owned by one executor: nothing here is shared. */
+struct port_queue {
+	struct px_port *p;
+	uint16_t qid;
+	uint16_t lcore_id;
+	uint16_t ntx;
+	struct px_fault *frx, *ftx; /* fault injection, NULL when off */
+	struct px_port_stats st;
+	struct rte_mbuf *txbuf[TXBUF];
+} __rte_cache_aligned;
 
 struct px_port {
 	uint16_t port_id;
-	uint16_t queue_lcore;      /* the lcore that owns queue 0 */
+	uint16_t nb_q;             /* queue pairs: min(executors, PMD limits) */
+	int rss;                   /* the PMD spreads flows with our key */
 	struct rte_mempool *mp;
 	struct px_netif *nif;
 	struct rte_ether_addr mac;
 	uint32_t link_wait_ms;
 	int started;
-	struct px_fault *frx, *ftx; /* fault injection, NULL when off */
-	/* owned by queue_lcore */
-	uint16_t ntx;
-	struct rte_mbuf *txbuf[TXBUF];
-	struct px_port_stats st;
+	struct port_queue *q;      /* [nb_q] */
+	struct port_queue *by_index[PX_MAX_LCORES]; /* executor -> its queue or NULL */
 } __rte_cache_aligned;
 
 int
@@ -47,6 +59,7 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct px_port *p;
 	int ret, socket;
+	uint16_t q;
 
 	if (out == NULL || px_exec_count() == 0)
 		return -EINVAL;
@@ -72,8 +85,17 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	if (p == NULL)
 		return -ENOMEM;
 	p->port_id = port_id;
-	p->queue_lcore = (uint16_t)px_exec_lcore(0);
 	p->link_wait_ms = c.link_wait_ms;
+	p->nb_q = (uint16_t)RTE_MIN(px_exec_count(),
+			(unsigned int)RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+	if (p->nb_q == 0)
+		p->nb_q = 1;
+	p->q = rte_zmalloc_socket("px_port_q", sizeof(*p->q) * p->nb_q,
+			RTE_CACHE_LINE_SIZE, socket);
+	if (p->q == NULL) {
+		rte_free(p);
+		return -ENOMEM;
+	}
 	snprintf(name, sizeof(name), "px_mp_%u", port_id);
 	p->mp = rte_pktmbuf_pool_create(name, c.nb_mbufs, 256, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, socket);
@@ -88,20 +110,47 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	 * checks in software when the mbuf flags say "unknown". */
 	ec.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
-	ret = rte_eth_dev_configure(port_id, 1, 1, &ec);
+	/* RSS with the stack's Toeplitz key, so the NIC and the software
+	 * steering agree on each flow's lcore. PMDs that take the settings
+	 * but cannot apply them (net_tap here) are harmless: the stack
+	 * re-steers in software anyway. */
+	if (p->nb_q > 1 && info.flow_type_rss_offloads != 0 &&
+			info.hash_key_size == sizeof(px_rss_key)) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)px_rss_key;
+		ec.rx_adv_conf.rss_conf.rss_key_len = sizeof(px_rss_key);
+		ec.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+			 RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_FRAG_IPV4);
+		p->rss = 1;
+	}
+	ret = rte_eth_dev_configure(port_id, p->nb_q, p->nb_q, &ec);
+	if (ret < 0 && p->rss) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		memset(&ec.rx_adv_conf, 0, sizeof(ec.rx_adv_conf));
+		p->rss = 0;
+		ret = rte_eth_dev_configure(port_id, p->nb_q, p->nb_q, &ec);
+	}
 	if (ret < 0)
 		goto err_pool;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &c.nb_rxd, &c.nb_txd);
 	if (ret < 0)
 		goto err_pool;
-	ret = rte_eth_rx_queue_setup(port_id, 0, c.nb_rxd, (unsigned int)socket,
-			NULL, p->mp);
-	if (ret < 0)
-		goto err_pool;
-	ret = rte_eth_tx_queue_setup(port_id, 0, c.nb_txd, (unsigned int)socket,
-			NULL);
-	if (ret < 0)
-		goto err_pool;
+	for (q = 0; q < p->nb_q; q++) {
+		ret = rte_eth_rx_queue_setup(port_id, q, c.nb_rxd,
+				(unsigned int)socket, NULL, p->mp);
+		if (ret < 0)
+			goto err_pool;
+		ret = rte_eth_tx_queue_setup(port_id, q, c.nb_txd,
+				(unsigned int)socket, NULL);
+		if (ret < 0)
+			goto err_pool;
+		/* Queue q belongs to executor q. */
+		p->q[q].p = p;
+		p->q[q].qid = q;
+		p->q[q].lcore_id = (uint16_t)px_exec_lcore(q);
+		p->by_index[q] = &p->q[q];
+	}
 	ret = rte_eth_macaddr_get(port_id, &p->mac);
 	if (ret < 0)
 		goto err_pool;
@@ -111,6 +160,7 @@ err_pool:
 	PX_LOG(ERR, core, "port %u: configure: %s", port_id, strerror(-ret));
 	rte_mempool_free(p->mp);
 err_free:
+	rte_free(p->q);
 	rte_free(p);
 	return ret;
 }
@@ -128,51 +178,78 @@ px_port_mempool(const struct px_port *p)
 }
 
 static unsigned int
-tx_flush(struct px_port *p)
+tx_flush(struct port_queue *q)
 {
-	struct rte_mbuf *faulted[2 * TXBUF + 64], **pkts = p->txbuf;
-	uint16_t sent = 0, n = p->ntx, k;
+	struct rte_mbuf *faulted[2 * TXBUF + 64], **pkts = q->txbuf;
+	uint16_t sent = 0, n = q->ntx, k;
 	unsigned int tries = 0;
 
-	if (unlikely(p->ftx != NULL)) {
-		n = (uint16_t)px_fault_process(p->ftx, p->txbuf, n, faulted,
+	if (unlikely(q->ftx != NULL)) {
+		n = (uint16_t)px_fault_process(q->ftx, q->txbuf, n, faulted,
 				rte_rdtsc());
 		pkts = faulted;
 	}
 	while (sent < n) {
-		k = rte_eth_tx_burst(p->port_id, 0, &pkts[sent], n - sent);
+		k = rte_eth_tx_burst(q->p->port_id, q->qid, &pkts[sent], n - sent);
 		sent += k;
 		if (sent < n && ++tries > TX_RETRIES)
 			break;
 		if (k == 0)
-			p->st.tx_retry++;
+			q->st.tx_retry++;
 	}
-	p->st.tx += sent;
+	q->st.tx += sent;
 	if (sent < n) {
-		p->st.tx_drop += n - sent;
+		q->st.tx_drop += n - sent;
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
-	p->ntx = 0;
+	q->ntx = 0;
 	return n;
+}
+
+static inline void
+txq_put(struct port_queue *q, struct rte_mbuf *m)
+{
+	if (q->ntx == TXBUF)
+		tx_flush(q);
+	q->txbuf[q->ntx++] = m;
+}
+
+/* A packet from an executor without a queue of its own. */
+static void
+tx_msg(const struct px_msg *msg, void *ctx)
+{
+	struct port_queue *q = (struct port_queue *)(uintptr_t)msg->b;
+
+	RTE_SET_USED(ctx);
+	txq_put(q, (struct rte_mbuf *)(uintptr_t)msg->a);
 }
 
 static uint16_t
 port_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct px_port *p = ctx;
+	int idx = px_exec_index(rte_lcore_id());
+	struct port_queue *q, *owner;
 	uint16_t i;
 
-	/* One queue, owned by one lcore: others cannot send yet. */
-	if (unlikely(rte_lcore_id() != p->queue_lcore)) {
-		p->st.tx_foreign += n; /* TODO(px): per-lcore tx queues */
+	if (unlikely(idx < 0))
 		return 0;
+	q = p->by_index[idx];
+	if (likely(q != NULL)) {
+		for (i = 0; i < n; i++)
+			txq_put(q, pkts[i]);
+		return n;
 	}
+	/* More executors than queues: hand the packet to a queue's owner
+	 * (queues are not shared: no lock). */
+	owner = &p->q[(unsigned int)idx % p->nb_q];
 	for (i = 0; i < n; i++) {
-		if (p->ntx == TXBUF)
-			tx_flush(p);
-		p->txbuf[p->ntx++] = pkts[i];
+		if (px_msg_send(owner->lcore_id, PORT_MSG_TX, 0,
+				(uint64_t)(uintptr_t)pkts[i], (uint64_t)(uintptr_t)owner,
+				0) != 0)
+			break;
 	}
-	return n;
+	return i;
 }
 
 px_netif_tx_cb_t
@@ -184,92 +261,146 @@ px_port_tx_cb(void)
 static unsigned int
 port_poll(void *ctx)
 {
-	struct px_port *p = ctx;
+	struct port_queue *q = ctx;
 	struct rte_mbuf *pkts[RX_BURST], *faulted[2 * RX_BURST + 64];
 	uint16_t n;
 
-	n = rte_eth_rx_burst(p->port_id, 0, pkts, RX_BURST);
-	p->st.rx += n;
-	if (unlikely(p->frx != NULL)) {
+	n = rte_eth_rx_burst(q->p->port_id, q->qid, pkts, RX_BURST);
+	q->st.rx += n;
+	if (unlikely(q->frx != NULL)) {
 		/* Called on empty polls too: delayed packets fall due. */
-		n = (uint16_t)px_fault_process(p->frx, pkts, n, faulted, rte_rdtsc());
+		n = (uint16_t)px_fault_process(q->frx, pkts, n, faulted, rte_rdtsc());
 		if (n > 0)
-			px_netif_input(p->nif, faulted, n);
+			px_netif_input(q->p->nif, faulted, n);
 		return n;
 	}
 	if (n == 0)
 		return 0;
-	px_netif_input(p->nif, pkts, n);
+	px_netif_input(q->p->nif, pkts, n);
 	return n;
 }
 
 static unsigned int
 port_flush(void *ctx)
 {
+	struct port_queue *q = ctx;
+
+	px_netif_tick(q->p->nif, rte_rdtsc());
+	/* With tx faults, flush even when empty: delayed packets fall due. */
+	return q->ntx > 0 || unlikely(q->ftx != NULL) ? tx_flush(q) : 0;
+}
+
+/* Executors without a queue still run the stack's timers. */
+static unsigned int
+tick_only(void *ctx)
+{
 	struct px_port *p = ctx;
 
 	px_netif_tick(p->nif, rte_rdtsc());
-	/* With tx faults, flush even when empty: delayed packets fall due. */
-	return p->ntx > 0 || unlikely(p->ftx != NULL) ? tx_flush(p) : 0;
+	return 0;
 }
 
 int
 px_port_fault_set(struct px_port *p, const struct px_fault_conf *rx,
 		const struct px_fault_conf *tx)
 {
+	struct px_fault_conf c;
+	uint16_t i;
 	int ret;
 
 	if (p == NULL)
 		return -EINVAL;
 	if (p->started)
 		return -EBUSY;
-	px_fault_free(p->frx);
-	px_fault_free(p->ftx);
-	p->frx = p->ftx = NULL;
-	if (rx != NULL) {
-		ret = px_fault_create(rx, p->mp, &p->frx);
-		if (ret < 0)
-			return ret;
-	}
-	if (tx != NULL) {
-		ret = px_fault_create(tx, p->mp, &p->ftx);
-		if (ret < 0) {
-			px_fault_free(p->frx);
-			p->frx = NULL;
-			return ret;
+	for (i = 0; i < p->nb_q; i++) {
+		struct port_queue *q = &p->q[i];
+
+		px_fault_free(q->frx);
+		px_fault_free(q->ftx);
+		q->frx = q->ftx = NULL;
+		/* One stage per queue (each owned by one lcore); queue i
+		 * gets seed + i so the queues do not move in lockstep. */
+		if (rx != NULL) {
+			c = *rx;
+			c.seed += i;
+			ret = px_fault_create(&c, p->mp, &q->frx);
+			if (ret < 0)
+				return ret;
+		}
+		if (tx != NULL) {
+			c = *tx;
+			c.seed += i;
+			ret = px_fault_create(&c, p->mp, &q->ftx);
+			if (ret < 0)
+				return ret;
 		}
 	}
 	return 0;
+}
+
+static void
+fault_add(struct px_fault_stats *sum, const struct px_fault *f)
+{
+	struct px_fault_stats s;
+
+	if (f == NULL)
+		return;
+	px_fault_stats_get(f, &s);
+	sum->seen += s.seen;
+	sum->dropped += s.dropped;
+	sum->duplicated += s.duplicated;
+	sum->corrupted += s.corrupted;
+	sum->reordered += s.reordered;
+	sum->delayed += s.delayed;
+	sum->overflow += s.overflow;
+	sum->nombuf += s.nombuf;
 }
 
 void
 px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
 		struct px_fault_stats *tx)
 {
+	uint16_t i;
+
 	memset(rx, 0, sizeof(*rx));
 	memset(tx, 0, sizeof(*tx));
-	if (p->frx != NULL)
-		px_fault_stats_get(p->frx, rx);
-	if (p->ftx != NULL)
-		px_fault_stats_get(p->ftx, tx);
+	for (i = 0; i < p->nb_q; i++) {
+		fault_add(rx, p->q[i].frx);
+		fault_add(tx, p->q[i].ftx);
+	}
 }
 
 int
 px_port_attach(struct px_port *p, struct px_netif *nif)
 {
+	unsigned int i;
 	int ret;
 
 	if (p == NULL || nif == NULL)
 		return -EINVAL;
 	if (p->nif != NULL)
 		return -EBUSY;
-	p->nif = nif;
-	ret = px_exec_hook_add(p->queue_lcore, false, port_poll, p);
-	if (ret == 0)
-		ret = px_exec_hook_add(p->queue_lcore, true, port_flush, p);
+	ret = px_msg_register(PORT_MSG_TX, tx_msg, NULL);
 	if (ret < 0)
-		p->nif = NULL;
-	return ret;
+		return ret;
+	p->nif = nif;
+	for (i = 0; i < px_exec_count(); i++) {
+		unsigned int lcore = (unsigned int)px_exec_lcore(i);
+
+		if (i < p->nb_q) {
+			ret = px_exec_hook_add(lcore, false, port_poll, &p->q[i]);
+			if (ret == 0)
+				ret = px_exec_hook_add(lcore, true, port_flush, &p->q[i]);
+		} else {
+			ret = px_exec_hook_add(lcore, true, tick_only, p);
+		}
+		if (ret < 0) {
+			/* TODO(px): hooks cannot be removed yet; the port
+			 * stays half attached until px_fini(). */
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int
@@ -297,8 +428,17 @@ void
 px_port_stats_get(const struct px_port *p, struct px_port_stats *out)
 {
 	struct rte_eth_stats es;
+	uint16_t i;
 
-	*out = p->st;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < p->nb_q; i++) {
+		const struct px_port_stats *s = &p->q[i].st;
+
+		out->rx += __atomic_load_n(&s->rx, __ATOMIC_RELAXED);
+		out->tx += __atomic_load_n(&s->tx, __ATOMIC_RELAXED);
+		out->tx_drop += __atomic_load_n(&s->tx_drop, __ATOMIC_RELAXED);
+		out->tx_retry += __atomic_load_n(&s->tx_retry, __ATOMIC_RELAXED);
+	}
 	if (rte_eth_stats_get(p->port_id, &es) == 0)
 		out->rx_drop = es.imissed + es.rx_nombuf;
 }
@@ -306,15 +446,20 @@ px_port_stats_get(const struct px_port *p, struct px_port_stats *out)
 void
 px_port_free(struct px_port *p)
 {
+	uint16_t i;
+
 	if (p == NULL)
 		return;
-	if (p->ntx > 0)
-		rte_pktmbuf_free_bulk(p->txbuf, p->ntx);
+	for (i = 0; i < p->nb_q; i++) {
+		if (p->q[i].ntx > 0)
+			rte_pktmbuf_free_bulk(p->q[i].txbuf, p->q[i].ntx);
+		px_fault_free(p->q[i].frx);
+		px_fault_free(p->q[i].ftx);
+	}
 	if (p->started)
 		rte_eth_dev_stop(p->port_id);
-	px_fault_free(p->frx);
-	px_fault_free(p->ftx);
 	rte_eth_dev_close(p->port_id);
 	rte_mempool_free(p->mp);
+	rte_free(p->q);
 	rte_free(p);
 }

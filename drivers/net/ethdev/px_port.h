@@ -12,9 +12,13 @@
  * creates its mbuf pool, and feeds a px_netif from an executor's poll hook,
  * transmitting through a per-lcore tx buffer flushed every iteration.
  *
- * This increment runs one rx/tx queue pair, polled by the first executor
- * (the main lcore). One queue per executor, software flow steering and
- * fault injection follow.
+ * Each executor gets its own rx/tx queue pair (as many as the PMD allows;
+ * executors beyond that hand their packets to a queue owner through the
+ * mailbox, so no queue is ever shared). Where the PMD does RSS it is
+ * programmed with the stack's Toeplitz key (px_rss_key); the stack steers
+ * in software as well (px_netif_input()), so PMDs without RSS, or whose
+ * RSS cannot be controlled (net_tap), still deliver each flow to its
+ * owner lcore.
  */
 
 #include <stdint.h>
@@ -44,7 +48,6 @@ struct px_port_stats {
 	uint64_t rx_drop;     /**< the PMD's imissed + rx_nombuf */
 	uint64_t tx_drop;     /**< dropped: the PMD's ring stayed full */
 	uint64_t tx_retry;    /**< tx bursts retried on a full ring */
-	uint64_t tx_foreign;  /**< sends from an lcore without a queue (dropped) */
 };
 
 struct px_port;
