@@ -191,6 +191,21 @@ test_fault(void)
 		px_fault_free(f); /* frees what waits */
 	}
 
+	/* A corrupted packet loses the PMD's checksum verdict, so the stack
+	 * checks it again (the flip happened after the NIC looked). */
+	{
+		struct px_fault_conf cc = { .corrupt_ppm = 1000000 };
+		struct rte_mbuf *m = pkt(1), *out[80];
+
+		m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		PX_TEST_ASSERT_OK(px_fault_create(&cc, mp, &f));
+		PX_TEST_ASSERT_EQ(px_fault_process(f, &m, 1, out, rte_rdtsc()), 1);
+		PX_TEST_ASSERT_EQ(out[0]->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				RTE_MBUF_F_RX_L4_CKSUM_MASK), 0);
+		rte_pktmbuf_free(out[0]);
+		px_fault_free(f);
+	}
+
 	/* Spec parsing. */
 	memset(&c, 0, sizeof(c));
 	PX_TEST_ASSERT_OK(px_fault_parse("drop=1%,dup=0.5%,corrupt=250ppm,"

@@ -105,6 +105,9 @@ corrupt(struct px_fault *f, struct rte_mbuf *m)
 		return;
 	off = RTE_ETHER_HDR_LEN + (uint32_t)(rnd(f) % (len - RTE_ETHER_HDR_LEN));
 	p[off] ^= (uint8_t)(1u << (rnd(f) % 8));
+	/* The PMD may have checked the checksums already: this flip happens
+	 * "on the wire", after it, so its verdict no longer holds. */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 }
 
 /* Queue m in a delay line, or drop it when the line is full. */
