@@ -358,6 +358,24 @@ case_arp_pending(void)
 	T_CHECK(rte_is_same_ether_addr(&rte_pktmbuf_mtod(cap[3],
 			struct rte_ether_hdr *)->dst_addr, &peer_mac));
 	T_CHECK(pool_back());
+	/* Fragmented datagrams wait behind ARP whole or not at all: 3
+	 * fragments each, 16 places, so the sixth is refused entirely. */
+	{
+		static char big[3000];
+		struct px_udp_sock *u;
+		struct px_udp_addr to = { htonl(ntohl(peer_ip) + 7), htons(4000) };
+
+		T_EQ(px_udp_open(nif, 0, 0, &u), 0);
+		for (i = 0; i < 5; i++)
+			T_EQ(px_udp_sendto(u, big, sizeof(big), &to), (ssize_t)sizeof(big));
+		T_EQ(px_udp_sendto(u, big, sizeof(big), &to), -ENOBUFS);
+		T_EQ(ncap, 1); /* the ARP request */
+		cap_clear();
+		input1(arp_frame(RTE_ARP_OP_REPLY, to.ip, our_ip));
+		T_EQ(ncap, 15);
+		T_EQ(px_udp_close(u), 0);
+		T_CHECK(pool_back());
+	}
 	/* Unanswered: retries, then the queued packets are dropped. */
 	other = htonl(ntohl(peer_ip) + 6);
 	s0 = stats();

@@ -35,6 +35,10 @@ struct echo_opts {
 	enum px_idle_policy idle;
 	struct px_fault_conf fault_rx, fault_tx;
 	int have_fault_rx, have_fault_tx;
+	/* client mode: send numbered datagrams to an echo server, check the
+	 * echoes, report, exit */
+	struct px_udp_addr server;
+	uint32_t count, size, window, client_ms;
 };
 
 static volatile sig_atomic_t quit;
@@ -64,6 +68,14 @@ usage(const char *prog)
 		"                      drop=1%%,dup=0.5%%,corrupt=0.1%%,reorder=10%%,delay=25ms,hold=1ms\n"
 		"  --fault-tx SPEC     the same on transmit\n"
 		"  --fault-seed N      seed of the fault PRNG (default: fixed)\n"
+		"client mode (instead of serving):\n"
+		"  --client IP:PORT    send --count datagrams of --size bytes to an echo\n"
+		"                      server, --window in flight, check every echo,\n"
+		"                      print a report and exit (1 if an echo differed)\n"
+		"  --count N           datagrams (default 1000)\n"
+		"  --size N            payload bytes, 16..65000 (default 64)\n"
+		"  --window N          datagrams in flight (default 32)\n"
+		"  --client-ms N       give up after N ms (default 10000)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -94,6 +106,11 @@ parse_args(int argc, char **argv)
 		{ "fault-rx", required_argument, NULL, 'R' },
 		{ "fault-tx", required_argument, NULL, 'T' },
 		{ "fault-seed", required_argument, NULL, 'S' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "client-ms", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,6 +120,10 @@ parse_args(int argc, char **argv)
 
 	opts.udp_ports[0] = htons(7);
 	opts.n_udp = 1;
+	opts.count = 1000;
+	opts.size = 64;
+	opts.window = 32;
+	opts.client_ms = 10000;
 	opts.idle = PX_IDLE_BUSY;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -178,6 +199,30 @@ parse_args(int argc, char **argv)
 			}
 			opts.fault_rx.seed = v;
 			opts.fault_tx.seed = v ^ 0x9e3779b97f4a7c15ull;
+			break;
+		case 'c':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			slash = strrchr(buf, ':');
+			v = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
+			if (slash == NULL || (*slash = '\0', parse_ip(buf, &opts.server.ip)) != 0 ||
+					*end != '\0' || v == 0 || v > 65535) {
+				fprintf(stderr, "pollux-echo: --client needs IP:PORT\n");
+				return -1;
+			}
+			opts.server.port = htons((uint16_t)v);
+			break;
+		case 'n':
+		case 'z':
+		case 'w':
+		case 'm':
+			v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v == 0 || v > UINT32_MAX ||
+					(c == 'z' && (v < 16 || v > 65000))) {
+				fprintf(stderr, "pollux-echo: bad value '%s'\n", optarg);
+				return -1;
+			}
+			*(c == 'n' ? &opts.count : c == 'z' ? &opts.size :
+				c == 'w' ? &opts.window : &opts.client_ms) = (uint32_t)v;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -311,6 +356,116 @@ write_stats(void *arg)
 	return NULL;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Byte i of datagram seq's payload past its 16-byte header. */
+static uint8_t
+pattern(uint64_t seq, uint32_t i)
+{
+	return (uint8_t)(seq * 31 + i * 7);
+}
+
+/* Client mode: a window of numbered datagrams, every echo checked. */
+static int
+run_client(void)
+{
+	static uint8_t buf[65536], rbuf[65536];
+	uint64_t *rtt, sent = 0, uniq = 0, dups = 0, bad = 0, written_off = 0;
+	uint64_t seq, t0, tsc, deadline;
+	unsigned int self = (unsigned int)px_exec_index(rte_lcore_id());
+	struct px_udp_addr from;
+	struct px_udp_sock *s = NULL;
+	uint8_t *got;
+	uint32_t i, cand;
+	double secs;
+	ssize_t n;
+
+	/* A source port whose replies the steering brings to this lcore. */
+	for (cand = 49152; cand < 65536; cand++)
+		if (px_flow_owner(opts.server.ip, opts.inet.ip, opts.server.port,
+				htons((uint16_t)cand), px_exec_count()) == self &&
+				px_udp_open(nif, htons((uint16_t)cand), 4096, &s) == 0)
+			break;
+	if (s == NULL)
+		return -EADDRINUSE;
+	rtt = calloc(opts.count, sizeof(*rtt));
+	got = calloc(opts.count, 1);
+	if (rtt == NULL || got == NULL) {
+		free(rtt);
+		free(got);
+		px_udp_close(s);
+		return -ENOMEM;
+	}
+	t0 = rte_rdtsc();
+	deadline = t0 + rte_get_tsc_hz() / 1000 * opts.client_ms;
+	while (uniq < opts.count && rte_rdtsc() < deadline) {
+		while (sent < opts.count && sent - uniq - written_off < opts.window) {
+			tsc = rte_rdtsc();
+			memcpy(buf, &sent, 8);
+			memcpy(buf + 8, &tsc, 8);
+			for (i = 16; i < opts.size; i++)
+				buf[i] = pattern(sent, i);
+			if (px_udp_sendto(s, buf, opts.size, &opts.server) < 0) {
+				px_sleep_ns(100000); /* no mbuf: let tx drain */
+				break;
+			}
+			sent++;
+		}
+		n = px_udp_recvfrom(s, rbuf, sizeof(rbuf), &from, 20000000);
+		if (n == -ETIMEDOUT) {
+			/* Quiet for 20 ms: what is in flight is lost (a late
+			 * echo still counts); the window opens again. */
+			written_off = sent - uniq;
+			if (sent == opts.count)
+				break;
+			continue;
+		}
+		if (n < 0)
+			break;
+		memcpy(&seq, rbuf, 8);
+		memcpy(&tsc, rbuf + 8, 8);
+		if ((uint32_t)n != opts.size || seq >= sent) {
+			bad++;
+			continue;
+		}
+		for (i = 16; i < opts.size; i++)
+			if (rbuf[i] != pattern(seq, i))
+				break;
+		if (i < opts.size) {
+			bad++;
+			continue;
+		}
+		if (got[seq]) {
+			dups++;
+			continue;
+		}
+		got[seq] = 1;
+		rtt[uniq++] = rte_rdtsc() - tsc;
+		if (written_off > sent - uniq)
+			written_off = sent - uniq;
+	}
+	secs = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
+	qsort(rtt, uniq, sizeof(*rtt), cmp_u64);
+	printf("client: sent=%lu received=%lu lost=%lu duplicates=%lu mismatched=%lu "
+		"rtt_p50_us=%.1f rtt_p99_us=%.1f pps=%.0f\n",
+		(unsigned long)sent, (unsigned long)uniq,
+		(unsigned long)(sent - uniq), (unsigned long)dups, (unsigned long)bad,
+		uniq ? px_cycles_to_ns(rtt[uniq / 2]) / 1000.0 : 0.0,
+		uniq ? px_cycles_to_ns(rtt[uniq * 99 / 100]) / 1000.0 : 0.0,
+		secs > 0 ? (double)uniq / secs : 0.0);
+	fflush(stdout);
+	free(rtt);
+	free(got);
+	px_udp_close(s);
+	return bad == 0 ? 0 : -EIO;
+}
+
 /* Runs on each lcore: bind (arg 0) or close (arg 1) its sockets. */
 static void *
 lcore_socks(void *arg)
@@ -373,6 +528,11 @@ main_task(void *arg)
 	inet_ntop(AF_INET, &opts.inet.ip, ip, sizeof(ip));
 	printf("pollux-echo: ready mac=%s ip=%s\n", macs, ip);
 	fflush(stdout);
+	if (opts.server.ip != 0) {
+		ret = run_client();
+		all_lcores((void *)1);
+		return ret == 0 ? NULL : (void *)1;
+	}
 	while (!quit) {
 		if (opts.stats_file != NULL)
 			px_spawn_blocking(write_stats, NULL, NULL);

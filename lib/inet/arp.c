@@ -275,6 +275,36 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* Begin resolving nexthop: an INCOMPLETE entry and a first request. */
+static struct arp_entry *
+arp_start(struct px_netif *nif, struct inet_lcore *lc, struct arp_entry *e,
+		uint32_t nexthop, uint64_t now)
+{
+	if (e == NULL)
+		e = arp_alloc(lc, nexthop);
+	e->state = ARP_INCOMPLETE;
+	e->tries = 1;
+	e->expire = now + nif->arp_retry;
+	arp_request(nif, lc, nexthop);
+	return e;
+}
+
+int
+arp_room(struct px_netif *nif, struct inet_lcore *lc, uint32_t nexthop,
+		unsigned int n)
+{
+	struct arp_entry *e;
+
+	if (nexthop == nif->bcast || nexthop == RTE_BE32(0xffffffff))
+		return 1;
+	e = arp_find(lc, nexthop);
+	if (e != NULL && e->state == ARP_REACHABLE)
+		return 1;
+	if (e == NULL || e->state == ARP_FREE)
+		e = arp_start(nif, lc, e, nexthop, rte_rdtsc());
+	return e->npending + n <= ARP_PENDING;
+}
+
 int
 arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t nexthop)
@@ -302,14 +332,8 @@ arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		inet_xmit(nif, lc, &m, 1);
 		return 0;
 	}
-	if (e == NULL || e->state == ARP_FREE) {
-		if (e == NULL)
-			e = arp_alloc(lc, nexthop);
-		e->state = ARP_INCOMPLETE;
-		e->tries = 1;
-		e->expire = now + nif->arp_retry;
-		arp_request(nif, lc, nexthop);
-	}
+	if (e == NULL || e->state == ARP_FREE)
+		e = arp_start(nif, lc, e, nexthop, now);
 	if (e->npending == ARP_PENDING) {
 		/* Bounded: the oldest waits longest, drop the newest. */
 		lc->st.arp_pending_drop++;

@@ -106,6 +106,10 @@ int arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t nexthop);
 /* create: add the entry if absent; share: tell the other lcores when the
  * entry is new or its MAC changed. */
+/* Can n packets for nexthop go out or wait for ARP without a drop? Starts
+ * the resolution if needed. */
+int arp_room(struct px_netif *nif, struct inet_lcore *lc, uint32_t nexthop,
+		unsigned int n);
 void arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
 		const struct rte_ether_addr *mac, int create, int share);
 void arp_msg(const struct px_msg *m, void *ctx);

@@ -183,8 +183,18 @@ ipv4_fragment(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t nexthop)
 {
 	struct rte_mbuf *frags[RTE_LIBRTE_IP_FRAG_MAX_FRAG];
+	uint32_t need = (rte_pktmbuf_pkt_len(m) - sizeof(struct rte_ipv4_hdr) +
+			nif->conf.mtu - sizeof(struct rte_ipv4_hdr) - 1) /
+		((nif->conf.mtu - sizeof(struct rte_ipv4_hdr)) & ~7u);
 	int32_t i, n;
 
+	/* All fragments or none: half a datagram queued behind ARP is a
+	 * datagram lost. The caller sees -ENOBUFS and may retry. */
+	if (!arp_room(nif, lc, nexthop, need)) {
+		lc->st.arp_pending_drop++;
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
 	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), nif->conf.mtu,
 			nif->mp, nif->mp);
 	rte_pktmbuf_free(m);
