@@ -269,6 +269,54 @@ on_udp(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from
 	px_udp_send_mbuf(s, m, from);
 }
 
+static int echo_ret;
+static int echo_clobber;
+
+static void
+on_udp_echo(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *from, void *arg)
+{
+	RTE_SET_USED(arg);
+	udp_got++;
+	if (echo_clobber) /* overwrite the UDP header left in the headroom */
+		memset(rte_pktmbuf_mtod(m, char *) - 8, 0, 8);
+	echo_ret = px_udp_echo_mbuf(s, m, from);
+}
+
+/* The reflector fast path: same bytes back, the checksum reused and still
+ * right; with the headroom clobbered it falls back to a full send. */
+static void *
+case_udp_echo_fast(void)
+{
+	struct px_udp_sock *s;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	int k;
+
+	T_EQ(px_udp_bind_cb(nif, htons(17), on_udp_echo, NULL, &s), 0);
+	for (k = 0; k < 2; k++) {
+		echo_clobber = k;
+		udp_got = 0;
+		input1(udp_frame(peer_ip, 6666, 17, "reflect me", 10));
+		T_EQ(udp_got, 1);
+		T_EQ(echo_ret, k ? -EINVAL : 0);
+		T_EQ(ncap, 1);
+		ip = rte_pktmbuf_mtod_offset(cap[0], struct rte_ipv4_hdr *, 14);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		T_EQ(ip->dst_addr, peer_ip);
+		T_EQ(ip->src_addr, our_ip);
+		T_EQ(ntohs(udp->dst_port), 6666);
+		T_EQ(ntohs(udp->src_port), 17);
+		T_EQ(rte_raw_cksum(ip, 20), 0xffff);
+		T_EQ(rte_ipv4_udptcp_cksum(ip, udp), 0xffff);
+		T_CHECK(memcmp(udp + 1, "reflect me", 10) == 0);
+		cap_clear();
+	}
+	T_EQ(px_udp_close(s), 0);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
 static void *
 case_udp(void)
 {
@@ -775,6 +823,7 @@ inet_main(void *arg)
 	T_RUN(case_ping);
 	T_RUN(case_udp);
 	T_RUN(case_udp_task);
+	T_RUN(case_udp_echo_fast);
 	T_RUN(case_arp_pending);
 	T_RUN(case_malformed);
 	T_RUN(case_fragments);

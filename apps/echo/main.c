@@ -248,8 +248,8 @@ on_udp(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from
 		void *arg)
 {
 	(void)arg;
-	/* Zero copy: the same mbuf goes back with fresh headers. */
-	px_udp_send_mbuf(s, m, from);
+	/* Zero copy: the same mbuf goes back, its checksum reused. */
+	px_udp_echo_mbuf(s, m, from);
 }
 
 /* One counter, as "block.name=value" or JSON "name": value. */

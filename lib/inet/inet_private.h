@@ -121,6 +121,9 @@ void ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 /* m's data starts at the L4 header; prepend IPv4 + Ethernet and send. */
 int ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t dst, uint8_t proto);
+/* The same, with the L4 checksum already valid (nothing to compute). */
+int ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *m, uint32_t dst, uint8_t proto, int l4_done);
 /* Free what reassembly dropped, counting it. */
 void ipv4_frag_reap(struct inet_lcore *lc);
 void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,

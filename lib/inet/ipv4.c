@@ -224,6 +224,13 @@ int
 ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t dst, uint8_t proto)
 {
+	return ipv4_output_ck(nif, lc, m, dst, proto, 0);
+}
+
+int
+ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		uint32_t dst, uint8_t proto, int l4_done)
+{
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
@@ -260,7 +267,7 @@ ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ip->dst_addr = dst;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	if (proto == IPPROTO_UDP) {
+	if (proto == IPPROTO_UDP && !l4_done) {
 		/* TODO(px): use the port's L4 checksum offload when it has one. */
 		udp = (struct rte_udp_hdr *)(ip + 1);
 		udp->dgram_cksum = 0;

@@ -295,6 +295,24 @@ int px_udp_close(struct px_udp_sock *s);
 int px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 		const struct px_udp_addr *to);
 
+/**
+ * Send a received datagram straight back to its sender (a reflector's
+ * fast path): *m* is the payload mbuf a receive callback or
+ * px_udp_recv_mbuf() gave, with its payload and the headers in its
+ * headroom untouched. The reply reuses the datagram's UDP checksum
+ * (swapping addresses and ports leaves a ones' complement sum unchanged),
+ * so no byte of the payload is read. Takes ownership of *m*.
+ *
+ * @return
+ *   - 0 when handed to the port (or queued behind ARP).
+ *   - -EINVAL if the headers in the headroom are not this datagram's
+ *     (they were overwritten, or *m* was not received on *s*): *m* is
+ *     sent with px_udp_send_mbuf() instead.
+ *   - the errors of px_udp_send_mbuf().
+ */
+int px_udp_echo_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *from);
+
 /* ---- UDP, task API ---- */
 
 /**

@@ -168,6 +168,42 @@ px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	return ipv4_output(s->nif, lc, m, to->ip, IPPROTO_UDP);
 }
 
+int
+px_udp_echo_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
+		const struct px_udp_addr *from)
+{
+	struct inet_lcore *lc = inet_lcore(s->nif);
+	struct rte_udp_hdr *udp;
+	uint16_t port;
+
+	if (lc == NULL) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	/* The received header is still in the headroom, right before the
+	 * payload: use it if it is intact and this datagram's. */
+	if (rte_pktmbuf_headroom(m) < sizeof(*udp) + sizeof(struct rte_ipv4_hdr) +
+			sizeof(struct rte_ether_hdr))
+		goto slow;
+	udp = (struct rte_udp_hdr *)(rte_pktmbuf_mtod(m, char *) - sizeof(*udp));
+	if (udp->dst_port != s->port || udp->src_port != from->port ||
+			rte_be_to_cpu_16(udp->dgram_len) != rte_pktmbuf_pkt_len(m) +
+			sizeof(*udp))
+		goto slow;
+	rte_pktmbuf_prepend(m, sizeof(*udp));
+	/* RFC 768 / RFC 1071: swapping the addresses and the ports leaves
+	 * the ones' complement sum, so the checksum, as it was. */
+	port = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+	m->ol_flags = 0;
+	lc->st.udp_tx++;
+	return ipv4_output_ck(s->nif, lc, m, from->ip, IPPROTO_UDP, 1);
+slow:
+	px_udp_send_mbuf(s, m, from);
+	return -EINVAL;
+}
+
 /* ---- task sockets ---- */
 
 /* Receive callback of task sockets: queue, and wake a reader. */
