@@ -169,6 +169,27 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* RFC 1071 checksum of an option-less header we are writing, summed from
+ * its field values rather than read back from memory (a read right after
+ * the stores stalls on store forwarding: it was a third of this path). */
+static inline uint16_t
+hdr_cksum(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+	uint32_t s;
+
+	s = ((uint32_t)ip->version_ihl << 8 | ip->type_of_service) +
+		rte_be_to_cpu_16(ip->total_length) +
+		rte_be_to_cpu_16(ip->packet_id) +
+		rte_be_to_cpu_16(ip->fragment_offset) +
+		((uint32_t)ip->time_to_live << 8 | ip->next_proto_id) +
+		(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return rte_cpu_to_be_16((uint16_t)~s);
+}
+
 void
 ipv4_frag_reap(struct inet_lcore *lc)
 {
@@ -265,8 +286,7 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
 	ip->dst_addr = dst;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = hdr_cksum(ip);
 	if (proto == IPPROTO_UDP && !l4_done) {
 		/* TODO(px): use the port's L4 checksum offload when it has one. */
 		udp = (struct rte_udp_hdr *)(ip + 1);
