@@ -133,6 +133,27 @@ void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 void udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 
+/* The pseudo-header sum (RFC 768) of a UDP/TCP segment of l4len bytes,
+ * from the header's fields (no on-stack pseudo header to read back). */
+static inline uint32_t
+phdr_sum(const struct rte_ipv4_hdr *ip, uint32_t l4len)
+{
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+
+	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
+		ip->next_proto_id + l4len;
+}
+
+/* Fold a 32-bit ones' complement accumulator to 16 bits. */
+static inline uint16_t
+fold16(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 static inline int
 ip_is_local(const struct px_netif *nif, uint32_t dst)
 {

@@ -292,7 +292,7 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		udp = (struct rte_udp_hdr *)(ip + 1);
 		udp->dgram_cksum = 0;
 		ck = (uint16_t)~sum_mbuf(m, sizeof(*ip), len - sizeof(*ip),
-				rte_ipv4_phdr_cksum(ip, 0));
+				rte_cpu_to_be_16(fold16(phdr_sum(ip, len - sizeof(*ip)))));
 		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	}
 	if (len > nif->conf.mtu)

@@ -28,14 +28,16 @@ udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint32_t len)
 {
 	uint16_t raw = 0;
-	uint32_t s;
 
-	if (rte_raw_cksum_mbuf(m, 0, len, &raw) < 0)
+	if (likely(m->nb_segs == 1))
+		raw = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), len);
+	else if (rte_raw_cksum_mbuf(m, 0, len, &raw) < 0)
 		return 0;
-	s = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	/* rte_raw_cksum() sums words as read from memory; phdr_sum() sums
+	 * the fields' values: one byte swap puts both in the same order
+	 * (RFC 1071 2(B): the sum is byte-order independent). */
+	return fold16((uint32_t)raw +
+			rte_cpu_to_be_16(fold16(phdr_sum(ip, len)))) == 0xffff;
 }
 
 void
