@@ -25,6 +25,7 @@
 
 struct exec_global px__g;
 __thread struct exec *px__loop_exec;
+__thread int px__loop_index = -1;
 
 #define MBOX_BURST 32
 #define MBOX_BURSTS_PER_ITER 4
@@ -489,8 +490,10 @@ px_lcore_poll(void)
 	if (e == NULL || e->current != NULL)
 		return 0;
 	px__loop_exec = e;
+	px__loop_index = (int)e->index;
 	work = exec_iter(e, rte_rdtsc());
 	px__loop_exec = NULL;
+	px__loop_index = -1;
 	return work;
 }
 
@@ -537,6 +540,7 @@ px_lcore_loop(void *arg)
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* 1 us, not 50 */
 	e->running = 1;
 	px__loop_exec = e;
+	px__loop_index = (int)e->index;
 	while (!__atomic_load_n(&px__g.stop, __ATOMIC_RELAXED)) {
 		t0 = rte_rdtsc();
 		work = exec_iter(e, t0);
@@ -552,6 +556,7 @@ px_lcore_loop(void *arg)
 		e->st.idle_cycles += t1 - t0;
 	}
 	px__loop_exec = NULL;
+	px__loop_index = -1;
 	e->running = 0;
 	return 0;
 }

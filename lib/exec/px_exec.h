@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_lcore.h>
+
 #include <px_common.h>
 #include <px_xchan.h>
 
@@ -169,6 +171,26 @@ unsigned int px_exec_count(void);
  *   The index, or -EINVAL if that lcore has no executor.
  */
 int px_exec_index(unsigned int lcore_id);
+
+/* Internal: the index of the executor whose loop the calling thread is
+ * running (-1 outside px_lcore_loop()/px_lcore_poll()). */
+extern __thread int px__loop_index;
+
+/**
+ * Index of the calling lcore's executor (as px_exec_index(rte_lcore_id())),
+ * one thread-local load when called from inside an executor's loop (tasks,
+ * hooks, message handlers).
+ *
+ * @return
+ *   The index, or -EINVAL off the runtime's lcores.
+ */
+static inline int
+px_exec_index_self(void)
+{
+	int i = px__loop_index;
+
+	return i >= 0 ? i : px_exec_index(rte_lcore_id());
+}
 
 /**
  * Lcore id of the executor with index *index* (the inverse of

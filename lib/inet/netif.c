@@ -27,7 +27,7 @@ static void rx_msg(const struct px_msg *msg, void *ctx);
 struct inet_lcore *
 inet_lcore(const struct px_netif *nif)
 {
-	int idx = px_exec_index(rte_lcore_id());
+	int idx = px_exec_index_self();
 
 	return idx >= 0 && (uint32_t)idx < nif->n_lcores ? nif->lc[idx] : NULL;
 }
@@ -266,7 +266,7 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
-	self = (unsigned int)px_exec_index(rte_lcore_id());
+	self = (unsigned int)px_exec_index_self();
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + 1 < n)

@@ -228,7 +228,7 @@ static uint16_t
 port_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct px_port *p = ctx;
-	int idx = px_exec_index(rte_lcore_id());
+	int idx = px_exec_index_self();
 	struct port_queue *q, *owner;
 	uint16_t i;
 
