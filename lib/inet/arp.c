@@ -321,7 +321,8 @@ arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		return 0;
 	}
 	e = arp_find(lc, nexthop);
-	now = rte_rdtsc();
+	/* At most one loop iteration old: fine for refresh decisions. */
+	now = lc->now != 0 ? lc->now : rte_rdtsc();
 	if (likely(e != NULL && e->state == ARP_REACHABLE)) {
 		rte_ether_addr_copy(&e->mac, &eth->dst_addr);
 		/* Refresh ahead of expiry while the entry is in use. */

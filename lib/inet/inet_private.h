@@ -64,6 +64,8 @@ struct inet_lcore {
 	struct px_inet_stats st;
 	struct arp_entry arp[ARP_SLOTS];
 	uint32_t arp_used;
+	uint64_t now;          /* TSC at the last input burst or tick: reading
+	                          the TSC costs ~10 ns here, too much per packet */
 	uint64_t next_tick;
 	/* ICMP error token bucket */
 	uint64_t icmp_tokens;

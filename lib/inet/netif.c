@@ -267,6 +267,7 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	}
 	self = (unsigned int)px_exec_index_self();
+	lc->now = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + 1 < n)
@@ -314,7 +315,10 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 {
 	struct inet_lcore *lc = inet_lcore(nif);
 
-	if (lc == NULL || now < lc->next_tick)
+	if (lc == NULL)
+		return;
+	lc->now = now;
+	if (now < lc->next_tick)
 		return;
 	lc->next_tick = now + rte_get_tsc_hz() / 100; /* every 10 ms */
 	arp_tick(nif, lc, now);
