@@ -17,6 +17,7 @@ PACKAGES=(
 	clang
 	dpdk
 	dpdk-dev
+	ethtool
 	g++
 	gcc
 	iproute2
