@@ -39,6 +39,7 @@ struct echo_opts {
 	 * echoes, report, exit */
 	struct px_udp_addr server;
 	uint32_t count, size, window, client_ms;
+	int have_ip, have_mac;
 };
 
 static volatile sig_atomic_t quit;
@@ -61,6 +62,9 @@ usage(const char *prog)
 	printf("usage: %s [EAL args] -- --ip A.B.C.D/PREFIX [options]\n"
 		"  --ip A.B.C.D/N      the port's address and prefix (required)\n"
 		"  --gw A.B.C.D        default gateway (default: none)\n"
+		"  --mac MAC           set the port's MAC (default: the port's own)\n"
+		"  --config FILE       read options from FILE first: one 'key = value'\n"
+		"                      per line (option names without --), # comments\n"
 		"  --udp P[,P...]      UDP ports to echo (default: 7)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
@@ -95,7 +99,7 @@ parse_ip(const char *s, uint32_t *ip)
 }
 
 static int
-parse_args(int argc, char **argv)
+parse_opts(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ip", required_argument, NULL, 'i' },
@@ -111,21 +115,17 @@ parse_args(int argc, char **argv)
 		{ "size", required_argument, NULL, 'z' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "client-ms", required_argument, NULL, 'm' },
+		{ "mac", required_argument, NULL, 'M' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char buf[64], *slash, *tok, *save, *end;
 	unsigned long v;
-	int c, have_ip = 0;
+	int c;
 
-	opts.udp_ports[0] = htons(7);
-	opts.n_udp = 1;
-	opts.count = 1000;
-	opts.size = 64;
-	opts.window = 32;
-	opts.client_ms = 10000;
-	opts.idle = PX_IDLE_BUSY;
 	optind = 1;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -143,8 +143,20 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			opts.inet.prefix = (uint8_t)v;
-			have_ip = 1;
+			opts.have_ip = 1;
 			break;
+		case 'M':
+			if (rte_ether_unformat_addr(optarg, &opts.inet.mac) != 0 ||
+					!rte_is_unicast_ether_addr(&opts.inet.mac) ||
+					rte_is_zero_ether_addr(&opts.inet.mac)) {
+				fprintf(stderr, "pollux-echo: bad --mac '%s' (a unicast "
+					"aa:bb:cc:dd:ee:ff)\n", optarg);
+				return -1;
+			}
+			opts.have_mac = 1;
+			break;
+		case 'C':
+			break; /* read before the command line: parse_args() */
 		case 'g':
 			if (parse_ip(optarg, &opts.inet.gw) != 0) {
 				fprintf(stderr, "pollux-echo: bad --gw '%s'\n", optarg);
@@ -236,8 +248,92 @@ parse_args(int argc, char **argv)
 		fprintf(stderr, "pollux-echo: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (!have_ip) {
-		fprintf(stderr, "pollux-echo: --ip A.B.C.D/PREFIX is required\n");
+	return 0;
+}
+
+/* A config file: one "key = value" per line (the long options without
+ * their dashes), '#' comments. Each line is checked on its own so an
+ * error names its line. */
+static int
+parse_config(const char *prog, const char *path)
+{
+	char line[512], arg[600], *k, *v, *e;
+	char *av[3];
+	FILE *f = fopen(path, "r");
+	int lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "pollux-echo: --config %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		k = line + strspn(line, " \t");
+		k[strcspn(k, "#\r\n")] = '\0';
+		if (*k == '\0')
+			continue;
+		v = strchr(k, '=');
+		if (v == NULL) {
+			fprintf(stderr, "pollux-echo: %s:%d: expected key = value\n",
+				path, lineno);
+			goto err;
+		}
+		*v++ = '\0';
+		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			*(e - 1) = '\0';
+		v += strspn(v, " \t");
+		for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			*(e - 1) = '\0';
+		if (strcmp(k, "config") == 0 || strcmp(k, "help") == 0 || *v == '\0') {
+			fprintf(stderr, "pollux-echo: %s:%d: '%s' needs a value and "
+				"cannot be config or help\n", path, lineno, k);
+			goto err;
+		}
+		snprintf(arg, sizeof(arg), "--%s=%s", k, v);
+		av[0] = (char *)(uintptr_t)prog;
+		av[1] = arg;
+		av[2] = NULL;
+		if (parse_opts(2, av) != 0) {
+			fprintf(stderr, "pollux-echo: %s:%d: in '%s = %s'\n", path,
+				lineno, k, v);
+			goto err;
+		}
+	}
+	fclose(f);
+	return 0;
+err:
+	fclose(f);
+	return -1;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	int i;
+
+	opts.udp_ports[0] = htons(7);
+	opts.n_udp = 1;
+	opts.count = 1000;
+	opts.size = 64;
+	opts.window = 32;
+	opts.client_ms = 10000;
+	opts.idle = PX_IDLE_BUSY;
+	/* The file first, so the command line overrides it. */
+	for (i = 1; i < argc; i++) {
+		const char *file = NULL;
+
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+		if (file != NULL && parse_config(argv[0], file) != 0)
+			return -1;
+	}
+	if (parse_opts(argc, argv) != 0)
+		return -1;
+	if (!opts.have_ip) {
+		fprintf(stderr, "pollux-echo: --ip A.B.C.D/PREFIX is required "
+			"(command line or --config file)\n");
 		return -1;
 	}
 	return 0;
@@ -589,6 +685,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "pollux-echo: port %u: %s\n", port_id, strerror(-ret));
 		px_fini(true);
 		return 1;
+	}
+	if (opts.have_mac) {
+		ret = rte_eth_dev_default_mac_addr_set(port_id, &opts.inet.mac);
+		if (ret < 0) {
+			fprintf(stderr, "pollux-echo: port %u cannot take --mac: %s\n",
+				port_id, strerror(-ret));
+			px_port_free(port);
+			px_fini(true);
+			return 1;
+		}
 	}
 	px_port_mac(port, &opts.inet.mac);
 	ret = px_netif_create(&opts.inet, px_port_mempool(port), px_port_tx_cb(),

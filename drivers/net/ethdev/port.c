@@ -168,7 +168,9 @@ err_free:
 void
 px_port_mac(const struct px_port *p, struct rte_ether_addr *mac)
 {
-	*mac = p->mac;
+	/* Live: the application may have set another address since. */
+	if (rte_eth_macaddr_get(p->port_id, mac) != 0)
+		*mac = p->mac;
 }
 
 struct rte_mempool *
