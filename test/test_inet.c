@@ -799,6 +799,51 @@ case_flow_hash(void)
 	return NULL;
 }
 
+/* With transmit checksum offload the stack leaves the IPv4 checksum to
+ * the port and puts the pseudo-header sum in the UDP field, as DPDK
+ * offloads expect; fragments are still done in software. */
+static void *
+case_tx_offload(void)
+{
+	struct px_inet_conf c = { .mac = our_mac, .prefix = 24, .tx_cksum = 1 };
+	static char big[3000];
+	struct px_netif *saved = nif, *off;
+	struct px_udp_addr to = { peer_ip, htons(5000) };
+	struct px_udp_sock *s;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+
+	c.ip = our_ip;
+	T_EQ(px_netif_create(&c, mp, capture_tx, NULL, &off), 0);
+	nif = off;
+	input1(arp_frame(RTE_ARP_OP_REQUEST, peer_ip, our_ip)); /* learn peer */
+	cap_clear();
+	T_EQ(px_udp_open(nif, htons(8000), 0, &s), 0);
+	T_EQ(px_udp_sendto(s, "offload", 7, &to), 7);
+	T_EQ(ncap, 1);
+	T_CHECK(cap[0]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+	T_CHECK(cap[0]->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+	T_EQ(cap[0]->l2_len, 14);
+	T_EQ(cap[0]->l3_len, 20);
+	ip = rte_pktmbuf_mtod_offset(cap[0], struct rte_ipv4_hdr *, 14);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	T_EQ(ip->hdr_checksum, 0);
+	T_EQ(udp->dgram_cksum, rte_ipv4_phdr_cksum(ip, cap[0]->ol_flags));
+	cap_clear();
+	/* Too big for one frame: fragments with checksums computed here. */
+	T_EQ(px_udp_sendto(s, big, sizeof(big), &to), (ssize_t)sizeof(big));
+	T_EQ(ncap, 3);
+	ip = rte_pktmbuf_mtod_offset(cap[0], struct rte_ipv4_hdr *, 14);
+	T_EQ(rte_raw_cksum(ip, 20), 0xffff);
+	T_CHECK(!(cap[0]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM));
+	cap_clear();
+	T_EQ(px_udp_close(s), 0);
+	nif = saved;
+	px_netif_free(off);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
 static void *
 inet_main(void *arg)
 {
@@ -824,6 +869,7 @@ inet_main(void *arg)
 	T_RUN(case_udp);
 	T_RUN(case_udp_task);
 	T_RUN(case_udp_echo_fast);
+	T_RUN(case_tx_offload);
 	T_RUN(case_arp_pending);
 	T_RUN(case_malformed);
 	T_RUN(case_fragments);

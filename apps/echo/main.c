@@ -697,6 +697,17 @@ main(int argc, char **argv)
 		}
 	}
 	px_port_mac(port, &opts.inet.mac);
+	{
+		struct px_port_info pi;
+
+		px_port_info(port, &pi);
+		opts.inet.tx_cksum = pi.tx_cksum;
+		printf("pollux-echo: port %u: %u queue pair(s), rss %s, checksum "
+			"offload rx %s tx %s, multi-segment tx %s\n", port_id,
+			pi.nb_queues, pi.rss ? "on" : "off", pi.rx_cksum ? "on" : "off",
+			pi.tx_cksum ? "on" : "off (software)",
+			pi.multi_seg ? "on" : "off");
+	}
 	ret = px_netif_create(&opts.inet, px_port_mempool(port), px_port_tx_cb(),
 			port, &nif);
 	if (ret == 0)

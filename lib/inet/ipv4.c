@@ -286,6 +286,22 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
 	ip->dst_addr = dst;
+	if (nif->conf.tx_cksum && len <= nif->conf.mtu) {
+		/* The port fills them: IP always, UDP unless already valid
+		 * (it gets the pseudo-header sum, as the offload expects). */
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		m->l3_len = sizeof(*ip);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		ip->hdr_checksum = 0;
+		if (proto == IPPROTO_UDP && !l4_done) {
+			udp = (struct rte_udp_hdr *)(ip + 1);
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+			udp->dgram_cksum = rte_cpu_to_be_16(fold16(phdr_sum(ip,
+					len - sizeof(*ip))));
+		}
+		rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
+		return arp_output(nif, lc, m, nexthop);
+	}
 	ip->hdr_checksum = hdr_cksum(ip);
 	if (proto == IPPROTO_UDP && !l4_done) {
 		/* TODO(px): use the port's L4 checksum offload when it has one. */

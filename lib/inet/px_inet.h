@@ -42,6 +42,9 @@ struct px_inet_conf {
 	uint32_t icmp_rate;        /**< ICMP errors per second per lcore, 0 = 100 */
 	uint32_t frag_timeout_ms;  /**< reassembly timeout, 0 = 2000 */
 	uint32_t frag_max;         /**< datagrams in reassembly per lcore, 0 = 1024 */
+	/** The port computes IPv4 and UDP checksums on transmit (from
+	 *  px_port_info()); 0: the stack computes them. */
+	uint32_t tx_cksum;
 };
 
 /** Per-lcore counters; every dropped packet is counted under one reason. */

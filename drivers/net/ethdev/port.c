@@ -40,6 +40,9 @@ struct px_port {
 	uint16_t port_id;
 	uint16_t nb_q;             /* queue pairs: min(executors, PMD limits) */
 	int rss;                   /* the PMD spreads flows with our key */
+	uint64_t rx_offloads;      /* enabled */
+	uint64_t tx_offloads;      /* enabled */
+	uint64_t tx_capa;          /* possible */
 	struct rte_mempool *mp;
 	struct px_netif *nif;
 	struct rte_ether_addr mac;
@@ -110,6 +113,14 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	 * checks in software when the mbuf flags say "unknown". */
 	ec.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	/* Transmit: checksums (the stack fills them in software where the
+	 * PMD cannot) and chained mbufs (fragments, large datagrams). */
+	ec.txmode.offloads = info.tx_offload_capa &
+		(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		 RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	p->rx_offloads = ec.rxmode.offloads;
+	p->tx_offloads = ec.txmode.offloads;
+	p->tx_capa = info.tx_offload_capa;
 	/* RSS with the stack's Toeplitz key, so the NIC and the software
 	 * steering agree on each flow's lcore. PMDs that take the settings
 	 * but cannot apply them (net_tap here) are harmless: the stack
@@ -163,6 +174,44 @@ err_free:
 	rte_free(p->q);
 	rte_free(p);
 	return ret;
+}
+
+void
+px_port_info(const struct px_port *p, struct px_port_info *out)
+{
+	const uint64_t rxc = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	const uint64_t txc = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	struct rte_eth_link link;
+
+	memset(out, 0, sizeof(*out));
+	out->nb_queues = p->nb_q;
+	out->rss = (uint8_t)p->rss;
+	out->rx_cksum = (p->rx_offloads & rxc) == rxc;
+	out->tx_cksum = (p->tx_offloads & txc) == txc;
+	out->multi_seg = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	out->tso = (p->tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) != 0;
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
+		out->link_up = link.link_status == RTE_ETH_LINK_UP;
+		out->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
+			0 : link.link_speed;
+	}
+}
+
+int
+px_port_queue_stats(const struct px_port *p, uint16_t qid,
+		struct px_port_stats *out)
+{
+	const struct px_port_stats *s;
+
+	if (p == NULL || out == NULL || qid >= p->nb_q)
+		return -EINVAL;
+	s = &p->q[qid].st;
+	memset(out, 0, sizeof(*out));
+	out->rx = __atomic_load_n(&s->rx, __ATOMIC_RELAXED);
+	out->tx = __atomic_load_n(&s->tx, __ATOMIC_RELAXED);
+	out->tx_drop = __atomic_load_n(&s->tx_drop, __ATOMIC_RELAXED);
+	out->tx_retry = __atomic_load_n(&s->tx_retry, __ATOMIC_RELAXED);
+	return 0;
 }
 
 void

@@ -50,6 +50,18 @@ struct px_port_stats {
 	uint64_t tx_retry;    /**< tx bursts retried on a full ring */
 };
 
+/** What the port found it can offload (px_port_info()). */
+struct px_port_info {
+	uint16_t nb_queues;     /**< rx/tx queue pairs in use */
+	uint8_t rss;            /**< the PMD spreads flows with px_rss_key */
+	uint8_t rx_cksum;       /**< IPv4 and UDP checksums verified on rx */
+	uint8_t tx_cksum;       /**< IPv4 and UDP checksums computed on tx */
+	uint8_t multi_seg;      /**< chained mbufs accepted on tx */
+	uint8_t tso;            /**< TCP segmentation (for the TCP stack) */
+	uint8_t link_up;        /**< link status now */
+	uint32_t link_speed;    /**< Mb/s, 0 if unknown */
+};
+
 struct px_port;
 
 /**
@@ -70,6 +82,22 @@ struct px_port;
  */
 int px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 		struct px_port **out);
+
+/**
+ * What the port does in hardware (the stack does the rest in software:
+ * checksums it cannot offload are computed and verified by the CPU) and
+ * its link state now.
+ */
+void px_port_info(const struct px_port *p, struct px_port_info *out);
+
+/**
+ * Counters of one queue pair (the one executor *qid* owns).
+ *
+ * @return
+ *   0, or -EINVAL for a queue the port does not have.
+ */
+int px_port_queue_stats(const struct px_port *p, uint16_t qid,
+		struct px_port_stats *out);
 
 /**
  * The port's MAC address.
