@@ -830,6 +830,28 @@ case_tx_offload(void)
 	T_EQ(ip->hdr_checksum, 0);
 	T_EQ(udp->dgram_cksum, rte_ipv4_phdr_cksum(ip, cap[0]->ol_flags));
 	cap_clear();
+	/* Off the subnet: through the gateway, resolved by ARP. */
+	{
+		struct px_inet_conf g = c;
+		struct px_netif *gwnif;
+		struct px_udp_sock *gs;
+		struct px_udp_addr far = { far_ip, htons(53) };
+		struct rte_arp_hdr *arp;
+
+		g.gw = htonl(ntohl(peer_ip) + 9);
+		T_EQ(px_netif_create(&g, mp, capture_tx, NULL, &gwnif), 0);
+		nif = gwnif;
+		T_EQ(px_udp_open(nif, 0, 0, &gs), 0);
+		T_EQ(px_udp_sendto(gs, "via gw", 6, &far), 6);
+		T_EQ(ncap, 1);
+		arp = rte_pktmbuf_mtod_offset(cap[0], struct rte_arp_hdr *, 14);
+		T_EQ(ntohs(arp->arp_opcode), RTE_ARP_OP_REQUEST);
+		T_EQ(arp->arp_data.arp_tip, g.gw);
+		cap_clear();
+		T_EQ(px_udp_close(gs), 0);
+		px_netif_free(gwnif);
+		nif = off;
+	}
 	/* Too big for one frame: fragments with checksums computed here. */
 	T_EQ(px_udp_sendto(s, big, sizeof(big), &to), (ssize_t)sizeof(big));
 	T_EQ(ncap, 3);
