@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -35,3 +39,36 @@ def run(binary: Path, eal: Sequence[str], args: Sequence[str] = (),
         raise AssertionError(f"{cmd} did not finish in {timeout} s:\n"
                              f"{out}\n{err}") from None
     return Result(proc.returncode, out, err)
+
+
+def start_bg(cmd: Sequence[str]) -> subprocess.Popen:
+    """Start an app in its own session (stop() signals the whole group);
+    stdout and stderr merged into one pipe for wait_ready()."""
+    return subprocess.Popen(list(cmd), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_ready(p: subprocess.Popen, timeout: float = 30.0,
+               marker: str = "pollux-echo: ready") -> str:
+    """Read p's output until marker; return what was read. Raw reads: a
+    buffered readline() could hide a second line from select()."""
+    seen = ""
+    end = time.monotonic() + timeout
+    while marker not in seen:
+        assert p.poll() is None, seen
+        assert time.monotonic() < end, f"not ready:\n{seen}"
+        r, _, _ = select.select([p.stdout], [], [], 0.5)
+        if r:
+            seen += os.read(p.stdout.fileno(), 4096).decode(errors="replace")
+    return seen
+
+
+def stop(p: subprocess.Popen) -> None:
+    """SIGTERM the app's group, SIGKILL after 10 s; always reaped."""
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(5)

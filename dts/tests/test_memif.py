@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import select
-import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -39,38 +36,21 @@ def memif_server(build_dir, tmp_path) -> Iterator:
 
     def start(lcores: str = "0@0") -> Path:
         binary = build_dir / "apps" / "echo" / "pollux-echo"
-        p = subprocess.Popen(
+        p = app.start_bg(
             [str(binary), *_eal(f"pxmemif-s{os.getpid()}", lcores,
                                 f"net_memif0,role=server,socket={sock},id=0"),
-             "--", "--ip", "10.77.0.1/24", "--idle", "adaptive"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
+             "--", "--ip", "10.77.0.1/24", "--idle", "adaptive"])
         procs.append(p)
-        # memif sockets are abstract by default (no file): wait for the
-        # ready line (after its bounded wait for a link without a peer).
-        end = time.monotonic() + 30
-        seen = ""
-        while "pollux-echo: ready" not in seen:
-            assert p.poll() is None, seen
-            assert time.monotonic() < end, f"server not ready:\n{seen}"
-            # Raw reads: a buffered readline() could hide the second
-            # line from select().
-            r, _, _ = select.select([p.stdout], [], [], 0.5)
-            if r:
-                seen += os.read(p.stdout.fileno(), 4096).decode(errors="replace")
+        # memif sockets are abstract by default (no file to wait for):
+        # wait for the ready line, after its bounded wait for a link.
+        app.wait_ready(p)
         return sock
 
     try:
         yield start
     finally:
         for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
-                    p.wait(5)
+            app.stop(p)
 
 
 def _client(build_dir, sock: Path, lcores: str, args: list[str]

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import time
 
-import pytest
 
 from lib import app, env, netns
 
@@ -22,30 +18,6 @@ REPORT = re.compile(r"client: sent=(\d+) received=(\d+) lost=(\d+) "
 
 def _echo(build_dir):
     return build_dir / "apps" / "echo" / "pollux-echo"
-
-
-def _wait_ready(p: subprocess.Popen, timeout: float = 30.0) -> str:
-    """Raw reads until the ready line (see test_memif.py)."""
-    import select
-    seen = ""
-    end = time.monotonic() + timeout
-    while "pollux-echo: ready" not in seen:
-        assert p.poll() is None, seen
-        assert time.monotonic() < end, f"not ready:\n{seen}"
-        r, _, _ = select.select([p.stdout], [], [], 0.5)
-        if r:
-            seen += os.read(p.stdout.fileno(), 4096).decode(errors="replace")
-    return seen
-
-
-def _stop(p: subprocess.Popen) -> None:
-    if p.poll() is None:
-        os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(5)
 
 
 def test_af_packet_ping_and_udp(build_dir, root):
@@ -71,14 +43,12 @@ def test_af_packet_ping_and_udp(build_dir, root):
         ns.exec(["ethtool", "-K", peer_if, "tx", "off"], timeout=10, check=True)
         ns.configure(peer_if, ns.cidr(1))
         netns.run(["ip", "link", "set", host_if, "up"], check=True)
-        proc = subprocess.Popen(
+        proc = app.start_bg(
             [str(_echo(build_dir)), *env.EAL_BASE, "--no-huge", "-m", "512",
              "-l", "0", f"--file-prefix=pxaf{os.getpid()}",
              f"--vdev=net_af_packet0,iface={host_if}",
-             "--", "--ip", ns.cidr(2), "--idle", "adaptive"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        _wait_ready(proc)
+             "--", "--ip", ns.cidr(2), "--idle", "adaptive"])
+        app.wait_ready(proc)
         res = ns.exec(["ping", "-n", "-q", "-c", "100", "-i", "0.01", "-W", "1",
                        ns.ip(2)], timeout=60)
         assert " 0% packet loss" in res.stdout, res.stdout
@@ -87,7 +57,7 @@ def test_af_packet_ping_and_udp(build_dir, root):
         assert res.stdout == "af_packet says hi\n", res
     finally:
         if proc is not None:
-            _stop(proc)
+            app.stop(proc)
         netns.delete_link(host_if)
         ns.delete()
 
@@ -102,15 +72,13 @@ def test_vhost_virtio_user(build_dir, hugepages, tmp_path):
     """
     sock = tmp_path / "vhost.sock"
     tag = os.getpid()
-    srv = subprocess.Popen(
+    srv = app.start_bg(
         [str(_echo(build_dir)), *env.EAL_BASE, "-m", "256", "--lcores=0@0",
          f"--file-prefix=pxvh-s{tag}", f"--vdev=net_vhost0,iface={sock},queues=1",
          "--log-level=user1:warning",
-         "--", "--ip", "10.78.0.1/24", "--idle", "adaptive"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
+         "--", "--ip", "10.78.0.1/24", "--idle", "adaptive"])
     try:
-        _wait_ready(srv)
+        app.wait_ready(srv)
         res = app.run(_echo(build_dir),
                       env.EAL_BASE + ["-m", "256", "--single-file-segments",
                                       "--lcores=0@1", f"--file-prefix=pxvh-c{tag}",
@@ -123,4 +91,4 @@ def test_vhost_virtio_user(build_dir, hugepages, tmp_path):
         assert m and res.rc == 0, res.out + res.err
         assert tuple(int(x) for x in m.groups()) == (5000, 5000, 0, 0, 0)
     finally:
-        _stop(srv)
+        app.stop(srv)
