@@ -13,6 +13,7 @@
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_thash.h>
@@ -87,11 +88,21 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 			goto err;
 		nif->lc[i]->icmp_tokens = nif->conf.icmp_rate;
 		/* Reassembly memory is bounded by frag_max datagrams of at
-		 * most RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments each. */
-		nif->lc[i]->frag = rte_ip_frag_table_create(
-				RTE_MAX(nif->conf.frag_max / 4, 1u), 4,
-				nif->conf.frag_max,
-				ms * nif->conf.frag_timeout_ms, socket);
+		 * most RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments each. The
+		 * library logs each table at INFO under USER1: keep start-up
+		 * quiet unless the user raised that type themselves. */
+		{
+			int lvl = rte_log_get_level(RTE_LOGTYPE_USER1);
+
+			if (lvl > (int)RTE_LOG_NOTICE)
+				rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_NOTICE);
+			nif->lc[i]->frag = rte_ip_frag_table_create(
+					RTE_MAX(nif->conf.frag_max / 4, 1u), 4,
+					nif->conf.frag_max,
+					ms * nif->conf.frag_timeout_ms, socket);
+			if (lvl >= 0)
+				rte_log_set_level(RTE_LOGTYPE_USER1, (uint32_t)lvl);
+		}
 		if (nif->lc[i]->frag == NULL)
 			goto err;
 	}
