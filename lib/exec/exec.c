@@ -245,6 +245,14 @@ px_lcore_has_exec(void)
 	return exec_self() != NULL;
 }
 
+struct px_timer_wheel *
+px_exec_wheel(unsigned int lcore_id)
+{
+	struct exec *e = exec_of(lcore_id);
+
+	return e != NULL ? e->wheel : NULL;
+}
+
 unsigned int
 px_exec_count(void)
 {

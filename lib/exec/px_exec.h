@@ -26,6 +26,7 @@
 #include <rte_lcore.h>
 
 #include <px_common.h>
+#include <px_timer.h>
 #include <px_xchan.h>
 
 #ifdef __cplusplus
@@ -321,6 +322,19 @@ unsigned int px_msg_send_burst(unsigned int lcore_id, struct px_msg *msgs,
  */
 int px_msg_send(unsigned int lcore_id, uint16_t type, uint32_t u32,
 		uint64_t a, uint64_t b, uint64_t c);
+
+/**
+ * An executor's timer wheel, for libraries that keep their own timers on
+ * it (the TCP stack's RTO, delayed ACK, TIME_WAIT). Timers armed on it
+ * fire inside that executor's loop, between task slices; they must be
+ * armed and cancelled on that lcore only.
+ *
+ * @param lcore_id
+ *   The executor's lcore.
+ * @return
+ *   The wheel, or NULL if *lcore_id* has no executor.
+ */
+struct px_timer_wheel *px_exec_wheel(unsigned int lcore_id);
 
 /* ---- hooks for libraries that poll devices (the port layer) ---- */
 

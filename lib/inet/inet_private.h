@@ -74,10 +74,21 @@ struct inet_lcore {
 	struct px_udp_sock **udp; /* [UDP_PORTS], by host-order port */
 	struct rte_ip_frag_tbl *frag;    /* reassembly, bounded */
 	struct rte_ip_frag_death_row dr; /* mbufs the frag library let go */
+	void *tcp;             /* struct tcp_lcore */
 } __rte_cache_aligned;
+
+struct px_netif;
+/* The TCP layer's entry points, set by px_tcp_attach() (lib/tcp sits
+ * above this library). m's data starts at the TCP header. */
+typedef void (*inet_l4_input_t)(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *m, const struct rte_ipv4_hdr *ip);
+typedef void (*inet_burst_end_t)(struct px_netif *nif, struct inet_lcore *lc);
 
 struct px_netif {
 	struct px_inet_conf conf;
+	inet_l4_input_t tcp_input;
+	inet_burst_end_t tcp_burst_end; /* after each input burst (ACK batching) */
+	void *tcp;              /* struct tcp_netif */
 	uint32_t mask;          /* network order */
 	uint32_t bcast;         /* subnet broadcast, network order */
 	struct rte_mempool *mp;
@@ -154,6 +165,25 @@ fold16(uint32_t s)
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/* Is the UDP/TCP checksum of m (data at the L4 header, len bytes) right?
+ * ip is the IPv4 header it came in. */
+static inline int
+l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		uint32_t len)
+{
+	uint16_t raw = 0;
+
+	if (likely(m->nb_segs == 1))
+		raw = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), len);
+	else if (rte_raw_cksum_mbuf(m, 0, len, &raw) < 0)
+		return 0;
+	/* rte_raw_cksum() sums words as read from memory; phdr_sum() sums
+	 * the fields' values: one byte swap puts both in the same order
+	 * (RFC 1071 2(B): the sum is byte-order independent). */
+	return fold16((uint32_t)raw +
+			rte_cpu_to_be_16(fold16(phdr_sum(ip, len)))) == 0xffff;
 }
 
 static inline int

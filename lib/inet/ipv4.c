@@ -161,6 +161,14 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_adj(m, (uint16_t)(l2 + ihl));
 		udp_input(nif, lc, m, ip);
 		return;
+	case IPPROTO_TCP:
+		if (nif->tcp_input == NULL) {
+			lc->st.ip_bad_proto++;
+			goto drop;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)(l2 + ihl));
+		nif->tcp_input(nif, lc, m, ip);
+		return;
 	default:
 		lc->st.ip_bad_proto++;
 		goto drop;
@@ -253,8 +261,8 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t dst, uint8_t proto, int l4_done)
 {
 	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
+	uint32_t ckoff;
 	uint16_t ck;
 
 	if (len > UINT16_MAX) {
@@ -286,30 +294,34 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
 	ip->dst_addr = dst;
+	ckoff = proto == IPPROTO_UDP ? 6 : proto == IPPROTO_TCP ? 16 : 0;
 	if (nif->conf.tx_cksum && len <= nif->conf.mtu) {
-		/* The port fills them: IP always, UDP unless already valid
-		 * (it gets the pseudo-header sum, as the offload expects). */
+		/* The port fills them: IP always, UDP/TCP unless already
+		 * valid (the field gets the pseudo-header sum, as the offload
+		 * expects). */
 		m->l2_len = sizeof(struct rte_ether_hdr);
 		m->l3_len = sizeof(*ip);
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		ip->hdr_checksum = 0;
-		if (proto == IPPROTO_UDP && !l4_done) {
-			udp = (struct rte_udp_hdr *)(ip + 1);
-			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-			udp->dgram_cksum = rte_cpu_to_be_16(fold16(phdr_sum(ip,
-					len - sizeof(*ip))));
+		if (ckoff != 0 && !l4_done) {
+			m->ol_flags |= proto == IPPROTO_UDP ?
+				RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM;
+			*(uint16_t *)((char *)(ip + 1) + ckoff) = rte_cpu_to_be_16(
+					fold16(phdr_sum(ip, len - sizeof(*ip))));
 		}
 		rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 		return arp_output(nif, lc, m, nexthop);
 	}
 	ip->hdr_checksum = hdr_cksum(ip);
-	if (proto == IPPROTO_UDP && !l4_done) {
-		/* TODO(px): use the port's L4 checksum offload when it has one. */
-		udp = (struct rte_udp_hdr *)(ip + 1);
-		udp->dgram_cksum = 0;
+	if (ckoff != 0 && !l4_done) {
+		uint16_t *f = (uint16_t *)((char *)(ip + 1) + ckoff);
+
+		*f = 0;
 		ck = (uint16_t)~sum_mbuf(m, sizeof(*ip), len - sizeof(*ip),
 				rte_cpu_to_be_16(fold16(phdr_sum(ip, len - sizeof(*ip)))));
-		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
+		/* RFC 768: UDP sends a computed zero as all ones (zero means
+		 * no checksum); TCP has no such escape. */
+		*f = ck == 0 && proto == IPPROTO_UDP ? 0xffff : ck;
 	}
 	if (len > nif->conf.mtu)
 		return ipv4_fragment(nif, lc, m, nexthop);

@@ -263,6 +263,8 @@ rx_msg(const struct px_msg *msg, void *ctx)
 	input_one(nif, lc, m);
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
+	if (nif->tcp_burst_end != NULL)
+		nif->tcp_burst_end(nif, lc);
 }
 
 void
@@ -303,6 +305,8 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
+	if (nif->tcp_burst_end != NULL)
+		nif->tcp_burst_end(nif, lc);
 }
 
 int

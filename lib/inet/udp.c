@@ -23,23 +23,6 @@
 
 #define ICMP_PORT_UNREACH 3
 
-static int
-udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-		uint32_t len)
-{
-	uint16_t raw = 0;
-
-	if (likely(m->nb_segs == 1))
-		raw = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), len);
-	else if (rte_raw_cksum_mbuf(m, 0, len, &raw) < 0)
-		return 0;
-	/* rte_raw_cksum() sums words as read from memory; phdr_sum() sums
-	 * the fields' values: one byte swap puts both in the same order
-	 * (RFC 1071 2(B): the sum is byte-order independent). */
-	return fold16((uint32_t)raw +
-			rte_cpu_to_be_16(fold16(phdr_sum(ip, len)))) == 0xffff;
-}
-
 void
 udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip)
@@ -67,7 +50,7 @@ udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (udp->dgram_cksum != 0 && unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !udp_cksum_ok(m, ip, ulen)))) {
+			 !l4_cksum_ok(m, ip, ulen)))) {
 		lc->st.udp_bad_checksum++;
 		goto drop;
 	}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _PX_TCP_H_
+#define _PX_TCP_H_
+
+/**
+ * @file
+ * TCP (RFC 9293) over a px_netif: connections, listeners, and two APIs
+ * over them: task sockets (sequential code that parks the calling task)
+ * and callbacks (on-accept, on-data, on-writable, on-close) for pipelines
+ * that want no task per connection.
+ *
+ * A connection belongs to one executor lcore: the one its flow's RSS hash
+ * (or the software steering stage) lands on. Every call on a connection
+ * must be made on that lcore; other lcores get -EXDEV. A listener is
+ * shared: each lcore accepts the connections that land on it. Addresses
+ * and ports are in network byte order, as in px_inet.h. Errors are
+ * negative errno values with their POSIX meanings.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <rte_mbuf.h>
+
+#include <px_inet.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Stack-wide settings, fixed at px_tcp_attach(); 0 picks the default. */
+struct px_tcp_conf {
+	uint32_t max_conns;        /**< connection blocks per interface: 4096 */
+	uint32_t sndbuf;           /**< default send buffer, bytes: 262144 */
+	uint32_t rcvbuf;           /**< default receive buffer, bytes: 262144 */
+	uint32_t rto_min_us;       /**< minimum RTO: 5000 (a data centre's) */
+	uint32_t rto_max_ms;       /**< maximum RTO: 60000 */
+	uint32_t rto_init_ms;      /**< RTO before an RTT sample: 1000 */
+	uint32_t delack_us;        /**< delayed-ACK timeout: 1000 */
+	uint32_t msl_ms;           /**< maximum segment lifetime; TIME_WAIT
+	                                lasts two: 30000 */
+	uint32_t fin_wait2_ms;     /**< FIN_WAIT_2 after close(): 60000 */
+	uint32_t syn_retries;      /**< SYN retransmissions: 6 */
+	uint32_t synack_retries;   /**< SYN-ACK retransmissions: 5 */
+	uint32_t max_retries;      /**< data retransmissions before -ETIMEDOUT: 15 */
+	uint32_t ooo_max;          /**< out-of-order segments held per
+	                                connection: 64 (at most 64) */
+	uint32_t flags;            /**< PX_TCP_CONF_F_* */
+};
+
+/** Do not offer timestamps (RFC 7323) on active opens nor accept them. */
+#define PX_TCP_CONF_F_NO_TS    (1u << 0)
+/** Do not offer or accept SACK (RFC 2018). */
+#define PX_TCP_CONF_F_NO_SACK  (1u << 1)
+/** Do not offer or accept window scaling (RFC 7323). */
+#define PX_TCP_CONF_F_NO_WS    (1u << 2)
+
+/** A connection (opaque; owned by the stack, held by the application
+ *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
+struct px_tcp_conn;
+/** A listening port, shared by every lcore. */
+struct px_tcp_listener;
+
+/** Connection states (RFC 9293 3.3.2). */
+enum px_tcp_state {
+	PX_TCP_CLOSED = 0,
+	PX_TCP_LISTEN,
+	PX_TCP_SYN_SENT,
+	PX_TCP_SYN_RCVD,
+	PX_TCP_ESTABLISHED,
+	PX_TCP_FIN_WAIT_1,
+	PX_TCP_FIN_WAIT_2,
+	PX_TCP_CLOSE_WAIT,
+	PX_TCP_CLOSING,
+	PX_TCP_LAST_ACK,
+	PX_TCP_TIME_WAIT,
+};
+
+/** Per-lcore counters (px_tcp_stats() sums them). */
+struct px_tcp_stats {
+	uint64_t seg_in;            /**< segments received */
+	uint64_t seg_out;           /**< segments sent */
+	uint64_t bytes_in;          /**< payload bytes accepted in order */
+	uint64_t bytes_out;         /**< payload bytes sent, retransmissions included */
+	uint64_t retrans;           /**< segments retransmitted */
+	uint64_t rto;               /**< retransmission timeouts */
+	uint64_t fast_retrans;      /**< fast retransmits (3 duplicate ACKs) */
+	uint64_t dup_acks;          /**< duplicate ACKs received */
+	uint64_t ooo_in;            /**< segments queued out of order */
+	uint64_t ooo_drop;          /**< out-of-order segments dropped: queue full */
+	uint64_t dup_data;          /**< segments entirely old (duplicates) */
+	uint64_t active_opens;      /**< connect() calls that sent a SYN */
+	uint64_t passive_opens;     /**< SYNs that created a connection */
+	uint64_t established;       /**< connections that reached ESTABLISHED */
+	uint64_t accept_overflow;   /**< SYNs dropped: backlog full */
+	uint64_t conn_exhausted;    /**< SYNs/connects refused: no connection block */
+	uint64_t tw_recycled;       /**< TIME_WAIT blocks reclaimed early */
+	uint64_t rst_in;            /**< resets accepted */
+	uint64_t rst_out;           /**< resets sent */
+	uint64_t drop_bad_len;      /**< runt or bad data offset */
+	uint64_t drop_bad_checksum; /**< checksum wrong */
+	uint64_t drop_bad_opt;      /**< malformed options */
+	uint64_t drop_bad_flags;    /**< illegal flag combination */
+	uint64_t drop_no_conn;      /**< no connection or listener (RST sent) */
+	uint64_t drop_out_of_window;/**< sequence not acceptable (ACK sent) */
+	uint64_t drop_paws;         /**< old timestamp (RFC 7323 5) */
+	uint64_t drop_bad_ack;      /**< ACK of data never sent */
+	uint64_t drop_rcvq_full;    /**< data past the receive buffer */
+	uint64_t drop_state;        /**< segment not valid in this state */
+	uint64_t zero_wnd_probes;   /**< window probes sent */
+	uint64_t keepalive_probes;  /**< keepalive probes sent */
+	uint64_t timeouts;          /**< connections ended by a timer */
+	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
+	uint64_t conns;             /**< live connection blocks (gauge) */
+};
+
+/** A snapshot of one connection (px_tcp_info()). */
+struct px_tcp_info {
+	enum px_tcp_state state;
+	uint32_t laddr, raddr;      /**< network order */
+	uint16_t lport, rport;      /**< network order */
+	uint32_t mss;               /**< send MSS in use */
+	uint32_t rcv_mss;           /**< MSS we advertised */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t ts, sack;           /**< options in use */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t cwnd, ssthresh;    /**< bytes */
+	uint32_t snd_wnd, rcv_wnd;  /**< bytes */
+	uint32_t unacked, unsent;   /**< bytes in the send buffer */
+	uint32_t readable;          /**< bytes ready to read */
+	uint64_t seg_in, seg_out, retrans, dup_acks, ooo_in, bytes_in, bytes_out;
+};
+
+/** Socket options for px_tcp_setopt(). */
+enum px_tcp_opt {
+	PX_TCP_OPT_NODELAY,     /**< 1: disable Nagle's algorithm */
+	PX_TCP_OPT_KEEPALIVE,   /**< 1: send keepalive probes when idle */
+	PX_TCP_OPT_KEEPIDLE,    /**< idle time before the first probe, s (7200) */
+	PX_TCP_OPT_KEEPINTVL,   /**< between probes, s (75) */
+	PX_TCP_OPT_KEEPCNT,     /**< unanswered probes before -ETIMEDOUT (9) */
+	PX_TCP_OPT_SNDBUF,      /**< send buffer, bytes (2048..16 MiB) */
+	PX_TCP_OPT_RCVBUF,      /**< receive buffer, bytes (2048..16 MiB);
+	                             window scale is fixed at the handshake */
+	PX_TCP_OPT_LINGER,      /**< close(): -1 off (default, background
+	                             close), 0 abort with RST, n>0 wait up to
+	                             n ms for the peer to ACK, then RST */
+};
+
+/**
+ * Attach TCP to an interface (control path, once, before px_run() or from
+ * one task before any TCP use). Allocates the connection blocks and the
+ * per-lcore tables.
+ *
+ * @param nif
+ *   The interface.
+ * @param conf
+ *   Settings, or NULL for the defaults.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL on a bad argument or setting.
+ *   - -EEXIST if TCP is already attached.
+ *   - -ENOMEM if memory runs out.
+ */
+int px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf);
+
+/**
+ * Detach TCP from an interface and free everything it holds (after
+ * px_run() returned, so no lcore is in the stack). Connections still open
+ * are dropped without a RST.
+ */
+void px_tcp_detach(struct px_netif *nif);
+
+/**
+ * Listen on a port (task sockets). Every lcore gets its own accept queue
+ * of *backlog* entries; connections are accepted on the lcore their flow
+ * lands on.
+ *
+ * @param port
+ *   Local port, network order, not 0.
+ * @param backlog
+ *   Completed connections waiting per lcore, 1..65535 (0 = 128).
+ * @param out
+ *   The listener.
+ * @return
+ *   - 0 on success.
+ *   - -EINVAL on a bad argument or without TCP attached.
+ *   - -EADDRINUSE if the port already has a listener.
+ *   - -ENOMEM if memory runs out.
+ */
+int px_tcp_listen(struct px_netif *nif, uint16_t port, uint32_t backlog,
+		struct px_tcp_listener **out);
+
+/**
+ * Take a connection from the calling lcore's accept queue, parking the
+ * task until one arrives.
+ *
+ * @param timeout_ns
+ *   PX_TIMEOUT_INF, 0 to poll, or a limit.
+ * @return
+ *   - 0 with *out* set.
+ *   - -EAGAIN (timeout 0) or -ETIMEDOUT if none arrived.
+ *   - -ECANCELED if the task was cancelled; -EBADF if the listener closed.
+ *   - -EINVAL on a bad argument or off the runtime's lcores.
+ */
+int px_tcp_accept(struct px_tcp_listener *l, struct px_tcp_conn **out,
+		uint64_t timeout_ns);
+
+/**
+ * Stop listening: new SYNs get a RST, waiters in px_tcp_accept() return
+ * -EBADF, and connections still in the calling lcore's queue are reset.
+ * Other lcores reset theirs when they next poll the listener. The
+ * listener's memory is freed by px_tcp_detach().
+ *
+ * @return 0, or -EINVAL.
+ */
+int px_tcp_listener_close(struct px_tcp_listener *l);
+
+/**
+ * Open a connection (task sockets). The local port is chosen so that the
+ * peer's replies hash to the calling lcore.
+ *
+ * @param ip, port
+ *   Peer address, network order.
+ * @param timeout_ns
+ *   Limit for the handshake (PX_TIMEOUT_INF: the SYN retry limit only).
+ * @param out
+ *   The connection, ESTABLISHED.
+ * @return
+ *   - 0 on success.
+ *   - -ECONNREFUSED if the peer answered with a RST.
+ *   - -ETIMEDOUT if it did not answer in time.
+ *   - -EADDRNOTAVAIL if no local port hashes to this lcore.
+ *   - -ENOBUFS if no connection block or mbuf is free.
+ *   - -EHOSTUNREACH if there is no route.
+ *   - -ECANCELED if the task was cancelled; -EINVAL on a bad argument.
+ */
+int px_tcp_connect(struct px_netif *nif, uint32_t ip, uint16_t port,
+		uint64_t timeout_ns, struct px_tcp_conn **out);
+
+/**
+ * Read up to *len* bytes, parking the task until at least one is there.
+ *
+ * @return
+ *   - the number of bytes read (> 0).
+ *   - 0 at the end of the stream (the peer sent FIN).
+ *   - -EAGAIN (timeout 0) or -ETIMEDOUT if nothing arrived.
+ *   - -ECONNRESET, -ETIMEDOUT (retransmissions gave up) or -EPIPE once the
+ *     connection failed.
+ *   - -ECANCELED, -EXDEV (wrong lcore), -EINVAL.
+ */
+ssize_t px_tcp_read(struct px_tcp_conn *c, void *buf, size_t len,
+		uint64_t timeout_ns);
+
+/** px_tcp_read() into several buffers. Same returns. */
+ssize_t px_tcp_readv(struct px_tcp_conn *c, const struct iovec *iov, int iovcnt,
+		uint64_t timeout_ns);
+
+/**
+ * Write *len* bytes, parking the task while the send buffer is full. With
+ * timeout 0 it writes what fits and returns at once.
+ *
+ * @return
+ *   - the number of bytes written: *len*, or fewer if the timeout expired
+ *     or the connection failed after some were written.
+ *   - -EAGAIN (timeout 0, no room) or -ETIMEDOUT (nothing written).
+ *   - -EPIPE after shutdown or close; -ECONNRESET/-ETIMEDOUT once failed.
+ *   - -ENOBUFS if the mbuf pool is empty; -ECANCELED, -EXDEV, -EINVAL.
+ */
+ssize_t px_tcp_write(struct px_tcp_conn *c, const void *buf, size_t len,
+		uint64_t timeout_ns);
+
+/** px_tcp_write() from several buffers. Same returns. */
+ssize_t px_tcp_writev(struct px_tcp_conn *c, const struct iovec *iov,
+		int iovcnt, uint64_t timeout_ns);
+
+/**
+ * Zero-copy read: take the next received segment's mbuf (data only,
+ * possibly chained); the caller frees it.
+ *
+ * @return
+ *   - 0 with *m* set.
+ *   - -EPIPE... as px_tcp_read(); end of stream is reported as 0 with
+ *     *m* set to NULL.
+ */
+int px_tcp_recv_mbuf(struct px_tcp_conn *c, struct rte_mbuf **m,
+		uint64_t timeout_ns);
+
+/**
+ * Zero-copy write: queue an mbuf chain (data only; the stack adds the
+ * headers) without copying it into the send buffer. Takes ownership of *m*
+ * on success and on every error except -EAGAIN/-ETIMEDOUT, where the
+ * caller keeps it. Parks while the send buffer is full.
+ *
+ * @return 0 or an error as px_tcp_write().
+ */
+int px_tcp_send_mbuf(struct px_tcp_conn *c, struct rte_mbuf *m,
+		uint64_t timeout_ns);
+
+/**
+ * Shut down the write side: a FIN follows the data already written. Reads
+ * still work.
+ *
+ * @return 0, -ENOTCONN before the handshake ends, -EXDEV, -EINVAL.
+ */
+int px_tcp_shutdown(struct px_tcp_conn *c);
+
+/**
+ * Close gracefully and release the handle: unread data is discarded (a
+ * RST is sent if there was any, RFC 1122 4.2.2.13), a FIN follows the
+ * queued data, and the stack finishes the exchange in the background.
+ * With PX_TCP_OPT_LINGER set, parks until the peer acknowledged
+ * everything or the linger time expired (then sends RST).
+ *
+ * @return 0, -ETIMEDOUT (linger expired, connection reset), -EXDEV, -EINVAL.
+ */
+int px_tcp_close(struct px_tcp_conn *c);
+
+/**
+ * Abort: send a RST, drop both buffers and release the handle.
+ *
+ * @return 0, -EXDEV, -EINVAL.
+ */
+int px_tcp_abort(struct px_tcp_conn *c);
+
+/**
+ * Set an option (enum px_tcp_opt).
+ *
+ * @return 0, -EINVAL (unknown option or value out of range), -EXDEV.
+ */
+int px_tcp_setopt(struct px_tcp_conn *c, enum px_tcp_opt opt, int64_t val);
+
+/**
+ * Snapshot a connection's state and counters.
+ *
+ * @return 0, -EXDEV, -EINVAL.
+ */
+int px_tcp_info(const struct px_tcp_conn *c, struct px_tcp_info *out);
+
+/** The name of a state ("ESTABLISHED"...). */
+const char *px_tcp_state_name(enum px_tcp_state s);
+
+/* ---- callback API ---- */
+
+/**
+ * Callbacks of a connection; each runs on the connection's lcore, inside
+ * the stack (not in a task): it must not park. Unused ones may be NULL.
+ * The calls it may make are the non-blocking ones: reads, writes and
+ * px_tcp_send_mbuf() with timeout 0, shutdown, close, abort, setopt, info.
+ */
+struct px_tcp_cbs {
+	/** A connection was accepted (listener callbacks only). Return 0 to
+	 *  keep it, or call px_tcp_abort()/close() on it and return -1. */
+	int (*on_accept)(struct px_tcp_conn *c, void *arg);
+	/** Data (or the end of the stream) can be read. */
+	void (*on_data)(struct px_tcp_conn *c, void *arg);
+	/** Send buffer room opened after a write found it full. */
+	void (*on_writable)(struct px_tcp_conn *c, void *arg);
+	/** The connection ended: 0 after an orderly close of both sides,
+	 *  or -ECONNRESET / -ETIMEDOUT / -ECONNREFUSED. The handle stays
+	 *  valid until the application closes or aborts it. */
+	void (*on_close)(struct px_tcp_conn *c, int status, void *arg);
+};
+
+/**
+ * Listen with callbacks instead of an accept queue: every connection
+ * that completes its handshake is handed to cbs->on_accept on its lcore.
+ *
+ * @return as px_tcp_listen(); -EINVAL if cbs->on_accept is NULL.
+ */
+int px_tcp_listen_cb(struct px_netif *nif, uint16_t port, uint32_t backlog,
+		const struct px_tcp_cbs *cbs, void *arg,
+		struct px_tcp_listener **out);
+
+/**
+ * Set or replace a connection's callbacks (NULL removes them). Connections
+ * accepted through px_tcp_listen_cb() start with the listener's.
+ *
+ * @return 0, -EXDEV, -EINVAL.
+ */
+int px_tcp_set_cbs(struct px_tcp_conn *c, const struct px_tcp_cbs *cbs,
+		void *arg);
+
+/**
+ * Open a connection without waiting: returns at once with the connection
+ * in SYN_SENT; cbs->on_writable runs when it is established, and
+ * cbs->on_close with an error if it fails.
+ *
+ * @return 0, or an error as px_tcp_connect() (except -ETIMEDOUT).
+ */
+int px_tcp_connect_cb(struct px_netif *nif, uint32_t ip, uint16_t port,
+		const struct px_tcp_cbs *cbs, void *arg,
+		struct px_tcp_conn **out);
+
+/** Bytes that can be read now without parking. */
+uint32_t px_tcp_readable(const struct px_tcp_conn *c);
+
+/** Bytes that can be written now without parking. */
+uint32_t px_tcp_writable(const struct px_tcp_conn *c);
+
+/* ---- counters ---- */
+
+/** Sum of every lcore's counters. */
+void px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out);
+
+/** One lcore's counters (executor index). @return 0 or -EINVAL. */
+int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+		struct px_tcp_stats *out);
+
+/**
+ * Print the summed counters: "tcp.name=value" lines, or with *json* a
+ * member `"tcp": {...}` of an object the caller opens and closes.
+ */
+void px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json);
+
+/**
+ * Print the calling lcore's connections, one per line (state, addresses,
+ * windows, counters), for debugging.
+ */
+void px_tcp_dump(const struct px_netif *nif, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* _PX_TCP_H_ */

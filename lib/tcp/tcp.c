@@ -1,0 +1,1515 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * TCP: attachment to an interface, the per-lcore connection tables,
+ * connection life cycle (RFC 9293 3.3.2, 3.6) and the socket APIs.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include <px_exec.h>
+#include <px_log.h>
+#include <px_task.h>
+
+#include "tcp_private.h"
+
+#define EPHEMERAL_LO 32768
+#define EPHEMERAL_N  28232 /* 32768..60999, as Linux */
+
+static const char *const state_names[] = {
+	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+	"TIME_WAIT",
+};
+
+enum px_tcp_state
+tcp_state_public(uint32_t state)
+{
+	return (enum px_tcp_state)__builtin_ctz(state);
+}
+
+const char *
+px_tcp_state_name(enum px_tcp_state s)
+{
+	return (unsigned int)s < PX_ARRAY_SIZE(state_names) ? state_names[s] : "?";
+}
+
+/* ---- connection blocks ---- */
+
+void
+tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
+{
+	const struct px_tcp_conf *cf = &tl->tn->conf;
+	uint32_t big = RTE_MAX(c->rcvbuf, 4u << 20);
+
+	c->rmss = (uint16_t)RTE_MIN((uint32_t)tl->nif->conf.mtu - 40,
+			tl->tn->max_seg);
+	c->mss = c->rmss;
+	c->flags |= TF_WS | TF_SACK | TF_TS;
+	if (cf->flags & PX_TCP_CONF_F_NO_WS)
+		c->flags &= ~TF_WS;
+	if (cf->flags & PX_TCP_CONF_F_NO_SACK)
+		c->flags &= ~TF_SACK;
+	if (cf->flags & PX_TCP_CONF_F_NO_TS)
+		c->flags &= ~TF_TS;
+	/* Scale for the largest buffer setopt may ask for. */
+	c->rcv_wscale = 0;
+	if (c->flags & TF_WS)
+		while (c->rcv_wscale < TCP_MAX_WSCALE &&
+				(big >> c->rcv_wscale) > UINT16_MAX)
+			c->rcv_wscale++;
+	c->rto_us = cf->rto_init_ms * 1000;
+	c->last_rx_tsc = rte_rdtsc();
+}
+
+int
+tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
+{
+	struct tcp_conn *c;
+	void *obj;
+
+	if (rte_mempool_get(tl->tn->conn_pool, &obj) < 0) {
+		/* Reclaim the oldest TIME-WAIT block (as Linux does past
+		 * tcp_max_tw_buckets); RFC 1337 hazards are bounded by the
+		 * timestamps check on reuse. */
+		c = TAILQ_FIRST(&tl->tw);
+		if (c == NULL)
+			return -ENOBUFS;
+		tl->st.tw_recycled++;
+		tcp_set_state(c, TCP_CLOSED, 0);
+		if (rte_mempool_get(tl->tn->conn_pool, &obj) < 0)
+			return -ENOBUFS;
+	}
+	c = obj;
+	memset(c, 0, offsetof(struct tcp_conn, sq));
+	c->tl = tl;
+	c->state = TCP_CLOSED;
+	c->sndbuf = tl->tn->conf.sndbuf;
+	c->rcvbuf = tl->tn->conf.rcvbuf;
+	c->linger_ms = -1;
+	c->ka_idle_s = 7200;
+	c->ka_intvl_s = 75;
+	c->ka_cnt = 9;
+	c->cc = &tcp_cc_newreno;
+	tcp_timers_init(c);
+	px_notify_init(&c->rd);
+	px_notify_init(&c->wr);
+	TAILQ_INSERT_TAIL(&tl->conns, c, link);
+	tl->st.conns++;
+	*out = c;
+	return 0;
+}
+
+void
+tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c)
+{
+	uint32_t h = tcp_hash(c->raddr, c->rport, c->lport);
+
+	c->hnext = tl->hash[h];
+	tl->hash[h] = c;
+}
+
+static void
+conn_unhash(struct tcp_conn *c)
+{
+	struct tcp_conn **pp = &c->tl->hash[tcp_hash(c->raddr, c->rport, c->lport)];
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp == c)
+		*pp = c->hnext;
+	c->hnext = NULL;
+}
+
+static void
+conn_drop_buffers(struct tcp_conn *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->sq_cnt; i++)
+		rte_pktmbuf_free(c->sq[(c->sq_head + i) & (TCP_SQ_SLOTS - 1)]);
+	c->sq_cnt = 0;
+	c->sq_seq += c->sq_bytes;
+	c->sq_bytes = 0;
+	c->cur_ok = 0;
+	for (i = 0; i < c->rq_cnt; i++)
+		rte_pktmbuf_free(c->rq[(c->rq_head + i) & (TCP_RQ_SLOTS - 1)]);
+	c->rq_cnt = 0;
+	c->rq_bytes = 0;
+	for (i = 0; i < c->ooo_cnt; i++)
+		rte_pktmbuf_free(c->ooo[i].m);
+	c->ooo_cnt = 0;
+	c->ooo_bytes = 0;
+}
+
+static void
+conn_free(struct tcp_conn *c)
+{
+	struct tcp_lcore *tl = c->tl;
+	struct tcp_conn **pp;
+
+	if (c->flags & TF_IN_ACKQ) {
+		for (pp = &tl->ackq; *pp != NULL; pp = &(*pp)->ack_next)
+			if (*pp == c) {
+				*pp = c->ack_next;
+				break;
+			}
+	}
+	tcp_timers_stop(c);
+	conn_drop_buffers(c);
+	TAILQ_REMOVE(c->state == TCP_TIME_WAIT ? &tl->tw : &tl->conns, c, link);
+	tl->st.conns--;
+	rte_mempool_put(tl->tn->conn_pool, c);
+}
+
+void
+tcp_conn_maybe_free(struct tcp_conn *c)
+{
+	if (c->state != TCP_CLOSED || (c->flags & TF_USER))
+		return;
+	if (c->flags & TF_IN_CB) {
+		c->flags |= TF_FREE_LATER;
+		return;
+	}
+	conn_free(c);
+}
+
+void
+tcp_enqueue(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_IN_ACKQ)) {
+		c->flags |= TF_IN_ACKQ;
+		c->ack_next = c->tl->ackq;
+		c->tl->ackq = c;
+	}
+}
+
+void
+tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t old = c->state;
+
+	if (err < 0 && c->err == 0)
+		c->err = err;
+	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+		tl->st.established++;
+	if (state == TCP_TIME_WAIT && old != TCP_TIME_WAIT) {
+		TAILQ_REMOVE(&tl->conns, c, link);
+		TAILQ_INSERT_TAIL(&tl->tw, c, link);
+	}
+	if (state != TCP_CLOSED) {
+		c->state = state;
+		return;
+	}
+	if (old == TCP_TIME_WAIT) {
+		TAILQ_REMOVE(&tl->tw, c, link);
+		TAILQ_INSERT_TAIL(&tl->conns, c, link);
+	}
+	c->state = TCP_CLOSED;
+	tcp_timers_stop(c);
+	conn_unhash(c);
+	if (old == TCP_SYN_RCVD && (c->flags & TF_PASSIVE) && c->lst != NULL) {
+		c->lst->lc[tl->index].synq--;
+		c->lst = NULL;
+	}
+	/* Data the peer will never acknowledge is of no use; what was
+	 * received stays readable. */
+	{
+		uint32_t i;
+
+		for (i = 0; i < c->sq_cnt; i++)
+			rte_pktmbuf_free(c->sq[(c->sq_head + i) & (TCP_SQ_SLOTS - 1)]);
+		c->sq_cnt = 0;
+		c->sq_bytes = 0;
+		c->cur_ok = 0;
+		for (i = 0; i < c->ooo_cnt; i++)
+			rte_pktmbuf_free(c->ooo[i].m);
+		c->ooo_cnt = 0;
+		c->ooo_bytes = 0;
+	}
+	px_notify_all(&c->rd);
+	px_notify_all(&c->wr);
+	px_notify_one(&c->rd);
+	px_notify_one(&c->wr);
+	if ((c->flags & TF_USER) && c->cbs.on_close != NULL) {
+		c->ev |= TCP_EV_CLOSE;
+		tcp_enqueue(c);
+	}
+	tcp_conn_maybe_free(c);
+}
+
+void
+tcp_wake(struct tcp_conn *c, int rd, int wr)
+{
+	if (rd) {
+		px_notify_one(&c->rd);
+		if (c->cbs.on_data != NULL) {
+			c->ev |= TCP_EV_DATA;
+			tcp_enqueue(c);
+		}
+	}
+	if (wr) {
+		c->flags &= ~TF_WR_BLOCKED;
+		px_notify_one(&c->wr);
+		if (c->cbs.on_writable != NULL) {
+			c->ev |= TCP_EV_WRITABLE;
+			tcp_enqueue(c);
+		}
+	}
+}
+
+/* A listener's share on tl's lcore; its notify is set up by the lcore
+ * that waits on it, on first use. */
+struct tcp_listen_lc *
+tcp_listen_lc_of(struct px_tcp_listener *l, struct tcp_lcore *tl)
+{
+	struct tcp_listen_lc *llc = &l->lc[tl->index];
+
+	if (!llc->ninit) {
+		px_notify_init(&llc->ready);
+		llc->ninit = 1;
+	}
+	return llc;
+}
+
+/* A passive connection reached ESTABLISHED: hand it to its listener.
+ * Returns -1 if it was refused (and c is gone). */
+int
+tcp_accept_ready(struct tcp_conn *c)
+{
+	struct tcp_lcore *tl = c->tl;
+	struct px_tcp_listener *l = c->lst;
+	struct tcp_listen_lc *llc;
+
+	if (l == NULL)
+		return 0;
+	llc = tcp_listen_lc_of(l, tl);
+	llc->synq--;
+	c->lst = NULL;
+	if (__atomic_load_n(&l->closed, __ATOMIC_RELAXED) ||
+			(l->cbs.on_accept == NULL && llc->len >= l->backlog)) {
+		tl->st.accept_overflow++;
+		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+		tcp_set_state(c, TCP_CLOSED, -ECONNABORTED);
+		return -1;
+	}
+	c->flags |= TF_USER;
+	if (l->cbs.on_accept != NULL) {
+		c->ev |= TCP_EV_ACCEPT;
+		tcp_enqueue(c);
+		return 0;
+	}
+	llc->q[(llc->head + llc->len) % l->backlog] = c;
+	llc->len++;
+	px_notify_one(&llc->ready);
+	return 0;
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 us clock. */
+uint32_t
+tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c)
+{
+	const uint32_t *k = tl->tn->isn_secret;
+	uint32_t h;
+
+	h = rte_hash_crc_4byte(c->raddr, k[0]);
+	h = rte_hash_crc_4byte(c->laddr, h ^ k[1]);
+	h = rte_hash_crc_4byte((uint32_t)c->rport << 16 | c->lport, h ^ k[2]);
+	h = rte_hash_crc_4byte(k[3], h);
+	return h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
+}
+
+/* Drop acknowledged bytes from the front of the send buffer. */
+void
+tcp_sq_ack(struct tcp_conn *c, uint32_t bytes)
+{
+	struct rte_mbuf *m;
+	uint32_t n;
+
+	c->sq_bytes -= bytes;
+	while (bytes > 0 && c->sq_cnt > 0) {
+		m = c->sq[c->sq_head];
+		n = rte_pktmbuf_data_len(m);
+		if (c->cur_ok && c->cur_i == c->sq_head)
+			c->cur_ok = 0;
+		if (bytes >= n) {
+			rte_pktmbuf_free(m);
+			c->sq_head = (uint16_t)((c->sq_head + 1) & (TCP_SQ_SLOTS - 1));
+			c->sq_cnt--;
+			c->sq_seq += n;
+			bytes -= n;
+		} else {
+			rte_pktmbuf_adj(m, (uint16_t)bytes);
+			c->sq_seq += bytes;
+			bytes = 0;
+		}
+	}
+}
+
+/* ---- output batching and callbacks ---- */
+
+void
+tcp_flush(struct tcp_lcore *tl)
+{
+	struct tcp_conn *c;
+	uint32_t ev;
+
+	while ((c = tl->ackq) != NULL) {
+		tl->ackq = c->ack_next;
+		c->flags &= ~TF_IN_ACKQ;
+		tcp_output(c);
+		ev = c->ev;
+		c->ev = 0;
+		if (ev == 0 || !(c->flags & TF_USER))
+			continue;
+		c->flags |= TF_IN_CB;
+		if ((ev & TCP_EV_ACCEPT) && c->cbs.on_accept != NULL &&
+				c->cbs.on_accept((struct px_tcp_conn *)c, c->cb_arg) != 0)
+			ev = 0;
+		if ((ev & TCP_EV_WRITABLE) && c->cbs.on_writable != NULL &&
+				!(c->flags & TF_FREE_LATER))
+			c->cbs.on_writable((struct px_tcp_conn *)c, c->cb_arg);
+		if ((ev & TCP_EV_DATA) && c->cbs.on_data != NULL &&
+				!(c->flags & TF_FREE_LATER))
+			c->cbs.on_data((struct px_tcp_conn *)c, c->cb_arg);
+		if ((ev & TCP_EV_CLOSE) && c->cbs.on_close != NULL &&
+				!(c->flags & TF_FREE_LATER))
+			c->cbs.on_close((struct px_tcp_conn *)c, c->err, c->cb_arg);
+		c->flags &= ~TF_IN_CB;
+		if (c->flags & TF_FREE_LATER)
+			conn_free(c);
+	}
+}
+
+/* ---- attach / detach ---- */
+
+static void lclose_msg(const struct px_msg *msg, void *ctx);
+
+int
+px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
+{
+	struct px_tcp_conf cf = { 0 };
+	struct tcp_netif *tn;
+	struct tcp_lcore *tl;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t i, room;
+	int lcore, ret;
+	static int msg_registered;
+
+	if (nif == NULL)
+		return -EINVAL;
+	if (nif->tcp != NULL)
+		return -EEXIST;
+	if (conf != NULL)
+		cf = *conf;
+	if (cf.max_conns == 0)
+		cf.max_conns = 4096;
+	if (cf.sndbuf == 0)
+		cf.sndbuf = 256 * 1024;
+	if (cf.rcvbuf == 0)
+		cf.rcvbuf = 256 * 1024;
+	if (cf.rto_min_us == 0)
+		cf.rto_min_us = 5000;
+	if (cf.rto_max_ms == 0)
+		cf.rto_max_ms = 60000;
+	if (cf.rto_init_ms == 0)
+		cf.rto_init_ms = 1000;
+	if (cf.delack_us == 0)
+		cf.delack_us = 1000;
+	if (cf.msl_ms == 0)
+		cf.msl_ms = 30000;
+	if (cf.fin_wait2_ms == 0)
+		cf.fin_wait2_ms = 60000;
+	if (cf.syn_retries == 0)
+		cf.syn_retries = 6;
+	if (cf.synack_retries == 0)
+		cf.synack_retries = 5;
+	if (cf.max_retries == 0)
+		cf.max_retries = 15;
+	if (cf.ooo_max == 0)
+		cf.ooo_max = TCP_OOO_MAX;
+	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
+			cf.sndbuf > (16u << 20) || cf.rcvbuf > (16u << 20) ||
+			cf.rto_min_us > cf.rto_max_ms * 1000ull ||
+			cf.max_conns > (1u << 22))
+		return -EINVAL;
+	room = rte_pktmbuf_data_room_size(nif->mp);
+	if (room < RTE_PKTMBUF_HEADROOM + 256)
+		return -EINVAL;
+	if (!msg_registered) {
+		ret = px_msg_register(TCP_MSG_LCLOSE, lclose_msg, NULL);
+		if (ret < 0)
+			return ret;
+		msg_registered = 1;
+	}
+	tn = rte_zmalloc("px_tcp", sizeof(*tn), RTE_CACHE_LINE_SIZE);
+	if (tn == NULL)
+		return -ENOMEM;
+	tn->conf = cf;
+	tn->nif = nif;
+	tn->hz = rte_get_tsc_hz();
+	tn->cyc_per_us = RTE_MAX(tn->hz / 1000000, (uint64_t)1);
+	tn->cyc_per_ms = RTE_MAX(tn->hz / 1000, (uint64_t)1);
+	tn->delack_cyc = (uint64_t)cf.delack_us * tn->cyc_per_us;
+	tn->msl_cyc = (uint64_t)cf.msl_ms * tn->cyc_per_ms;
+	tn->fw2_cyc = (uint64_t)cf.fin_wait2_ms * tn->cyc_per_ms;
+	/* A segment is one mbuf: headroom, then TCP header with options,
+	 * then payload (the IP and Ethernet headers go in the headroom). */
+	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
+	for (i = 0; i < 4; i++)
+		tn->isn_secret[i] = (uint32_t)rte_rand();
+	snprintf(name, sizeof(name), "pxtcp_%" PRIxPTR, (uintptr_t)tn & 0xffffffff);
+	tn->conn_pool = rte_mempool_create(name, cf.max_conns,
+			sizeof(struct tcp_conn), cf.max_conns >= 1024 ? 32 : 0, 0,
+			NULL, NULL, NULL, NULL, rte_socket_id(), 0);
+	if (tn->conn_pool == NULL) {
+		ret = -rte_errno;
+		goto err_free;
+	}
+	for (i = 0; i < nif->n_lcores; i++) {
+		lcore = px_exec_lcore(i);
+		tl = rte_zmalloc("px_tcp_lcore", sizeof(*tl), RTE_CACHE_LINE_SIZE);
+		if (tl == NULL || lcore < 0) {
+			rte_free(tl);
+			ret = -ENOMEM;
+			goto err_lc;
+		}
+		tl->tn = tn;
+		tl->nif = nif;
+		tl->ilc = nif->lc[i];
+		tl->index = i;
+		tl->wheel = px_exec_wheel((unsigned int)lcore);
+		tl->port_hint = (uint32_t)rte_rand();
+		TAILQ_INIT(&tl->conns);
+		TAILQ_INIT(&tl->tw);
+		tn->lc[i] = tl;
+		nif->lc[i]->tcp = tl;
+	}
+	nif->tcp = tn;
+	nif->tcp_input = tcp_input;
+	nif->tcp_burst_end = tcp_burst_end;
+	return 0;
+err_lc:
+	while (i-- > 0) {
+		nif->lc[i]->tcp = NULL;
+		rte_free(tn->lc[i]);
+	}
+	rte_mempool_free(tn->conn_pool);
+err_free:
+	rte_free(tn);
+	return ret;
+}
+
+void
+px_tcp_detach(struct px_netif *nif)
+{
+	struct tcp_netif *tn;
+	struct px_tcp_listener *l, *next;
+	struct tcp_lcore *tl;
+	struct tcp_conn *c;
+	uint32_t i, k;
+
+	if (nif == NULL || nif->tcp == NULL)
+		return;
+	tn = nif->tcp;
+	nif->tcp_input = NULL;
+	nif->tcp_burst_end = NULL;
+	for (i = 0; i < nif->n_lcores; i++) {
+		tl = tn->lc[i];
+		while ((c = TAILQ_FIRST(&tl->tw)) != NULL)
+			conn_free(c);
+		while ((c = TAILQ_FIRST(&tl->conns)) != NULL)
+			conn_free(c);
+		nif->lc[i]->tcp = NULL;
+		rte_free(tl);
+	}
+	for (l = tn->all; l != NULL; l = next) {
+		next = l->next;
+		for (k = 0; k < nif->n_lcores; k++)
+			rte_free(l->lc[k].q);
+		rte_free(l);
+	}
+	rte_mempool_free(tn->conn_pool);
+	rte_free(tn);
+	nif->tcp = NULL;
+}
+
+/* ---- common checks ---- */
+
+/* The calling lcore owns c? */
+static int
+own(const struct tcp_conn *c)
+{
+	struct tcp_lcore *tl;
+
+	if (c == NULL)
+		return -EINVAL;
+	tl = tcp_lcore_of(c->tl->nif);
+	if (tl == NULL)
+		return -EINVAL;
+	return tl == c->tl ? 0 : -EXDEV;
+}
+
+static uint64_t
+deadline_of(uint64_t timeout_ns)
+{
+	return timeout_ns == PX_TIMEOUT_INF ? UINT64_MAX :
+		rte_rdtsc() + px_ns_to_cycles(timeout_ns);
+}
+
+/* Park on n until notified or the deadline passes: 0, -ETIMEDOUT,
+ * -ECANCELED. */
+static int
+wait_on(struct px_notify *n, uint64_t deadline)
+{
+	uint64_t now;
+	int ret;
+
+	if (deadline == UINT64_MAX)
+		return px_notify_wait(n, PX_TIMEOUT_INF);
+	now = rte_rdtsc();
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	ret = px_notify_wait(n, px_cycles_to_ns(deadline - now));
+	return ret == -EAGAIN ? -ETIMEDOUT : ret;
+}
+
+/* ---- listeners ---- */
+
+static int
+listen_common(struct px_netif *nif, uint16_t port, uint32_t backlog,
+		const struct px_tcp_cbs *cbs, void *arg,
+		struct px_tcp_listener **out)
+{
+	struct tcp_netif *tn;
+	struct px_tcp_listener *l;
+	uint32_t i, n;
+
+	if (nif == NULL || nif->tcp == NULL || port == 0 || out == NULL ||
+			backlog > 65535)
+		return -EINVAL;
+	tn = nif->tcp;
+	if (backlog == 0)
+		backlog = 128;
+	if (__atomic_load_n(&tn->listen[rte_be_to_cpu_16(port)], __ATOMIC_ACQUIRE) != NULL)
+		return -EADDRINUSE;
+	n = nif->n_lcores;
+	l = rte_zmalloc("px_tcp_listener", sizeof(*l) + n * sizeof(l->lc[0]),
+			RTE_CACHE_LINE_SIZE);
+	if (l == NULL)
+		return -ENOMEM;
+	l->nif = nif;
+	l->port = port;
+	l->backlog = backlog;
+	if (cbs != NULL) {
+		l->cbs = *cbs;
+		l->cb_arg = arg;
+	}
+	for (i = 0; i < n; i++) {
+		l->lc[i].q = rte_zmalloc("px_tcp_acceptq", sizeof(void *) * backlog, 0);
+		if (l->lc[i].q == NULL) {
+			while (i-- > 0)
+				rte_free(l->lc[i].q);
+			rte_free(l);
+			return -ENOMEM;
+		}
+		/* Each lcore initialises its own notify on first use: a
+		 * notify belongs to the lcore that waits on it. */
+	}
+	l->next = tn->all;
+	tn->all = l;
+	/* release: the listener is complete before any lcore sees it;
+	 * pairs with the acquire load in listen_input(). */
+	__atomic_store_n(&tn->listen[rte_be_to_cpu_16(port)], l, __ATOMIC_RELEASE);
+	*out = l;
+	return 0;
+}
+
+int
+px_tcp_listen(struct px_netif *nif, uint16_t port, uint32_t backlog,
+		struct px_tcp_listener **out)
+{
+	return listen_common(nif, port, backlog, NULL, NULL, out);
+}
+
+int
+px_tcp_listen_cb(struct px_netif *nif, uint16_t port, uint32_t backlog,
+		const struct px_tcp_cbs *cbs, void *arg,
+		struct px_tcp_listener **out)
+{
+	if (cbs == NULL || cbs->on_accept == NULL)
+		return -EINVAL;
+	return listen_common(nif, port, backlog, cbs, arg, out);
+}
+
+static struct tcp_listen_lc *
+listen_lc(struct px_tcp_listener *l, struct tcp_lcore **tlp)
+{
+	struct tcp_lcore *tl = tcp_lcore_of(l->nif);
+
+	if (tl == NULL)
+		return NULL;
+	*tlp = tl;
+	return tcp_listen_lc_of(l, tl);
+}
+
+/* Empty this lcore's accept queue of a closed listener. */
+static void
+listen_drain(struct px_tcp_listener *l, struct tcp_listen_lc *llc)
+{
+	struct tcp_conn *c;
+
+	while (llc->len > 0) {
+		c = llc->q[llc->head];
+		llc->head = (llc->head + 1) % l->backlog;
+		llc->len--;
+		px_tcp_abort((struct px_tcp_conn *)c);
+	}
+	llc->drained = 1;
+	px_notify_all(&llc->ready);
+	px_notify_one(&llc->ready);
+}
+
+static void
+lclose_msg(const struct px_msg *msg, void *ctx)
+{
+	struct px_tcp_listener *l = (struct px_tcp_listener *)(uintptr_t)msg->a;
+	struct tcp_lcore *tl;
+	struct tcp_listen_lc *llc;
+
+	RTE_SET_USED(ctx);
+	llc = listen_lc(l, &tl);
+	if (llc != NULL)
+		listen_drain(l, llc);
+}
+
+int
+px_tcp_accept(struct px_tcp_listener *l, struct px_tcp_conn **out,
+		uint64_t timeout_ns)
+{
+	struct tcp_listen_lc *llc;
+	struct tcp_lcore *tl;
+	uint64_t deadline;
+	int ret;
+
+	if (l == NULL || out == NULL)
+		return -EINVAL;
+	llc = listen_lc(l, &tl);
+	if (llc == NULL)
+		return -EINVAL;
+	deadline = deadline_of(timeout_ns);
+	while (llc->len == 0) {
+		if (__atomic_load_n(&l->closed, __ATOMIC_RELAXED))
+			return -EBADF;
+		if (timeout_ns == 0)
+			return -EAGAIN;
+		ret = wait_on(&llc->ready, deadline);
+		if (ret < 0 && llc->len == 0)
+			return ret;
+	}
+	*out = (struct px_tcp_conn *)llc->q[llc->head];
+	llc->head = (llc->head + 1) % l->backlog;
+	llc->len--;
+	return 0;
+}
+
+int
+px_tcp_listener_close(struct px_tcp_listener *l)
+{
+	struct tcp_netif *tn;
+	struct tcp_listen_lc *llc;
+	struct tcp_lcore *tl;
+	uint32_t i;
+	int self;
+
+	if (l == NULL || l->nif->tcp == NULL)
+		return -EINVAL;
+	tn = l->nif->tcp;
+	if (__atomic_exchange_n(&l->closed, 1, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&tn->listen[rte_be_to_cpu_16(l->port)], NULL,
+			__ATOMIC_RELEASE);
+	self = px_exec_index_self();
+	for (i = 0; i < l->nif->n_lcores; i++) {
+		if ((int)i == self) {
+			llc = listen_lc(l, &tl);
+			if (llc != NULL)
+				listen_drain(l, llc);
+		} else {
+			px_msg_send((unsigned int)px_exec_lcore(i), TCP_MSG_LCLOSE,
+					0, (uint64_t)(uintptr_t)l, 0, 0);
+		}
+	}
+	return 0;
+}
+
+/* ---- active open ---- */
+
+static int
+open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
+		struct tcp_conn **out)
+{
+	struct tcp_lcore *tl;
+	struct tcp_netif *tn;
+	struct tcp_conn *c;
+	uint32_t i, n, self;
+	uint16_t lport = 0, cand;
+	int ret;
+
+	if (nif == NULL || nif->tcp == NULL || ip == 0 || port == 0 || out == NULL)
+		return -EINVAL;
+	tl = tcp_lcore_of(nif);
+	if (tl == NULL)
+		return -EINVAL;
+	tn = tl->tn;
+	n = nif->n_lcores;
+	self = tl->index;
+	/* A port whose reply flow hashes to this lcore (the peer's packets
+	 * are steered by the 4-tuple seen from its side). */
+	for (i = 0; i < EPHEMERAL_N; i++) {
+		cand = (uint16_t)(EPHEMERAL_LO + (tl->port_hint + i) % EPHEMERAL_N);
+		if (tn->listen[cand] != NULL)
+			continue;
+		if (px_flow_owner(ip, nif->conf.ip, port, rte_cpu_to_be_16(cand), n) != self)
+			continue;
+		if (tcp_lookup(tl, ip, port, rte_cpu_to_be_16(cand)) != NULL)
+			continue;
+		lport = rte_cpu_to_be_16(cand);
+		tl->port_hint += i + 1;
+		break;
+	}
+	if (lport == 0)
+		return -EADDRNOTAVAIL;
+	ret = tcp_conn_alloc(tl, &c);
+	if (ret < 0) {
+		tl->st.conn_exhausted++;
+		return -ENOBUFS;
+	}
+	c->raddr = ip;
+	c->laddr = nif->conf.ip;
+	c->rport = port;
+	c->lport = lport;
+	c->flags |= TF_USER;
+	tcp_conn_init_common(tl, c);
+	c->iss = tcp_isn(tl, c);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->recover = c->iss;
+	c->sq_seq = c->iss + 1;
+	c->state = TCP_SYN_SENT;
+	tcp_conn_insert(tl, c);
+	tl->st.active_opens++;
+	c->flags |= TF_RTT_TIMING;
+	c->rtt_seq = c->iss;
+	c->rtt_tsc = rte_rdtsc();
+	tcp_output(c);
+	*out = c;
+	return 0;
+}
+
+static void
+conn_release(struct tcp_conn *c)
+{
+	c->flags &= ~TF_USER;
+	memset(&c->cbs, 0, sizeof(c->cbs));
+	tcp_conn_maybe_free(c);
+}
+
+int
+px_tcp_connect(struct px_netif *nif, uint32_t ip, uint16_t port,
+		uint64_t timeout_ns, struct px_tcp_conn **out)
+{
+	struct tcp_conn *c;
+	uint64_t deadline = deadline_of(timeout_ns);
+	int ret;
+
+	ret = open_active(nif, ip, port, &c);
+	if (ret < 0)
+		return ret;
+	while (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD)) {
+		ret = wait_on(&c->wr, deadline);
+		if (ret < 0 && TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD)) {
+			px_tcp_abort((struct px_tcp_conn *)c);
+			return ret;
+		}
+	}
+	if (c->state == TCP_CLOSED && c->err < 0) {
+		ret = c->err;
+		conn_release(c);
+		return ret;
+	}
+	*out = (struct px_tcp_conn *)c;
+	return 0;
+}
+
+int
+px_tcp_connect_cb(struct px_netif *nif, uint32_t ip, uint16_t port,
+		const struct px_tcp_cbs *cbs, void *arg,
+		struct px_tcp_conn **out)
+{
+	struct tcp_conn *c;
+	int ret;
+
+	ret = open_active(nif, ip, port, &c);
+	if (ret < 0)
+		return ret;
+	if (cbs != NULL) {
+		c->cbs = *cbs;
+		c->cb_arg = arg;
+	}
+	*out = (struct px_tcp_conn *)c;
+	return 0;
+}
+
+int
+px_tcp_set_cbs(struct px_tcp_conn *pc, const struct px_tcp_cbs *cbs, void *arg)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	if (cbs != NULL)
+		c->cbs = *cbs;
+	else
+		memset(&c->cbs, 0, sizeof(c->cbs));
+	c->cb_arg = arg;
+	/* Data that came before the callbacks were set is reported now. */
+	if (c->rq_bytes > 0 || (c->flags & TF_RCVD_FIN))
+		tcp_wake(c, 1, 0);
+	return 0;
+}
+
+/* ---- reading ---- */
+
+/* The error a read or write reports on a connection that cannot carry
+ * data any more. */
+static int
+conn_error(const struct tcp_conn *c)
+{
+	return c->err < 0 ? c->err : -EPIPE;
+}
+
+/* Wait until something can be read: 1 data, 0 end of stream, <0 error. */
+static int
+wait_readable(struct tcp_conn *c, uint64_t timeout_ns)
+{
+	uint64_t deadline = deadline_of(timeout_ns);
+	int ret;
+
+	while (c->rq_bytes == 0) {
+		if (c->flags & (TF_RCVD_FIN | TF_RD_SHUT))
+			return 0;
+		if (c->state == TCP_CLOSED)
+			return c->err < 0 ? c->err : 0;
+		if (timeout_ns == 0)
+			return -EAGAIN;
+		ret = wait_on(&c->rd, deadline);
+		if (ret < 0 && c->rq_bytes == 0)
+			return ret;
+	}
+	return 1;
+}
+
+ssize_t
+px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
+		uint64_t timeout_ns)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	struct rte_mbuf *m, *seg;
+	size_t total = 0, want = 0;
+	uint32_t n;
+	int i = 0, ret;
+	size_t ioff = 0;
+
+	ret = own(c);
+	if (ret < 0)
+		return ret;
+	if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
+		return -EINVAL;
+	for (i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
+	if (want == 0)
+		return 0;
+	ret = wait_readable(c, timeout_ns);
+	if (ret <= 0)
+		return ret;
+	i = 0;
+	while (c->rq_cnt > 0 && i < iovcnt) {
+		m = c->rq[c->rq_head];
+		if (iov[i].iov_len == ioff) {
+			i++;
+			ioff = 0;
+			continue;
+		}
+		n = (uint32_t)RTE_MIN((size_t)m->data_len, iov[i].iov_len - ioff);
+		rte_memcpy((char *)iov[i].iov_base + ioff, rte_pktmbuf_mtod(m, void *), n);
+		ioff += n;
+		total += n;
+		c->rq_bytes -= n;
+		if (n < m->data_len) {
+			rte_pktmbuf_adj(m, (uint16_t)n);
+			continue;
+		}
+		/* This segment is used up: on to the next one of the chain. */
+		seg = m->next;
+		if (seg != NULL) {
+			seg->nb_segs = (uint16_t)(m->nb_segs - 1);
+			seg->pkt_len = m->pkt_len - m->data_len;
+			m->next = NULL;
+			m->nb_segs = 1;
+			c->rq[c->rq_head] = seg;
+		} else {
+			c->rq_head = (uint16_t)((c->rq_head + 1) & (TCP_RQ_SLOTS - 1));
+			c->rq_cnt--;
+		}
+		rte_pktmbuf_free_seg(m);
+	}
+	tcp_window_update(c);
+	return (ssize_t)total;
+}
+
+ssize_t
+px_tcp_read(struct px_tcp_conn *c, void *buf, size_t len, uint64_t timeout_ns)
+{
+	struct iovec iov = { buf, len };
+
+	if (buf == NULL && len > 0)
+		return -EINVAL;
+	return px_tcp_readv(c, &iov, 1, timeout_ns);
+}
+
+int
+px_tcp_recv_mbuf(struct px_tcp_conn *pc, struct rte_mbuf **m,
+		uint64_t timeout_ns)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	if (m == NULL)
+		return -EINVAL;
+	ret = wait_readable(c, timeout_ns);
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		*m = NULL;
+		return 0;
+	}
+	*m = c->rq[c->rq_head];
+	c->rq_head = (uint16_t)((c->rq_head + 1) & (TCP_RQ_SLOTS - 1));
+	c->rq_cnt--;
+	c->rq_bytes -= rte_pktmbuf_pkt_len(*m);
+	tcp_window_update(c);
+	return 0;
+}
+
+uint32_t
+px_tcp_readable(const struct px_tcp_conn *pc)
+{
+	return ((const struct tcp_conn *)pc)->rq_bytes;
+}
+
+/* ---- writing ---- */
+
+uint32_t
+px_tcp_writable(const struct px_tcp_conn *pc)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)pc;
+
+	if (!TCP_IN_STATE(c, TCP_SND_OPEN) || (c->flags & TF_FIN_QUEUED) ||
+			c->sq_cnt >= TCP_SQ_SLOTS)
+		return 0;
+	return c->sndbuf > c->sq_bytes ? c->sndbuf - c->sq_bytes : 0;
+}
+
+/* Copy up to len bytes into the send buffer; returns the count. */
+static uint32_t
+sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
+{
+	struct rte_mbuf *tail, *m;
+	uint32_t done = 0, n;
+
+	while (done < len) {
+		tail = c->sq_cnt > 0 ?
+			c->sq[(c->sq_head + c->sq_cnt - 1) & (TCP_SQ_SLOTS - 1)] : NULL;
+		if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
+				rte_mbuf_refcnt_read(tail) == 1 &&
+				rte_pktmbuf_tailroom(tail) > 0) {
+			n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(tail));
+			rte_memcpy(rte_pktmbuf_append(tail, (uint16_t)n), src + done, n);
+		} else {
+			if (c->sq_cnt == TCP_SQ_SLOTS)
+				break;
+			m = rte_pktmbuf_alloc(c->tl->nif->mp);
+			if (m == NULL) {
+				c->tl->st.nombuf++;
+				break;
+			}
+			/* No headroom needed: segments copy out of it. */
+			m->data_off = 0;
+			c->sq[(c->sq_head + c->sq_cnt) & (TCP_SQ_SLOTS - 1)] = m;
+			c->sq_cnt++;
+			continue;
+		}
+		done += n;
+	}
+	c->sq_bytes += done;
+	return done;
+}
+
+/* Can the application queue data now? 0 yes, <0 the error to report. */
+static int
+send_ok(const struct tcp_conn *c)
+{
+	if (c->flags & TF_FIN_QUEUED)
+		return -EPIPE;
+	if (!TCP_IN_STATE(c, TCP_SND_OPEN))
+		return conn_error(c);
+	return 0;
+}
+
+/* Park until the send buffer has room: 0, or an error. */
+static int
+wait_writable(struct tcp_conn *c, uint64_t deadline, uint64_t timeout_ns)
+{
+	int ret;
+
+	tcp_output(c);
+	if (timeout_ns == 0)
+		return -EAGAIN;
+	c->flags |= TF_WR_BLOCKED;
+	ret = wait_on(&c->wr, deadline);
+	return ret == -ETIMEDOUT && px_tcp_writable((struct px_tcp_conn *)c) > 0 ?
+		0 : ret;
+}
+
+ssize_t
+px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
+		uint64_t timeout_ns)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	uint64_t deadline = deadline_of(timeout_ns);
+	size_t total = 0, off = 0;
+	uint32_t room, n;
+	int i = 0, ret;
+
+	ret = own(c);
+	if (ret < 0)
+		return ret;
+	if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
+		return -EINVAL;
+	while (i < iovcnt) {
+		if (off == iov[i].iov_len) {
+			i++;
+			off = 0;
+			continue;
+		}
+		ret = send_ok(c);
+		if (ret < 0)
+			break;
+		room = px_tcp_writable(pc);
+		if (room == 0) {
+			ret = wait_writable(c, deadline, timeout_ns);
+			if (ret < 0)
+				break;
+			continue;
+		}
+		n = sq_append(c, (const uint8_t *)iov[i].iov_base + off,
+				(uint32_t)RTE_MIN((size_t)room, iov[i].iov_len - off));
+		if (n == 0) {
+			ret = -ENOBUFS;
+			break;
+		}
+		off += n;
+		total += n;
+	}
+	tcp_output(c);
+	return total > 0 ? (ssize_t)total : ret;
+}
+
+ssize_t
+px_tcp_write(struct px_tcp_conn *c, const void *buf, size_t len,
+		uint64_t timeout_ns)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+
+	if (buf == NULL && len > 0)
+		return -EINVAL;
+	return px_tcp_writev(c, &iov, 1, timeout_ns);
+}
+
+int
+px_tcp_send_mbuf(struct px_tcp_conn *pc, struct rte_mbuf *m,
+		uint64_t timeout_ns)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	uint64_t deadline = deadline_of(timeout_ns);
+	struct rte_mbuf *seg, *next;
+	uint32_t len;
+	int ret;
+
+	ret = own(c);
+	if (ret < 0 || m == NULL) {
+		rte_pktmbuf_free(m);
+		return ret < 0 ? ret : -EINVAL;
+	}
+	len = rte_pktmbuf_pkt_len(m);
+	for (;;) {
+		ret = send_ok(c);
+		if (ret < 0) {
+			rte_pktmbuf_free(m);
+			return ret;
+		}
+		/* Whole chains only: room for every byte and segment. */
+		if (c->sq_cnt + m->nb_segs <= TCP_SQ_SLOTS &&
+				(c->sq_bytes == 0 || c->sq_bytes + len <= c->sndbuf))
+			break;
+		ret = wait_writable(c, deadline, timeout_ns);
+		if (ret == -EAGAIN || ret == -ETIMEDOUT)
+			return ret;
+		if (ret < 0) {
+			rte_pktmbuf_free(m);
+			return ret;
+		}
+	}
+	for (seg = m; seg != NULL; seg = next) {
+		next = seg->next;
+		seg->next = NULL;
+		seg->nb_segs = 1;
+		seg->pkt_len = seg->data_len;
+		if (seg->data_len == 0) {
+			rte_pktmbuf_free_seg(seg);
+			continue;
+		}
+		c->sq[(c->sq_head + c->sq_cnt) & (TCP_SQ_SLOTS - 1)] = seg;
+		c->sq_cnt++;
+		c->sq_bytes += seg->data_len;
+	}
+	tcp_output(c);
+	return 0;
+}
+
+/* ---- closing ---- */
+
+/* Queue our FIN (RFC 9293 3.10.4). */
+static void
+queue_fin(struct tcp_conn *c)
+{
+	c->flags |= TF_FIN_QUEUED;
+	if (c->state == TCP_CLOSE_WAIT)
+		tcp_set_state(c, TCP_LAST_ACK, 0);
+	else
+		tcp_set_state(c, TCP_FIN_WAIT_1, 0);
+	tcp_output(c);
+}
+
+int
+px_tcp_shutdown(struct px_tcp_conn *pc)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	if (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD | TCP_CLOSED))
+		return -ENOTCONN;
+	if (TCP_IN_STATE(c, TCP_ESTABLISHED | TCP_CLOSE_WAIT) &&
+			!(c->flags & TF_FIN_QUEUED))
+		queue_fin(c);
+	return 0;
+}
+
+static void
+reset_conn(struct tcp_conn *c, int err)
+{
+	if (TCP_IN_STATE(c, TCP_SYN_RCVD | TCP_ESTABLISHED | TCP_FIN_WAIT_1 |
+			TCP_FIN_WAIT_2 | TCP_CLOSE_WAIT))
+		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+	if (c->state != TCP_CLOSED)
+		tcp_set_state(c, TCP_CLOSED, err);
+}
+
+int
+px_tcp_abort(struct px_tcp_conn *pc)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	/* Still held while it resets, so it is freed once, below. */
+	memset(&c->cbs, 0, sizeof(c->cbs));
+	reset_conn(c, -ECONNABORTED);
+	conn_release(c);
+	return 0;
+}
+
+int
+px_tcp_close(struct px_tcp_conn *pc)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	uint64_t deadline;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	memset(&c->cbs, 0, sizeof(c->cbs));
+	c->flags |= TF_ORPHAN | TF_RD_SHUT;
+	if (c->state == TCP_SYN_SENT) {
+		tcp_set_state(c, TCP_CLOSED, 0);
+	} else if (c->rq_bytes > 0 || c->linger_ms == 0) {
+		/* RFC 1122 4.2.2.13: unread data is lost; tell the peer. */
+		reset_conn(c, -ECONNABORTED);
+	} else if (TCP_IN_STATE(c, TCP_SYN_RCVD | TCP_ESTABLISHED | TCP_CLOSE_WAIT)) {
+		if (!(c->flags & TF_FIN_QUEUED))
+			queue_fin(c);
+	} else if (c->state == TCP_FIN_WAIT_2) {
+		tcp_slow_arm(c, c->tl->tn->fw2_cyc);
+	}
+	ret = 0;
+	if (c->linger_ms > 0 && c->state != TCP_CLOSED) {
+		deadline = rte_rdtsc() + (uint64_t)c->linger_ms * c->tl->tn->cyc_per_ms;
+		while (TCP_IN_STATE(c, TCP_FIN_WAIT_1 | TCP_CLOSING | TCP_LAST_ACK)) {
+			c->flags |= TF_WR_BLOCKED;
+			if (wait_on(&c->wr, deadline) == -ETIMEDOUT &&
+					TCP_IN_STATE(c, TCP_FIN_WAIT_1 | TCP_CLOSING |
+						TCP_LAST_ACK)) {
+				reset_conn(c, -ETIMEDOUT);
+				ret = -ETIMEDOUT;
+				break;
+			}
+		}
+	}
+	if (c->state == TCP_FIN_WAIT_2 && !px_timer_is_armed(&c->t_slow))
+		tcp_slow_arm(c, c->tl->tn->fw2_cyc);
+	conn_release(c);
+	return ret;
+}
+
+/* ---- options and introspection ---- */
+
+int
+px_tcp_setopt(struct px_tcp_conn *pc, enum px_tcp_opt opt, int64_t val)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	switch (opt) {
+	case PX_TCP_OPT_NODELAY:
+		if (val)
+			c->flags |= TF_NODELAY;
+		else
+			c->flags &= ~TF_NODELAY;
+		tcp_output(c);
+		return 0;
+	case PX_TCP_OPT_KEEPALIVE:
+		if (val)
+			c->flags |= TF_KEEPALIVE;
+		else
+			c->flags &= ~TF_KEEPALIVE;
+		tcp_keepalive_reset(c);
+		return 0;
+	case PX_TCP_OPT_KEEPIDLE:
+	case PX_TCP_OPT_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		if (opt == PX_TCP_OPT_KEEPIDLE)
+			c->ka_idle_s = (uint32_t)val;
+		else
+			c->ka_intvl_s = (uint32_t)val;
+		tcp_keepalive_reset(c);
+		return 0;
+	case PX_TCP_OPT_KEEPCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		c->ka_cnt = (uint32_t)val;
+		return 0;
+	case PX_TCP_OPT_SNDBUF:
+	case PX_TCP_OPT_RCVBUF:
+		if (val < 2048 || val > (16 << 20))
+			return -EINVAL;
+		if (opt == PX_TCP_OPT_SNDBUF) {
+			c->sndbuf = (uint32_t)val;
+			if (c->flags & TF_WR_BLOCKED)
+				tcp_wake(c, 0, 1);
+		} else {
+			c->rcvbuf = (uint32_t)val;
+			tcp_window_update(c);
+		}
+		return 0;
+	case PX_TCP_OPT_LINGER:
+		if (val < -1 || val > 3600 * 1000)
+			return -EINVAL;
+		c->linger_ms = val;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int
+px_tcp_info(const struct px_tcp_conn *pc, struct px_tcp_info *o)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	if (o == NULL)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	o->state = tcp_state_public(c->state);
+	o->laddr = c->laddr;
+	o->raddr = c->raddr;
+	o->lport = c->lport;
+	o->rport = c->rport;
+	o->mss = tcp_eff_mss(c);
+	o->rcv_mss = c->rmss;
+	o->snd_wscale = c->snd_wscale;
+	o->rcv_wscale = c->rcv_wscale;
+	o->ts = (c->flags & TF_TS) != 0;
+	o->sack = (c->flags & TF_SACK) != 0;
+	o->srtt_us = c->srtt_us;
+	o->rttvar_us = c->rttvar_us;
+	o->rto_us = c->rto_us;
+	o->cwnd = c->cwnd;
+	o->ssthresh = c->ssthresh;
+	o->snd_wnd = c->snd_wnd;
+	o->rcv_wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	o->unacked = SEQ_GT(c->snd_nxt, c->sq_seq) ?
+		RTE_MIN(c->snd_nxt - c->sq_seq, c->sq_bytes) : 0;
+	o->unsent = c->sq_bytes - o->unacked;
+	o->readable = c->rq_bytes;
+	o->seg_in = c->seg_in;
+	o->seg_out = c->seg_out;
+	o->retrans = c->retrans;
+	o->dup_acks = c->dup_acks;
+	o->ooo_in = c->ooo_in;
+	o->bytes_in = c->bytes_in;
+	o->bytes_out = c->bytes_out;
+	return 0;
+}
+
+/* ---- counters ---- */
+
+static const char *const stat_names[] = {
+	"seg_in", "seg_out", "bytes_in", "bytes_out", "retrans", "rto",
+	"fast_retrans", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
+	"active_opens", "passive_opens", "established", "accept_overflow",
+	"conn_exhausted", "tw_recycled", "rst_in", "rst_out", "drop_bad_len",
+	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
+	"drop_out_of_window", "drop_paws", "drop_bad_ack", "drop_rcvq_full",
+	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
+	"nombuf", "conns",
+};
+
+_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
+		sizeof(struct px_tcp_stats) / sizeof(uint64_t),
+		"stat_names must list every px_tcp_stats counter");
+
+int
+px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+		struct px_tcp_stats *out)
+{
+	const struct tcp_netif *tn;
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t k;
+
+	if (nif == NULL || nif->tcp == NULL || out == NULL || index >= nif->n_lcores)
+		return -EINVAL;
+	tn = nif->tcp;
+	src = (const uint64_t *)&tn->lc[index]->st;
+	/* Relaxed loads: the owner keeps counting meanwhile. */
+	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	return 0;
+}
+
+void
+px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out)
+{
+	struct px_tcp_stats one;
+	uint64_t *dst = (uint64_t *)out;
+	const uint64_t *src = (const uint64_t *)&one;
+	uint32_t i;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (nif == NULL || nif->tcp == NULL)
+		return;
+	for (i = 0; i < nif->n_lcores; i++) {
+		px_tcp_stats_lcore(nif, i, &one);
+		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += src[k];
+	}
+}
+
+void
+px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json)
+{
+	struct px_tcp_stats s;
+	const uint64_t *v = (const uint64_t *)&s;
+	size_t i;
+
+	px_tcp_stats(nif, &s);
+	if (json)
+		fputs("\"tcp\": {", f);
+	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
+		if (json)
+			fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+					stat_names[i], v[i]);
+		else
+			fprintf(f, "tcp.%s=%" PRIu64 "\n", stat_names[i], v[i]);
+	}
+	if (json)
+		fputc('}', f);
+}
+
+static void
+dump_one(FILE *f, const struct tcp_conn *c)
+{
+	const uint8_t *l = (const uint8_t *)&c->laddr, *r = (const uint8_t *)&c->raddr;
+
+	fprintf(f, "%u.%u.%u.%u:%u %u.%u.%u.%u:%u %s snd_una=%u snd_nxt=%u "
+		"snd_wnd=%u cwnd=%u rcv_nxt=%u rq=%u sq=%u ooo=%u srtt_us=%u "
+		"retrans=%" PRIu64 "\n",
+		l[0], l[1], l[2], l[3], rte_be_to_cpu_16(c->lport),
+		r[0], r[1], r[2], r[3], rte_be_to_cpu_16(c->rport),
+		px_tcp_state_name(tcp_state_public(c->state)),
+		c->snd_una - c->iss, c->snd_nxt - c->iss, c->snd_wnd, c->cwnd,
+		c->rcv_nxt - c->irs, c->rq_bytes, c->sq_bytes, c->ooo_cnt,
+		c->srtt_us, c->retrans);
+}
+
+void
+px_tcp_dump(const struct px_netif *nif, FILE *f)
+{
+	struct tcp_lcore *tl;
+	const struct tcp_conn *c;
+
+	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+		return;
+	TAILQ_FOREACH(c, &tl->conns, link)
+		dump_one(f, c);
+	TAILQ_FOREACH(c, &tl->tw, link)
+		dump_one(f, c);
+}

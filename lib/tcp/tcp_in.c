@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * TCP input: validation, demux, and the segment-arrives steps of RFC 9293
+ * 3.10.7, with RFC 7323 (PAWS, timestamps), RFC 5961 (challenge ACKs),
+ * RFC 5681/6582 (duplicate ACKs, fast retransmit, NewReno recovery) and
+ * the out-of-order queue behind RFC 2018 SACK blocks.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tcp_private.h"
+
+#define PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5 */
+
+int
+tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
+{
+	uint32_t i = 0, l, k;
+
+	while (i < len) {
+		switch (p[i]) {
+		case 0: /* end of option list */
+			return 0;
+		case 1: /* no-operation */
+			i++;
+			continue;
+		default:
+			break;
+		}
+		/* RFC 9293 3.1: must cope with an illegal length (zero, or
+		 * past the header): the segment is dropped and counted. */
+		if (i + 1 >= len)
+			return -EINVAL;
+		l = p[i + 1];
+		if (l < 2 || i + l > len)
+			return -EINVAL;
+		switch (p[i]) {
+		case 2: /* MSS, SYN only (RFC 9293 3.7.1) */
+			if (l == 4 && syn) {
+				seg->has_mss = 1;
+				seg->mss = (uint16_t)(p[i + 2] << 8 | p[i + 3]);
+			}
+			break;
+		case 3: /* window scale, SYN only (RFC 7323 2.2) */
+			if (l == 3 && syn) {
+				seg->has_ws = 1;
+				seg->ws = p[i + 2];
+			}
+			break;
+		case 4: /* SACK permitted, SYN only (RFC 2018 2) */
+			if (l == 2 && syn)
+				seg->sack_ok = 1;
+			break;
+		case 5: /* SACK blocks (RFC 2018 3) */
+			if (l >= 10 && (l - 2) % 8 == 0 && !syn) {
+				seg->nsack = (uint8_t)RTE_MIN((l - 2) / 8, 4u);
+				for (k = 0; k < seg->nsack; k++) {
+					uint32_t a, b;
+
+					memcpy(&a, p + i + 2 + 8 * k, 4);
+					memcpy(&b, p + i + 6 + 8 * k, 4);
+					seg->sack[k][0] = rte_be_to_cpu_32(a);
+					seg->sack[k][1] = rte_be_to_cpu_32(b);
+				}
+			}
+			break;
+		case 8: /* timestamps (RFC 7323 3.2) */
+			if (l == 10) {
+				uint32_t a, b;
+
+				memcpy(&a, p + i + 2, 4);
+				memcpy(&b, p + i + 6, 4);
+				seg->has_ts = 1;
+				seg->tsval = rte_be_to_cpu_32(a);
+				seg->tsecr = rte_be_to_cpu_32(b);
+			}
+			break;
+		default: /* unknown: skipped (RFC 9293 3.2) */
+			break;
+		}
+		i += l;
+	}
+	return 0;
+}
+
+/* ---- mbuf chain trimming ---- */
+
+/* Drop the first n bytes of m (n < pkt_len); returns the new head. */
+static struct rte_mbuf *
+pkt_trim_front(struct rte_mbuf *m, uint32_t n)
+{
+	struct rte_mbuf *seg;
+
+	while (n >= m->data_len && m->next != NULL) {
+		seg = m;
+		m = seg->next;
+		m->nb_segs = (uint16_t)(seg->nb_segs - 1);
+		m->pkt_len = seg->pkt_len - seg->data_len;
+		n -= seg->data_len;
+		seg->next = NULL;
+		seg->nb_segs = 1;
+		rte_pktmbuf_free_seg(seg);
+	}
+	rte_pktmbuf_adj(m, (uint16_t)n);
+	return m;
+}
+
+/* Keep the first keep bytes of m (0 < keep <= pkt_len). */
+static void
+pkt_keep(struct rte_mbuf *m, uint32_t keep)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t left = keep;
+	uint16_t nseg = 1;
+
+	if (keep >= m->pkt_len)
+		return;
+	while (left > seg->data_len) {
+		left -= seg->data_len;
+		seg = seg->next;
+		nseg++;
+	}
+	seg->data_len = (uint16_t)left;
+	if (seg->next != NULL) {
+		rte_pktmbuf_free(seg->next);
+		seg->next = NULL;
+	}
+	m->nb_segs = nseg;
+	m->pkt_len = keep;
+}
+
+/* ---- receive queue ---- */
+
+/* Append in-order payload to the receive queue; 0, or -ENOSPC. */
+static int
+rq_push(struct tcp_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *tail;
+
+	if (c->rq_cnt > 0) {
+		tail = c->rq[(c->rq_head + c->rq_cnt - 1) & (TCP_RQ_SLOTS - 1)];
+		/* Small segments are copied behind the previous one: a 2 KiB
+		 * mbuf per byte of a chatty peer would exhaust the queue. */
+		if (len <= TCP_COALESCE && m->nb_segs == 1 && tail->nb_segs == 1 &&
+				RTE_MBUF_DIRECT(tail) &&
+				rte_mbuf_refcnt_read(tail) == 1 &&
+				rte_pktmbuf_tailroom(tail) >= len) {
+			rte_memcpy(rte_pktmbuf_append(tail, (uint16_t)len),
+					rte_pktmbuf_mtod(m, void *), len);
+			rte_pktmbuf_free(m);
+			c->rq_bytes += len;
+			return 0;
+		}
+	}
+	if (c->rq_cnt == TCP_RQ_SLOTS)
+		return -ENOSPC;
+	c->rq[(c->rq_head + c->rq_cnt) & (TCP_RQ_SLOTS - 1)] = m;
+	c->rq_cnt++;
+	c->rq_bytes += len;
+	return 0;
+}
+
+static void process_fin(struct tcp_conn *c);
+
+/* Move out-of-order segments that now fit behind rcv_nxt. */
+static void
+ooo_pull(struct tcp_conn *c)
+{
+	struct tcp_ooo_ent e;
+	uint32_t d;
+
+	while (c->ooo_cnt > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
+		e = c->ooo[0];
+		memmove(&c->ooo[0], &c->ooo[1], sizeof(e) * (c->ooo_cnt - 1));
+		c->ooo_cnt--;
+		c->ooo_bytes -= e.len;
+		if (SEQ_LEQ(e.seq + e.len, c->rcv_nxt)) {
+			rte_pktmbuf_free(e.m);
+			continue;
+		}
+		d = c->rcv_nxt - e.seq;
+		if (d > 0)
+			e.m = pkt_trim_front(e.m, d);
+		if (rq_push(c, e.m, e.len - d) < 0) {
+			c->tl->st.drop_rcvq_full++;
+			rte_pktmbuf_free(e.m);
+			break;
+		}
+		c->rcv_nxt += e.len - d;
+		c->bytes_in += e.len - d;
+		c->tl->st.bytes_in += e.len - d;
+	}
+	if ((c->flags & TF_OOO_FIN) && c->fin_rseq == c->rcv_nxt) {
+		c->flags &= ~TF_OOO_FIN;
+		process_fin(c);
+	}
+}
+
+/* Queue a segment that starts past rcv_nxt, trimming what the queue
+ * already holds (first copy wins). Takes m. */
+static void
+ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t i = 0, end = seq + len, pend, max = tl->tn->conf.ooo_max;
+
+	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq, seq))
+		i++;
+	if (i > 0) {
+		pend = c->ooo[i - 1].seq + c->ooo[i - 1].len;
+		if (SEQ_GEQ(pend, end)) {
+			c->ooo_last = c->ooo[i - 1].seq;
+			rte_pktmbuf_free(m);
+			tl->st.dup_data++;
+			return;
+		}
+		if (SEQ_GT(pend, seq)) {
+			m = pkt_trim_front(m, pend - seq);
+			seq = pend;
+			len = end - seq;
+		}
+	}
+	/* Entries the new one covers go. */
+	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq + c->ooo[i].len, end)) {
+		c->ooo_bytes -= c->ooo[i].len;
+		rte_pktmbuf_free(c->ooo[i].m);
+		memmove(&c->ooo[i], &c->ooo[i + 1],
+				sizeof(c->ooo[0]) * (c->ooo_cnt - i - 1));
+		c->ooo_cnt--;
+	}
+	if (i < c->ooo_cnt && SEQ_LT(c->ooo[i].seq, end)) {
+		len = c->ooo[i].seq - seq;
+		pkt_keep(m, len);
+	}
+	if (c->ooo_cnt >= max) {
+		tl->st.ooo_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
+	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m };
+	c->ooo_cnt++;
+	c->ooo_bytes += len;
+	c->ooo_last = seq;
+	c->ooo_in++;
+	tl->st.ooo_in++;
+}
+
+/* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
+static void
+rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t d, wnd_end;
+
+	if (SEQ_LT(seq, c->rcv_nxt)) {
+		d = c->rcv_nxt - seq;
+		if (d >= len) {
+			tl->st.dup_data++;
+			rte_pktmbuf_free(m);
+			tcp_ack_soon(c, 1);
+			return;
+		}
+		m = pkt_trim_front(m, d);
+		seq += d;
+		len -= d;
+	}
+	wnd_end = c->rcv_nxt + (SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
+			c->rcv_adv - c->rcv_nxt : 0);
+	if (SEQ_GT(seq + len, wnd_end)) {
+		if (!SEQ_LT(seq, wnd_end)) {
+			tl->st.drop_rcvq_full++;
+			rte_pktmbuf_free(m);
+			tcp_ack_soon(c, 1);
+			return;
+		}
+		len = wnd_end - seq;
+		pkt_keep(m, len);
+	}
+	if (seq != c->rcv_nxt) {
+		/* RFC 5681 4.2: out of order, ACK at once (a duplicate ACK
+		 * with SACK blocks). */
+		ooo_insert(c, seq, len, m);
+		tcp_ack_soon(c, 1);
+		return;
+	}
+	if (rq_push(c, m, len) < 0) {
+		tl->st.drop_rcvq_full++;
+		rte_pktmbuf_free(m);
+		tcp_ack_soon(c, 1);
+		return;
+	}
+	c->rcv_nxt += len;
+	c->bytes_in += len;
+	tl->st.bytes_in += len;
+	if (c->ooo_cnt > 0) {
+		/* RFC 5681 4.2: ACK at once when filling a hole. */
+		ooo_pull(c);
+		tcp_ack_soon(c, 1);
+	} else {
+		/* RFC 1122 4.2.3.2: ACK at least every second full segment. */
+		c->segs_unacked++;
+		tcp_ack_soon(c, c->segs_unacked >= 2);
+	}
+	tcp_wake(c, 1, 0);
+}
+
+/* RFC 9293 3.10.7.4 eighth: the peer's FIN, in order. */
+static void
+process_fin(struct tcp_conn *c)
+{
+	c->rcv_nxt++;
+	c->flags |= TF_RCVD_FIN;
+	tcp_ack_soon(c, 1);
+	switch (c->state) {
+	case TCP_SYN_RCVD:
+	case TCP_ESTABLISHED:
+		tcp_set_state(c, TCP_CLOSE_WAIT, 0);
+		break;
+	case TCP_FIN_WAIT_1:
+		/* Our FIN not yet acknowledged: simultaneous close. */
+		tcp_set_state(c, TCP_CLOSING, 0);
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_enter_time_wait(c);
+		break;
+	default:
+		break;
+	}
+	tcp_wake(c, 1, 0);
+}
+
+/* ---- ACK processing (RFC 9293 3.10.7.4 fifth) ---- */
+
+static void
+new_ack(struct tcp_conn *c, uint32_t ack)
+{
+	uint32_t acked = ack - c->snd_una, data, mss = tcp_eff_mss(c);
+	int32_t d = (int32_t)(ack - c->sq_seq);
+
+	data = d > 0 ? RTE_MIN((uint32_t)d, c->sq_bytes) : 0;
+	if (data > 0)
+		tcp_sq_ack(c, data);
+	c->snd_una = ack;
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if ((c->flags & TF_RTT_TIMING) && SEQ_GT(ack, c->rtt_seq)) {
+		c->flags &= ~TF_RTT_TIMING;
+		tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
+	}
+	c->retries = 0;
+	c->backoff = 0;
+	if (c->flags & TF_RECOVERY) {
+		if (SEQ_GEQ(ack, c->recover)) {
+			/* RFC 6582 3.2 step 3: full acknowledgment. */
+			c->flags &= ~TF_RECOVERY;
+			c->cc->on_recovered(c);
+			c->dupacks = 0;
+		} else {
+			/* Partial acknowledgment: retransmit the next hole,
+			 * deflate by what was acked, add back one MSS. */
+			tcp_retransmit_una(c);
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked + mss : mss;
+		}
+	} else {
+		c->dupacks = 0;
+		c->cc->on_ack(c, acked);
+	}
+	if (c->snd_una == c->snd_max)
+		tcp_rtx_cancel(c);
+	else
+		tcp_rtx_restart(c);
+	if (c->flags & TF_WR_BLOCKED)
+		tcp_wake(c, 0, 1);
+}
+
+static void
+dup_ack(struct tcp_conn *c)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	c->dup_acks++;
+	tl->st.dup_acks++;
+	if (c->flags & TF_RECOVERY) {
+		/* RFC 5681 3.2 step 4: inflate per extra duplicate. */
+		c->cwnd += tcp_eff_mss(c);
+		return;
+	}
+	if (++c->dupacks != 3)
+		return;
+	/* RFC 6582 3.2 step 1: only if the ACK covers more than recover,
+	 * else this loss belongs to an episode already handled. */
+	if (!SEQ_GT(c->snd_una, c->recover) && c->recover != c->iss)
+		return;
+	tl->st.fast_retrans++;
+	c->cc->on_fast_loss(c);
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	tcp_retransmit_una(c);
+	tcp_rtx_restart(c);
+}
+
+/* Options from the peer's SYN or SYN-ACK: what both sides use. */
+static void
+negotiate(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	const struct px_tcp_conf *cf = &c->tl->tn->conf;
+	uint32_t mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
+
+	c->mss = (uint16_t)RTE_MAX(RTE_MIN(mss, (uint32_t)c->rmss), 64u);
+	if (seg->has_ws && !(cf->flags & PX_TCP_CONF_F_NO_WS) &&
+			(c->flags & TF_WS)) {
+		c->snd_wscale = (uint8_t)RTE_MIN(seg->ws, TCP_MAX_WSCALE);
+	} else {
+		c->flags &= ~TF_WS;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	if (!(seg->sack_ok && !(cf->flags & PX_TCP_CONF_F_NO_SACK)))
+		c->flags &= ~TF_SACK;
+	if (seg->has_ts && !(cf->flags & PX_TCP_CONF_F_NO_TS) &&
+			(c->flags & TF_TS)) {
+		c->ts_recent = seg->tsval;
+		c->ts_recent_tsc = rte_rdtsc();
+	} else {
+		c->flags &= ~TF_TS;
+	}
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listening port (or none). */
+static void
+listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
+		const struct rte_tcp_hdr *th, struct tcp_seg *seg)
+{
+	struct px_tcp_listener *l;
+	struct tcp_listen_lc *llc;
+	struct tcp_conn *c;
+
+	/* acquire: pairs with the release store in px_tcp_listen(). */
+	l = __atomic_load_n(&tl->tn->listen[rte_be_to_cpu_16(th->dst_port)],
+			__ATOMIC_ACQUIRE);
+	if (l == NULL || __atomic_load_n(&l->closed, __ATOMIC_RELAXED)) {
+		/* RFC 9293 3.10.7.1: CLOSED; a RST answers all but a RST. */
+		tl->st.drop_no_conn++;
+		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
+		return;
+	}
+	if (seg->flags & TH_RST) {
+		tl->st.drop_state++;
+		return;
+	}
+	if (seg->flags & TH_ACK) {
+		tl->st.drop_no_conn++;
+		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
+		return;
+	}
+	if (!(seg->flags & TH_SYN)) {
+		tl->st.drop_state++;
+		return;
+	}
+	llc = tcp_listen_lc_of(l, tl);
+	if (llc->len >= l->backlog || llc->synq >= RTE_MAX(l->backlog, 64u)) {
+		/* TODO(px): SYN cookies (the hardening issue). */
+		tl->st.accept_overflow++;
+		return;
+	}
+	if (tcp_conn_alloc(tl, &c) < 0) {
+		tl->st.conn_exhausted++;
+		return;
+	}
+	c->raddr = ip->src_addr;
+	c->laddr = ip->dst_addr;
+	c->rport = th->src_port;
+	c->lport = th->dst_port;
+	c->lst = l;
+	c->flags |= TF_PASSIVE;
+	if (l->cbs.on_accept != NULL) {
+		c->cbs = l->cbs;
+		c->cb_arg = l->cb_arg;
+	}
+	llc->synq++;
+	tcp_conn_init_common(tl, c);
+	negotiate(c, seg);
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	c->iss = tcp_isn(tl, c);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->recover = c->iss;
+	c->sq_seq = c->iss + 1;
+	c->snd_wnd = seg->wnd; /* RFC 7323 2.2: not scaled in a SYN */
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = c->iss;
+	c->state = TCP_SYN_RCVD;
+	tcp_conn_insert(tl, c);
+	tl->st.passive_opens++;
+	/* FIXME: data on a SYN is dropped; the peer sends it again. */
+	tcp_output(c);
+}
+
+/* RFC 9293 3.10.7.3: SYN-SENT. Takes m. */
+static void
+syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	rte_pktmbuf_free(m);
+	if ((seg->flags & TH_ACK) &&
+			(SEQ_LEQ(seg->ack, c->iss) || SEQ_GT(seg->ack, c->snd_max))) {
+		tl->st.drop_bad_ack++;
+		tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+		return;
+	}
+	if (seg->flags & TH_RST) {
+		if (seg->flags & TH_ACK) {
+			tl->st.rst_in++;
+			tcp_set_state(c, TCP_CLOSED, -ECONNREFUSED);
+		} else {
+			tl->st.drop_state++;
+		}
+		return;
+	}
+	if (!(seg->flags & TH_SYN)) {
+		tl->st.drop_state++;
+		return;
+	}
+	negotiate(c, seg);
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	c->snd_wnd = seg->wnd;
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	if (seg->flags & TH_ACK) {
+		c->snd_una = seg->ack;
+		c->snd_wl2 = seg->ack;
+		if (c->backoff == 0 && (c->flags & TF_RTT_TIMING))
+			tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
+		c->flags &= ~TF_RTT_TIMING;
+		c->retries = 0;
+		c->backoff = 0;
+		tcp_rtx_cancel(c);
+		c->cc->init(c);
+		tcp_set_state(c, TCP_ESTABLISHED, 0);
+		tcp_ack_soon(c, 1);
+		tcp_wake(c, 1, 1);
+		return;
+	}
+	/* Simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send
+	 * SYN,ACK with our original ISS. */
+	c->state = TCP_SYN_RCVD;
+	c->snd_nxt = c->iss;
+	tcp_rtx_cancel(c);
+	tcp_output(c);
+}
+
+/* Is the segment acceptable (RFC 9293 3.10.7.4 first, the table)? */
+static int
+seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *seg,
+		uint32_t seqlen)
+{
+	uint32_t wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+
+	if (seqlen == 0) {
+		if (wnd == 0)
+			return seg->seq == c->rcv_nxt;
+		return SEQ_LEQ(c->rcv_nxt, seg->seq) &&
+			SEQ_LT(seg->seq, c->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		/* Only its ACK and RST can be used: data is trimmed later. */
+		return seg->seq == c->rcv_nxt;
+	return (SEQ_LEQ(c->rcv_nxt, seg->seq) &&
+			SEQ_LT(seg->seq, c->rcv_nxt + wnd)) ||
+		(SEQ_LEQ(c->rcv_nxt, seg->seq + seqlen - 1) &&
+			SEQ_LT(seg->seq + seqlen - 1, c->rcv_nxt + wnd));
+}
+
+/* Challenge ACK (RFC 5961 3.2, 4.2): at once, not delayed. */
+static void
+challenge_ack(struct tcp_conn *c)
+{
+	c->flags |= TF_ACK_NOW;
+	tcp_output(c);
+}
+
+/* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states. Takes m. */
+static void
+other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t seqlen = seg->len + ((seg->flags & TH_SYN) ? 1 : 0) +
+		((seg->flags & TH_FIN) ? 1 : 0);
+	uint32_t wnd, fin_end;
+	int fin_acked;
+
+	c->last_rx_tsc = tl->ilc->now;
+	c->ka_probes = 0;
+	/* A retransmitted SYN: our SYN-ACK was lost; send it again. */
+	if (c->state == TCP_SYN_RCVD && (seg->flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+			seg->seq == c->irs) {
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+		goto drop;
+	}
+	/* RFC 7323 5.3 R1: PAWS. */
+	if ((c->flags & TF_TS) && seg->has_ts && !(seg->flags & TH_RST) &&
+			SEQ_LT(seg->tsval, c->ts_recent) &&
+			(rte_rdtsc() - c->ts_recent_tsc) / tl->tn->cyc_per_ms <
+			PAWS_IDLE_MS) {
+		tl->st.drop_paws++;
+		tcp_ack_soon(c, 1);
+		goto drop;
+	}
+	/* first: check the sequence number */
+	if (!seq_acceptable(c, seg, seqlen)) {
+		if (!(seg->flags & TH_RST)) {
+			if (seqlen > 0 && SEQ_LEQ(seg->seq + seqlen, c->rcv_nxt))
+				tl->st.dup_data++;
+			else
+				tl->st.drop_out_of_window++;
+			/* RFC 9293 3.6: a retransmitted FIN in TIME-WAIT
+			 * restarts the 2 MSL timeout. */
+			if (c->state == TCP_TIME_WAIT && (seg->flags & TH_FIN))
+				tcp_slow_arm(c, 2 * tl->tn->msl_cyc);
+			tcp_ack_soon(c, 1);
+		} else {
+			tl->st.drop_out_of_window++;
+		}
+		goto drop;
+	}
+	/* RFC 7323 4.3: remember the timestamp to echo. */
+	if ((c->flags & TF_TS) && seg->has_ts &&
+			SEQ_LEQ(seg->seq, c->last_ack_sent) &&
+			SEQ_GEQ(seg->tsval, c->ts_recent)) {
+		c->ts_recent = seg->tsval;
+		c->ts_recent_tsc = tl->ilc->now;
+	}
+	/* second: the RST bit (RFC 5961 3.2: exact match, else challenge) */
+	if (seg->flags & TH_RST) {
+		if (seg->seq != c->rcv_nxt) {
+			challenge_ack(c);
+			goto drop;
+		}
+		tl->st.rst_in++;
+		rte_pktmbuf_free(m);
+		if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
+			tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
+		else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
+			tcp_set_state(c, TCP_CLOSED, 0);
+		else
+			tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
+		return;
+	}
+	/* fourth: SYN in a synchronized state (RFC 5961 4.2) */
+	if (seg->flags & TH_SYN) {
+		challenge_ack(c);
+		goto drop;
+	}
+	/* fifth: the ACK field */
+	if (!(seg->flags & TH_ACK)) {
+		tl->st.drop_bad_flags++;
+		goto drop;
+	}
+	if (c->state == TCP_SYN_RCVD) {
+		if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
+			tl->st.drop_bad_ack++;
+			tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+			goto drop;
+		}
+		c->snd_una = seg->ack;
+		c->snd_wnd = seg->wnd << c->snd_wscale;
+		c->max_sndwnd = c->snd_wnd;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		c->retries = 0;
+		c->backoff = 0;
+		tcp_rtx_cancel(c);
+		c->cc->init(c);
+		tcp_set_state(c, TCP_ESTABLISHED, 0);
+		if (!(c->flags & TF_PASSIVE)) {
+			tcp_wake(c, 1, 1);
+		} else if (tcp_accept_ready(c) < 0) {
+			rte_pktmbuf_free(m);
+			return; /* refused: c is gone */
+		}
+	}
+	if (SEQ_GT(seg->ack, c->snd_max)) {
+		/* RFC 9293: an ACK for something not yet sent. */
+		tl->st.drop_bad_ack++;
+		tcp_ack_soon(c, 1);
+		goto drop;
+	}
+	wnd = seg->wnd << c->snd_wscale;
+	if (SEQ_GEQ(seg->ack, c->snd_una)) {
+		if (SEQ_GT(seg->ack, c->snd_una)) {
+			new_ack(c, seg->ack);
+		} else if (seg->len == 0 && !(seg->flags & TH_FIN) &&
+				wnd == c->snd_wnd && SEQ_LT(c->snd_una, c->snd_max)) {
+			dup_ack(c);
+		}
+		/* RFC 9293 3.10.7.4: update the send window from the newest
+		 * segment only. */
+		if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
+				SEQ_LEQ(c->snd_wl2, seg->ack))) {
+			if (c->snd_wnd == 0 && wnd > 0 && (c->flags & TF_PERSIST))
+				tcp_rtx_cancel(c);
+			c->snd_wnd = wnd;
+			if (wnd > c->max_sndwnd)
+				c->max_sndwnd = wnd;
+			c->snd_wl1 = seg->seq;
+			c->snd_wl2 = seg->ack;
+		}
+		/* Send what the ACK or window now allow, at burst end. */
+		tcp_enqueue(c);
+	}
+	fin_end = tcp_data_end(c) + 1;
+	fin_acked = (c->flags & TF_FIN_QUEUED) && c->snd_una == fin_end;
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		if (fin_acked) {
+			tcp_set_state(c, TCP_FIN_WAIT_2, 0);
+			if (c->flags & TF_ORPHAN)
+				tcp_slow_arm(c, tl->tn->fw2_cyc);
+		}
+		break;
+	case TCP_CLOSING:
+		if (fin_acked) {
+			tcp_enter_time_wait(c);
+			goto drop;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (fin_acked) {
+			rte_pktmbuf_free(m);
+			tcp_set_state(c, TCP_CLOSED, 0);
+			return;
+		}
+		break;
+	case TCP_TIME_WAIT:
+		goto drop;
+	default:
+		break;
+	}
+	/* seventh: the segment text */
+	if (seg->len > 0) {
+		if (TCP_IN_STATE(c, TCP_RCV_OPEN)) {
+			rcv_data(c, m, seg->seq, seg->len);
+			m = NULL;
+		} else {
+			tl->st.drop_state++;
+		}
+	}
+	/* eighth: the FIN bit */
+	if (seg->flags & TH_FIN) {
+		if (seg->seq + seg->len == c->rcv_nxt) {
+			if (!(c->flags & TF_RCVD_FIN))
+				process_fin(c);
+			else
+				tcp_ack_soon(c, 1);
+		} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
+				TCP_IN_STATE(c, TCP_RCV_OPEN)) {
+			c->flags |= TF_OOO_FIN;
+			c->fin_rseq = seg->seq + seg->len;
+		}
+	}
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
+
+/* RFC 6191 / RFC 1122 4.2.2.13: a new SYN may take over a TIME-WAIT
+ * connection if it cannot be confused with the old one. */
+static int
+tw_reusable(const struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	if ((seg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) != TH_SYN)
+		return 0;
+	if ((c->flags & TF_TS) && seg->has_ts)
+		return SEQ_GT(seg->tsval, c->ts_recent);
+	return SEQ_GT(seg->seq, c->rcv_nxt);
+}
+
+void
+tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip)
+{
+	struct tcp_lcore *tl = ilc->tcp;
+	const struct rte_tcp_hdr *th;
+	struct tcp_conn *c;
+	struct tcp_seg seg;
+	uint32_t len = rte_pktmbuf_pkt_len(m), doff;
+	uint64_t ck;
+	uint8_t f;
+
+	RTE_SET_USED(nif);
+	tl->st.seg_in++;
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*th))) {
+		tl->st.drop_bad_len++;
+		goto drop;
+	}
+	th = rte_pktmbuf_mtod(m, const struct rte_tcp_hdr *);
+	doff = (uint32_t)(th->data_off >> 4) * 4;
+	if (unlikely(doff < sizeof(*th) || doff > rte_pktmbuf_data_len(m))) {
+		tl->st.drop_bad_len++;
+		goto drop;
+	}
+	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+			 !l4_cksum_ok(m, ip, len)))) {
+		tl->st.drop_bad_checksum++;
+		goto drop;
+	}
+	/* TCP is unicast only (RFC 1122 4.2.3.10). */
+	if (unlikely(ip->dst_addr != tl->nif->conf.ip)) {
+		tl->st.drop_state++;
+		goto drop;
+	}
+	f = th->tcp_flags & 0x3f;
+	/* Illegal combinations; and a segment with neither SYN, ACK nor
+	 * RST has no use in any state (RFC 9293 3.10.7). */
+	if (unlikely(((f & TH_SYN) && (f & (TH_FIN | TH_RST))) ||
+			!(f & (TH_SYN | TH_ACK | TH_RST)))) {
+		tl->st.drop_bad_flags++;
+		goto drop;
+	}
+	memset(&seg, 0, offsetof(struct tcp_seg, sack));
+	seg.seq = rte_be_to_cpu_32(th->sent_seq);
+	seg.ack = rte_be_to_cpu_32(th->recv_ack);
+	seg.wnd = rte_be_to_cpu_16(th->rx_win);
+	seg.flags = f;
+	seg.len = len - doff;
+	if (doff > sizeof(*th) && tcp_parse_opts((const uint8_t *)(th + 1),
+			doff - sizeof(*th), &seg, f & TH_SYN) < 0) {
+		tl->st.drop_bad_opt++;
+		goto drop;
+	}
+	c = tcp_lookup(tl, ip->src_addr, th->src_port, th->dst_port);
+	if (c != NULL && c->state == TCP_TIME_WAIT && tw_reusable(c, &seg)) {
+		tcp_set_state(c, TCP_CLOSED, 0);
+		c = NULL;
+	}
+	if (c == NULL) {
+		listen_input(tl, ip, th, &seg);
+		goto drop;
+	}
+	c->seg_in++;
+	rte_pktmbuf_adj(m, (uint16_t)doff);
+	if (c->state == TCP_SYN_SENT)
+		syn_sent_input(c, m, &seg);
+	else
+		other_input(c, m, &seg);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+void
+tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc)
+{
+	RTE_SET_USED(nif);
+	tcp_flush(ilc->tcp);
+}

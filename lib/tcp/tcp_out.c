@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * TCP output (RFC 9293 3.8, RFC 5681, RFC 1122 4.2.3.4 Nagle, RFC 7323
+ * and RFC 2018 options): segments are built by copying the send buffer's
+ * bytes behind freshly written headers, one mbuf per segment.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tcp_private.h"
+
+/* Receive window to advertise (bytes), with receiver-side silly window
+ * avoidance (RFC 9293 3.8.6.2.2) and never shrinking the right edge
+ * (RFC 9293 3.8.6). */
+uint32_t
+tcp_rcv_wnd(struct tcp_conn *c)
+{
+	uint32_t used = c->rq_bytes;
+	uint32_t space = c->rcvbuf > used ? c->rcvbuf - used : 0;
+	uint32_t cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t max = (uint32_t)UINT16_MAX << c->rcv_wscale;
+	uint32_t mss = c->rmss;
+
+	if (space > max)
+		space = max;
+	/* Open the window only by a useful amount. */
+	if (space > cur && space - cur < RTE_MIN(c->rcvbuf / 2, mss) &&
+			space < c->rcvbuf)
+		space = cur;
+	if (space < cur)
+		space = cur;
+	/* Round down to the scale so the peer sees what we mean. */
+	return space & ~((1u << c->rcv_wscale) - 1);
+}
+
+/* Find the chunk holding seq: *idx is its ring index, return the offset
+ * in it. The cursor makes in-order walks O(1). */
+static uint32_t
+sq_find(struct tcp_conn *c, uint32_t seq, uint16_t *idx)
+{
+	uint16_t i;
+	uint32_t s, n, k;
+
+	if (c->cur_ok && SEQ_GEQ(seq, c->cur_seq)) {
+		i = c->cur_i;
+		s = c->cur_seq;
+	} else {
+		i = c->sq_head;
+		s = c->sq_seq;
+	}
+	for (k = 0; k < TCP_SQ_SLOTS; k++) {
+		n = rte_pktmbuf_data_len(c->sq[i]);
+		if (SEQ_LT(seq, s + n))
+			break;
+		s += n;
+		i = (uint16_t)((i + 1) & (TCP_SQ_SLOTS - 1));
+	}
+	c->cur_i = i;
+	c->cur_seq = s;
+	c->cur_ok = 1;
+	*idx = i;
+	return seq - s;
+}
+
+/* Copy len bytes of the send buffer starting at seq to dst. */
+static void
+sq_copy(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t *dst)
+{
+	uint16_t i;
+	uint32_t off = sq_find(c, seq, &i), n;
+
+	while (len > 0) {
+		n = RTE_MIN(len, (uint32_t)rte_pktmbuf_data_len(c->sq[i]) - off);
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(c->sq[i], uint8_t *, off), n);
+		dst += n;
+		len -= n;
+		off = 0;
+		i = (uint16_t)((i + 1) & (TCP_SQ_SLOTS - 1));
+	}
+}
+
+/* Write our options; returns their length (a multiple of 4). */
+static uint32_t
+build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
+{
+	uint8_t *s = p;
+	uint32_t i, n, t;
+
+	if (flags & TH_SYN) {
+		/* RFC 9293 3.7.1 MSS; RFC 2018 SACK-permitted; RFC 7323 TS
+		 * and WS; laid out as Linux does, so each is aligned. */
+		*p++ = 2;
+		*p++ = 4;
+		*p++ = (uint8_t)(c->rmss >> 8);
+		*p++ = (uint8_t)c->rmss;
+		if (c->flags & TF_SACK) {
+			*p++ = 4;
+			*p++ = 2;
+		} else if (c->flags & TF_TS) {
+			*p++ = 1;
+			*p++ = 1;
+		}
+		if (c->flags & TF_TS) {
+			*p++ = 8;
+			*p++ = 10;
+			t = rte_cpu_to_be_32(tcp_ts_now(c));
+			memcpy(p, &t, 4);
+			p += 4;
+			t = rte_cpu_to_be_32((flags & TH_ACK) ? c->ts_recent : 0);
+			memcpy(p, &t, 4);
+			p += 4;
+		} else if (c->flags & TF_SACK) {
+			*p++ = 1;
+			*p++ = 1;
+		}
+		if (c->flags & TF_WS) {
+			*p++ = 1;
+			*p++ = 3;
+			*p++ = 3;
+			*p++ = c->rcv_wscale;
+		}
+		return (uint32_t)(p - s);
+	}
+	if (c->flags & TF_TS) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 8;
+		*p++ = 10;
+		t = rte_cpu_to_be_32(tcp_ts_now(c));
+		memcpy(p, &t, 4);
+		p += 4;
+		t = rte_cpu_to_be_32(c->ts_recent);
+		memcpy(p, &t, 4);
+		p += 4;
+	}
+	if ((c->flags & TF_SACK) && c->ooo_cnt > 0 && (flags & TH_ACK)) {
+		/* RFC 2018 4: the block with the latest segment first, then
+		 * the others; 3 fit beside timestamps, 4 without. */
+		uint32_t blk[TCP_OOO_MAX][2], nb = 0, first = 0, max;
+		uint32_t out[4][2];
+
+		for (i = 0; i < c->ooo_cnt; i++) {
+			if (nb > 0 && blk[nb - 1][1] == c->ooo[i].seq) {
+				blk[nb - 1][1] += c->ooo[i].len;
+			} else {
+				blk[nb][0] = c->ooo[i].seq;
+				blk[nb][1] = c->ooo[i].seq + c->ooo[i].len;
+				nb++;
+			}
+			if (c->ooo[i].seq == c->ooo_last)
+				first = nb - 1;
+		}
+		max = (c->flags & TF_TS) ? 3 : 4;
+		n = 0;
+		out[n][0] = blk[first][0];
+		out[n][1] = blk[first][1];
+		n++;
+		for (i = nb; i-- > 0 && n < max;) {
+			if (i == first)
+				continue;
+			out[n][0] = blk[i][0];
+			out[n][1] = blk[i][1];
+			n++;
+		}
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 5;
+		*p++ = (uint8_t)(2 + 8 * n);
+		for (i = 0; i < n; i++) {
+			t = rte_cpu_to_be_32(out[i][0]);
+			memcpy(p, &t, 4);
+			t = rte_cpu_to_be_32(out[i][1]);
+			memcpy(p + 4, &t, 4);
+			p += 8;
+		}
+	}
+	return (uint32_t)(p - s);
+}
+
+/* Build and send one segment: seq, len payload bytes from the send
+ * buffer, flags. Every segment but a SYN carries our ACK and window. */
+static int
+send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct tcp_lcore *tl = c->tl;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint8_t opts[TCP_OPT_SPACE];
+	uint32_t olen, wnd;
+
+	m = rte_pktmbuf_alloc(tl->nif->mp);
+	if (unlikely(m == NULL)) {
+		tl->st.nombuf++;
+		return -ENOBUFS;
+	}
+	if (c->state != TCP_SYN_SENT)
+		flags |= TH_ACK;
+	olen = build_opts(c, flags, opts);
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m,
+			(uint16_t)(sizeof(*th) + olen + len));
+	if (unlikely(th == NULL)) {
+		rte_pktmbuf_free(m);
+		tl->st.nombuf++;
+		return -ENOBUFS;
+	}
+	th->src_port = c->lport;
+	th->dst_port = c->rport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = (flags & TH_ACK) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
+	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	if (flags & TH_SYN) {
+		/* RFC 7323 2.2: the window of a SYN is never scaled. */
+		wnd = RTE_MIN(tcp_rcv_wnd(c), (uint32_t)UINT16_MAX);
+		th->rx_win = rte_cpu_to_be_16((uint16_t)wnd);
+	} else {
+		wnd = tcp_rcv_wnd(c);
+		th->rx_win = rte_cpu_to_be_16((uint16_t)(wnd >> c->rcv_wscale));
+	}
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (olen > 0)
+		memcpy(th + 1, opts, olen);
+	if (len > 0)
+		sq_copy(c, seq, len, (uint8_t *)(th + 1) + olen);
+	if (flags & TH_ACK) {
+		c->rcv_adv = c->rcv_nxt + wnd;
+		c->last_ack_sent = c->rcv_nxt;
+		c->segs_unacked = 0;
+		c->flags &= ~TF_ACK_NOW;
+		tcp_delack_cancel(c);
+	}
+	c->seg_out++;
+	c->bytes_out += len;
+	tl->st.seg_out++;
+	tl->st.bytes_out += len;
+	if (flags & TH_RST)
+		tl->st.rst_out++;
+	ipv4_output(tl->nif, tl->ilc, m, c->raddr, IPPROTO_TCP);
+	return 0;
+}
+
+int
+tcp_send_ctl(struct tcp_conn *c, uint32_t seq, uint8_t flags)
+{
+	return send_seg(c, seq, 0, flags);
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit, partial
+ * ACKs in recovery): data from snd_una, the FIN if it is there. */
+int
+tcp_retransmit_una(struct tcp_conn *c)
+{
+	uint32_t end = tcp_data_end(c), len = 0;
+	uint8_t flags = 0;
+
+	if (SEQ_LT(c->snd_una, end))
+		len = RTE_MIN(end - c->snd_una, tcp_eff_mss(c));
+	if ((c->flags & TF_FIN_QUEUED) && c->snd_una + len == end &&
+			SEQ_GT(c->snd_max, end))
+		flags |= TH_FIN;
+	if (len == 0 && flags == 0)
+		return 0;
+	c->retrans++;
+	c->tl->st.retrans++;
+	/* Karn: no RTT sample from a retransmitted segment. */
+	c->flags &= ~TF_RTT_TIMING;
+	return send_seg(c, c->snd_una, len, (uint8_t)(flags | TH_PSH));
+}
+
+void
+tcp_output(struct tcp_conn *c)
+{
+	uint32_t end, avail, win, lim, len, eff, sent = 0;
+	uint8_t flags;
+
+	if (TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN))
+		return;
+	if (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD)) {
+		/* RFC 9293 3.5: our SYN (or SYN-ACK) first; data waits
+		 * for ESTABLISHED. */
+		if (c->snd_nxt == c->iss) {
+			if (send_seg(c, c->iss, 0, c->state == TCP_SYN_SENT ?
+					TH_SYN : TH_SYN | TH_ACK) == 0) {
+				c->snd_nxt = c->iss + 1;
+				if (SEQ_GT(c->snd_nxt, c->snd_max))
+					c->snd_max = c->snd_nxt;
+			}
+			tcp_rtx_arm(c);
+		} else if (c->flags & TF_ACK_NOW) {
+			send_seg(c, c->iss, 0, c->state == TCP_SYN_SENT ?
+					TH_SYN : TH_SYN | TH_ACK);
+		}
+		c->flags &= ~TF_ACK_NOW;
+		return;
+	}
+	eff = tcp_eff_mss(c);
+	end = tcp_data_end(c);
+	for (;;) {
+		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+		lim = RTE_MIN(c->cwnd, c->snd_wnd);
+		win = SEQ_LT(c->snd_nxt, c->snd_una + lim) ?
+			c->snd_una + lim - c->snd_nxt : 0;
+		flags = 0;
+		if (avail > 0) {
+			len = RTE_MIN(RTE_MIN(avail, eff), win);
+			if (len == 0)
+				break;
+			if (len < eff && len < avail) {
+				/* Window-limited small segment: sender SWS
+				 * avoidance (RFC 9293 3.8.6.2.1) unless it is
+				 * half the largest window the peer offered. */
+				if (len < c->max_sndwnd / 2 &&
+						!(c->flags & TF_FORCE))
+					break;
+			} else if (len < eff && !(c->flags & TF_NODELAY) &&
+					c->snd_nxt != c->snd_una &&
+					!(c->flags & TF_FIN_QUEUED)) {
+				/* Nagle (RFC 1122 4.2.3.4): one small
+				 * segment in flight at a time. */
+				break;
+			}
+			if (len == avail)
+				flags |= TH_PSH;
+			if ((c->flags & TF_FIN_QUEUED) && len == avail)
+				flags |= TH_FIN;
+		} else if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt == end) {
+			len = 0;
+			flags = TH_FIN;
+		} else {
+			break;
+		}
+		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
+			c->retrans++;
+			c->tl->st.retrans++;
+		} else if (!(c->flags & TF_RTT_TIMING) && len > 0) {
+			c->flags |= TF_RTT_TIMING;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_tsc = rte_rdtsc();
+		}
+		if (send_seg(c, c->snd_nxt, len, flags) < 0)
+			break;
+		c->snd_nxt += len + ((flags & TH_FIN) ? 1 : 0);
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		sent++;
+		if (flags & TH_FIN)
+			break;
+	}
+	c->flags &= ~TF_FORCE;
+	if (sent == 0 && (c->flags & TF_ACK_NOW))
+		send_seg(c, c->snd_nxt, 0, 0);
+	if (SEQ_LT(c->snd_una, c->snd_max)) {
+		if (!px_timer_is_armed(&c->t_rtx) || (c->flags & TF_PERSIST))
+			tcp_rtx_arm(c);
+	} else if (SEQ_LT(c->snd_nxt, end) && !px_timer_is_armed(&c->t_rtx)) {
+		/* RFC 9293 3.8.6.1: probe a zero window; and a window too
+		 * small to use (SWS avoidance) is used when this expires. */
+		tcp_persist_arm(c);
+	}
+}
+
+/* Queue an ACK: at once (end of this burst) or delayed (RFC 9293
+ * 3.8.6.3, RFC 1122 4.2.3.2: at least every second full segment). */
+void
+tcp_ack_soon(struct tcp_conn *c, int now)
+{
+	if (now) {
+		c->flags |= TF_ACK_NOW;
+		tcp_enqueue(c);
+	} else {
+		tcp_delack_arm(c);
+	}
+}
+
+/* The application read: tell the peer if the window opened usefully. */
+void
+tcp_window_update(struct tcp_conn *c)
+{
+	uint32_t cur, wnd;
+
+	if (!TCP_IN_STATE(c, TCP_RCV_OPEN))
+		return;
+	cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	wnd = tcp_rcv_wnd(c);
+	/* RFC 9293 3.8.6.2.2: update when the window grows by 2 MSS or
+	 * half the buffer. */
+	if (wnd >= cur + RTE_MIN(c->rcvbuf / 2, 2u * c->rmss)) {
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+	}
+}
+
+/* RFC 9293 3.10.7.1: the reset for a segment no connection takes. */
+void
+tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
+		uint16_t lport, const struct tcp_seg *seg)
+{
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+
+	if (seg->flags & TH_RST)
+		return;
+	m = rte_pktmbuf_alloc(tl->nif->mp);
+	if (m == NULL) {
+		tl->st.nombuf++;
+		return;
+	}
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, sizeof(*th));
+	if (th == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(th, 0, sizeof(*th));
+	th->src_port = lport;
+	th->dst_port = rport;
+	th->data_off = (sizeof(*th) / 4) << 4;
+	if (seg->flags & TH_ACK) {
+		/* <SEQ=SEG.ACK><CTL=RST> */
+		th->sent_seq = rte_cpu_to_be_32(seg->ack);
+		th->tcp_flags = TH_RST;
+	} else {
+		/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		th->recv_ack = rte_cpu_to_be_32(seg->seq + seg->len +
+				((seg->flags & TH_SYN) ? 1 : 0) +
+				((seg->flags & TH_FIN) ? 1 : 0));
+		th->tcp_flags = TH_RST | TH_ACK;
+	}
+	tl->st.rst_out++;
+	tl->st.seg_out++;
+	ipv4_output(tl->nif, tl->ilc, m, raddr, IPPROTO_TCP);
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _TCP_PRIVATE_H_
+#define _TCP_PRIVATE_H_
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_tcp.h>
+
+#include <px_exec.h>
+#include <px_sync.h>
+#include <px_timer.h>
+
+#include "inet_private.h"
+#include "px_tcp.h"
+
+#define TCP_HASH_SIZE 16384    /* buckets per lcore, power of 2 */
+#define TCP_SQ_SLOTS 512       /* send-buffer chunks per connection */
+#define TCP_RQ_SLOTS 512       /* receive-queue mbufs per connection */
+#define TCP_OOO_MAX 64         /* out-of-order segments, upper bound */
+#define TCP_COALESCE 512       /* small segments are copied into the
+                                  previous mbuf's tailroom */
+#define TCP_DEFAULT_MSS 536    /* RFC 9293 3.7.1: no MSS option */
+#define TCP_MAX_WSCALE 14      /* RFC 7323 2.3 */
+#define TCP_OPT_SPACE 40
+
+/* Flags as on the wire. */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+
+/* Wrap-safe sequence arithmetic (RFC 9293 3.4). */
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+/* States are bits, so guards can test a set (STYLE 7.4). */
+enum tcp_state {
+	TCP_CLOSED      = 1 << 0,
+	TCP_LISTEN      = 1 << 1,
+	TCP_SYN_SENT    = 1 << 2,
+	TCP_SYN_RCVD    = 1 << 3,
+	TCP_ESTABLISHED = 1 << 4,
+	TCP_FIN_WAIT_1  = 1 << 5,
+	TCP_FIN_WAIT_2  = 1 << 6,
+	TCP_CLOSE_WAIT  = 1 << 7,
+	TCP_CLOSING     = 1 << 8,
+	TCP_LAST_ACK    = 1 << 9,
+	TCP_TIME_WAIT   = 1 << 10,
+};
+#define TCP_IN_STATE(c, set) (((c)->state & (set)) != 0)
+/* Synchronized states (RFC 9293 3.5.2). */
+#define TCP_SYNCED (TCP_ESTABLISHED | TCP_FIN_WAIT_1 | TCP_FIN_WAIT_2 | \
+		TCP_CLOSE_WAIT | TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT)
+/* States that still take data from the peer. */
+#define TCP_RCV_OPEN (TCP_ESTABLISHED | TCP_FIN_WAIT_1 | TCP_FIN_WAIT_2)
+/* States where the application may still queue data. */
+#define TCP_SND_OPEN (TCP_SYN_SENT | TCP_SYN_RCVD | TCP_ESTABLISHED | \
+		TCP_CLOSE_WAIT)
+
+/* Connection flags. */
+#define TF_ACK_NOW    (1u << 0)  /* send an ACK at the end of the burst */
+#define TF_IN_ACKQ    (1u << 1)  /* on the lcore's burst-end list */
+#define TF_NODELAY    (1u << 2)
+#define TF_TS         (1u << 3)  /* timestamps in use */
+#define TF_SACK       (1u << 4)  /* SACK permitted both ways */
+#define TF_WS         (1u << 5)  /* window scaling in use */
+#define TF_FIN_QUEUED (1u << 6)  /* shutdown: FIN after the queued data */
+#define TF_RCVD_FIN   (1u << 7)  /* the peer's FIN is in (stream ended) */
+#define TF_USER       (1u << 8)  /* the application holds the handle */
+#define TF_KEEPALIVE  (1u << 9)
+#define TF_RECOVERY   (1u << 10) /* in fast recovery (RFC 6582) */
+#define TF_WR_BLOCKED (1u << 11) /* a writer found the buffer full */
+#define TF_OOO_FIN    (1u << 12) /* a FIN arrived past a hole */
+#define TF_PASSIVE    (1u << 13) /* created by a listener */
+#define TF_RTT_TIMING (1u << 14) /* rtt_seq is being timed */
+#define TF_PERSIST    (1u << 15) /* t_rtx is the persist timer */
+#define TF_ORPHAN     (1u << 16) /* closed by the application */
+#define TF_RD_SHUT    (1u << 17) /* reads report EOF (closed) */
+#define TF_IN_CB      (1u << 18) /* a callback is running */
+#define TF_FREE_LATER (1u << 19) /* released inside a callback */
+#define TF_FORCE      (1u << 20) /* persist expired: send past SWS rules */
+
+/* Callback events, delivered at the end of the burst (tcp_flush()). */
+#define TCP_EV_DATA     (1u << 0)
+#define TCP_EV_WRITABLE (1u << 1)
+#define TCP_EV_CLOSE    (1u << 2)
+#define TCP_EV_ACCEPT   (1u << 3)
+
+struct tcp_netif;
+struct tcp_lcore;
+struct tcp_conn;
+
+/* Congestion control behind a small interface (RFC 5681 terms), so CUBIC
+ * and others plug in beside NewReno. */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_conn *c);
+	/* New data acknowledged outside recovery. */
+	void (*on_ack)(struct tcp_conn *c, uint32_t acked);
+	/* Loss detected by duplicate ACKs: set ssthresh and cwnd. */
+	void (*on_fast_loss)(struct tcp_conn *c);
+	/* Retransmission timeout. */
+	void (*on_rto)(struct tcp_conn *c);
+	/* Recovery ended by a full ACK. */
+	void (*on_recovered)(struct tcp_conn *c);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno;
+
+struct tcp_ooo_ent {
+	uint32_t seq;
+	uint32_t len;
+	struct rte_mbuf *m;
+};
+
+/* A parsed segment. */
+struct tcp_seg {
+	uint32_t seq, ack, len; /* len: payload bytes */
+	uint32_t wnd;           /* raw field */
+	uint8_t flags;
+	/* options */
+	uint8_t has_mss, has_ws, sack_ok, has_ts, nsack;
+	uint8_t ws;
+	uint16_t mss;
+	uint32_t tsval, tsecr;
+	uint32_t sack[4][2];
+};
+
+struct tcp_conn {
+	/* lookup */
+	struct tcp_conn *hnext;
+	uint32_t raddr, laddr;      /* network order */
+	uint16_t rport, lport;      /* network order */
+	uint32_t state;
+	uint32_t flags;
+	struct tcp_lcore *tl;
+	struct px_tcp_listener *lst; /* passive: the listener, until accepted */
+	TAILQ_ENTRY(tcp_conn) link;  /* lcore list: all, or TIME_WAIT */
+	struct tcp_conn *ack_next;   /* burst-end list */
+	/* send sequence space (RFC 9293 3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd, snd_wl1, snd_wl2, max_sndwnd;
+	uint32_t cwnd, ssthresh, recover;
+	uint32_t dupacks;
+	uint16_t mss;               /* peer's MSS, clamped to ours */
+	uint16_t rmss;              /* ours, advertised */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t backoff, retries;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent;
+	uint32_t fin_rseq;          /* seq of a FIN that came past a hole */
+	uint32_t ts_recent;
+	uint64_t ts_recent_tsc;
+	uint32_t segs_unacked;      /* full segments since our last ACK */
+	/* RTT (RFC 6298), in microseconds */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;
+	uint64_t rtt_tsc;
+	uint64_t last_rx_tsc;       /* keepalive idle time */
+	/* buffers */
+	uint32_t sndbuf, rcvbuf;
+	uint32_t sq_seq;            /* seq of the first byte in sq */
+	uint32_t sq_bytes;          /* unacked + unsent */
+	uint16_t sq_head, sq_cnt;
+	uint16_t cur_i;             /* lookup cursor: chunk index ... */
+	uint16_t cur_ok;
+	uint32_t cur_seq;           /* ... and its first sequence number */
+	uint32_t rq_bytes;
+	uint16_t rq_head, rq_cnt;
+	uint32_t ooo_cnt, ooo_bytes, ooo_last;
+	int err;                    /* why it ended: -ECONNRESET... */
+	uint32_t ev;                /* TCP_EV_* pending for callbacks */
+	int64_t linger_ms;
+	uint32_t ka_idle_s, ka_intvl_s, ka_cnt, ka_probes;
+	/* timers on the owner lcore's wheel */
+	struct px_timer t_rtx;      /* RTO, SYN retries, persist */
+	struct px_timer t_dack;     /* delayed ACK */
+	struct px_timer t_slow;     /* keepalive, FIN_WAIT_2, TIME_WAIT */
+	/* tasks */
+	struct px_notify rd, wr;
+	/* callbacks */
+	struct px_tcp_cbs cbs;
+	void *cb_arg;
+	const struct tcp_cc_ops *cc;
+	/* per-connection counters */
+	uint64_t seg_in, seg_out, retrans, dup_acks, ooo_in, bytes_in, bytes_out;
+	struct rte_mbuf *sq[TCP_SQ_SLOTS];
+	struct rte_mbuf *rq[TCP_RQ_SLOTS];
+	struct tcp_ooo_ent ooo[TCP_OOO_MAX];
+};
+
+TAILQ_HEAD(tcp_conn_list, tcp_conn);
+
+/* One lcore's share of a listener. */
+struct tcp_listen_lc {
+	struct tcp_conn **q;     /* accept queue, backlog entries */
+	uint32_t head, len;
+	uint32_t synq;           /* half-open connections */
+	uint32_t drained;        /* closed and emptied on this lcore */
+	uint32_t ninit;          /* ready initialised (by this lcore) */
+	struct px_notify ready;
+};
+
+struct px_tcp_listener {
+	struct px_netif *nif;
+	uint16_t port;           /* network order */
+	uint32_t backlog;
+	uint32_t closed;
+	struct px_tcp_cbs cbs;   /* callback mode when cbs.on_accept != NULL */
+	void *cb_arg;
+	struct px_tcp_listener *next; /* all listeners, freed at detach */
+	struct tcp_listen_lc lc[];
+};
+
+struct tcp_lcore {
+	struct px_tcp_stats st;
+	struct tcp_netif *tn;
+	struct px_netif *nif;
+	struct inet_lcore *ilc;
+	struct px_timer_wheel *wheel;
+	struct tcp_conn *ackq;       /* conns with output due at burst end */
+	struct tcp_conn_list conns;  /* live, not TIME_WAIT */
+	struct tcp_conn_list tw;     /* TIME_WAIT, oldest first */
+	uint32_t port_hint;
+	unsigned int index;
+	struct tcp_conn *hash[TCP_HASH_SIZE];
+};
+
+struct tcp_netif {
+	struct px_tcp_conf conf;
+	struct px_netif *nif;
+	struct rte_mempool *conn_pool;
+	uint64_t hz;
+	uint64_t cyc_per_us, cyc_per_ms;
+	uint64_t delack_cyc, msl_cyc, fw2_cyc;
+	uint32_t max_seg;            /* payload that fits one mbuf with headers */
+	uint32_t isn_secret[4];
+	struct px_tcp_listener *listen[65536]; /* by host-order port */
+	struct px_tcp_listener *all;
+	struct tcp_lcore *lc[PX_MAX_LCORES];
+};
+
+#define TCP_MSG_LCLOSE (PX_MSG_LIB_BASE + 16) /* a: listener */
+
+static inline struct tcp_lcore *
+tcp_lcore_of(const struct px_netif *nif)
+{
+	struct inet_lcore *ilc = inet_lcore(nif);
+
+	return ilc != NULL ? (struct tcp_lcore *)ilc->tcp : NULL;
+}
+
+static inline uint32_t
+tcp_hash(uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	uint32_t h = raddr ^ ((uint32_t)rport << 16 | lport);
+
+	h *= 0x9e3779b1u;
+	return (h ^ (h >> 15)) & (TCP_HASH_SIZE - 1);
+}
+
+static inline struct tcp_conn *
+tcp_lookup(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct tcp_conn *c = tl->hash[tcp_hash(raddr, rport, lport)];
+
+	while (c != NULL && (c->raddr != raddr || c->rport != rport ||
+			c->lport != lport))
+		c = c->hnext;
+	return c;
+}
+
+/* Bytes of sequence space in flight. */
+static inline uint32_t
+tcp_flight(const struct tcp_conn *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+/* Payload per segment after our per-segment options (RFC 9293 3.7.1). */
+static inline uint32_t
+tcp_eff_mss(const struct tcp_conn *c)
+{
+	return c->mss - ((c->flags & TF_TS) ? 12u : 0u);
+}
+
+/* Sequence number right after the last queued byte (where a FIN goes). */
+static inline uint32_t
+tcp_data_end(const struct tcp_conn *c)
+{
+	return c->sq_seq + c->sq_bytes;
+}
+
+static inline uint32_t
+tcp_ts_now(const struct tcp_conn *c)
+{
+	/* RFC 7323 5.4: a 1 ms timestamp clock. */
+	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms);
+}
+
+/* tcp.c */
+int tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out);
+void tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c);
+/* The single state transition point; err (<= 0) is the reason it ends. */
+void tcp_set_state(struct tcp_conn *c, uint32_t state, int err);
+/* Free when neither the stack nor the application holds it. */
+void tcp_conn_maybe_free(struct tcp_conn *c);
+void tcp_wake(struct tcp_conn *c, int rd, int wr);
+int tcp_accept_ready(struct tcp_conn *c);
+struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
+		struct tcp_lcore *tl);
+uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
+void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
+void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
+enum px_tcp_state tcp_state_public(uint32_t state);
+
+/* Run output and callbacks of the connections queued on this lcore. */
+void tcp_flush(struct tcp_lcore *tl);
+/* Queue c for tcp_flush(). */
+void tcp_enqueue(struct tcp_conn *c);
+
+/* tcp_in.c */
+void tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip);
+void tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc);
+int tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
+		int syn);
+
+/* tcp_out.c */
+void tcp_output(struct tcp_conn *c);
+int tcp_send_ctl(struct tcp_conn *c, uint32_t seq, uint8_t flags);
+int tcp_retransmit_una(struct tcp_conn *c);
+void tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
+		uint16_t lport, const struct tcp_seg *seg);
+void tcp_ack_soon(struct tcp_conn *c, int now);
+uint32_t tcp_rcv_wnd(struct tcp_conn *c);
+void tcp_window_update(struct tcp_conn *c);
+
+/* tcp_timer.c */
+void tcp_timers_init(struct tcp_conn *c);
+void tcp_timers_stop(struct tcp_conn *c);
+void tcp_rtx_arm(struct tcp_conn *c);
+void tcp_rtx_restart(struct tcp_conn *c);
+void tcp_rtx_cancel(struct tcp_conn *c);
+void tcp_persist_arm(struct tcp_conn *c);
+void tcp_delack_arm(struct tcp_conn *c);
+void tcp_delack_cancel(struct tcp_conn *c);
+void tcp_slow_arm(struct tcp_conn *c, uint64_t cycles);
+void tcp_keepalive_reset(struct tcp_conn *c);
+void tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles);
+void tcp_enter_time_wait(struct tcp_conn *c);
+
+#endif /* _TCP_PRIVATE_H_ */

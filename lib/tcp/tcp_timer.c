@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * TCP timers on the owner lcore's wheel: retransmission (RFC 6298, with
+ * SYN and SYN-ACK retries), persist (RFC 9293 3.8.6.1), delayed ACK
+ * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), FIN_WAIT_2 and
+ * TIME_WAIT (RFC 9293 3.6).
+ */
+
+#include <errno.h>
+
+#include <rte_cycles.h>
+
+#include "tcp_private.h"
+
+static uint64_t
+us_to_cyc(const struct tcp_conn *c, uint64_t us)
+{
+	return us * c->tl->tn->cyc_per_us;
+}
+
+/* Current RTO with back-off, clamped (RFC 6298 2.4, 2.5, 5.5). */
+static uint64_t
+rto_cycles(const struct tcp_conn *c)
+{
+	const struct px_tcp_conf *cf = &c->tl->tn->conf;
+	uint64_t us = (uint64_t)c->rto_us << RTE_MIN(c->backoff, 20);
+
+	if (us > (uint64_t)cf->rto_max_ms * 1000)
+		us = (uint64_t)cf->rto_max_ms * 1000;
+	return us_to_cyc(c, us);
+}
+
+static void rtx_expire(struct px_timer *t, void *arg);
+static void dack_expire(struct px_timer *t, void *arg);
+static void slow_expire(struct px_timer *t, void *arg);
+
+void
+tcp_timers_init(struct tcp_conn *c)
+{
+	px_timer_init(&c->t_rtx);
+	px_timer_init(&c->t_dack);
+	px_timer_init(&c->t_slow);
+}
+
+void
+tcp_timers_stop(struct tcp_conn *c)
+{
+	struct px_timer_wheel *w = c->tl->wheel;
+
+	px_timer_cancel(w, &c->t_rtx);
+	px_timer_cancel(w, &c->t_dack);
+	px_timer_cancel(w, &c->t_slow);
+}
+
+void
+tcp_rtx_cancel(struct tcp_conn *c)
+{
+	px_timer_cancel(c->tl->wheel, &c->t_rtx);
+	c->flags &= ~TF_PERSIST;
+}
+
+/* Arm the retransmission timer if it is not (RFC 6298 5.1). */
+void
+tcp_rtx_arm(struct tcp_conn *c)
+{
+	if (px_timer_is_armed(&c->t_rtx)) {
+		if (!(c->flags & TF_PERSIST))
+			return;
+		tcp_rtx_cancel(c);
+	}
+	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+}
+
+/* Restart it for new data acknowledged (RFC 6298 5.3). */
+void
+tcp_rtx_restart(struct tcp_conn *c)
+{
+	tcp_rtx_cancel(c);
+	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+}
+
+void
+tcp_persist_arm(struct tcp_conn *c)
+{
+	tcp_rtx_cancel(c);
+	c->flags |= TF_PERSIST;
+	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+}
+
+void
+tcp_delack_arm(struct tcp_conn *c)
+{
+	if (!px_timer_is_armed(&c->t_dack))
+		px_timer_arm(c->tl->wheel, &c->t_dack, c->tl->tn->delack_cyc,
+				dack_expire, c);
+}
+
+void
+tcp_delack_cancel(struct tcp_conn *c)
+{
+	if (px_timer_is_armed(&c->t_dack))
+		px_timer_cancel(c->tl->wheel, &c->t_dack);
+}
+
+void
+tcp_slow_arm(struct tcp_conn *c, uint64_t cycles)
+{
+	px_timer_cancel(c->tl->wheel, &c->t_slow);
+	px_timer_arm(c->tl->wheel, &c->t_slow, cycles, slow_expire, c);
+}
+
+void
+tcp_keepalive_reset(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_KEEPALIVE) || c->state != TCP_ESTABLISHED) {
+		if (c->state == TCP_ESTABLISHED)
+			px_timer_cancel(c->tl->wheel, &c->t_slow);
+		return;
+	}
+	c->ka_probes = 0;
+	tcp_slow_arm(c, (uint64_t)c->ka_idle_s * c->tl->tn->hz);
+}
+
+/* RFC 6298 2.2, 2.3 (alpha 1/8, beta 1/4, K 4, G one wheel tick). */
+void
+tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles)
+{
+	uint32_t r = (uint32_t)RTE_MIN(cycles / c->tl->tn->cyc_per_us,
+			(uint64_t)UINT32_MAX / 8);
+	uint32_t d, min = c->tl->tn->conf.rto_min_us;
+
+	if (r == 0)
+		r = 1;
+	if (c->srtt_us == 0) {
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+	} else {
+		d = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+		c->rttvar_us = (3 * c->rttvar_us + d) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	c->rto_us = c->srtt_us + RTE_MAX(1u, 4 * c->rttvar_us);
+	/* RFC 6298 2.4 says 1 s; the floor is configurable (data centre). */
+	if (c->rto_us < min)
+		c->rto_us = min;
+	if (c->rto_us > c->tl->tn->conf.rto_max_ms * 1000)
+		c->rto_us = c->tl->tn->conf.rto_max_ms * 1000;
+}
+
+void
+tcp_enter_time_wait(struct tcp_conn *c)
+{
+	tcp_rtx_cancel(c);
+	tcp_delack_cancel(c);
+	tcp_set_state(c, TCP_TIME_WAIT, 0);
+	tcp_slow_arm(c, 2 * c->tl->tn->msl_cyc);
+}
+
+static void
+rtx_expire_do(struct px_timer *t, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct tcp_lcore *tl = c->tl;
+	const struct px_tcp_conf *cf = &tl->tn->conf;
+
+	RTE_SET_USED(t);
+	if (c->flags & TF_PERSIST) {
+		/* RFC 9293 3.8.6.1: probe with one byte past the window...
+		 * as Linux does, with an old sequence number (snd_una - 1)
+		 * that draws an ACK with the current window and never
+		 * depends on the peer taking data. Probing goes on while
+		 * the peer answers. */
+		c->flags &= ~TF_PERSIST;
+		if (c->snd_wnd != 0 || !SEQ_LT(c->snd_nxt, tcp_data_end(c))) {
+			c->flags |= TF_FORCE;
+			tcp_output(c);
+			return;
+		}
+		tl->st.zero_wnd_probes++;
+		tcp_send_ctl(c, c->snd_una - 1, 0);
+		if (c->backoff < 20)
+			c->backoff++;
+		tcp_persist_arm(c);
+		return;
+	}
+	tl->st.rto++;
+	if (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD)) {
+		if (++c->retries > (c->state == TCP_SYN_SENT ? cf->syn_retries :
+				cf->synack_retries)) {
+			tl->st.timeouts++;
+			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			return;
+		}
+		c->backoff++;
+		/* RFC 6298 5.7: the RTO after a lost SYN stays conservative. */
+		c->retrans++;
+		tl->st.retrans++;
+		c->snd_nxt = c->iss;
+		tcp_output(c);
+		return;
+	}
+	if (!SEQ_LT(c->snd_una, c->snd_max))
+		return;
+	if (++c->retries > cf->max_retries) {
+		tl->st.timeouts++;
+		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+		return;
+	}
+	/* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse the window,
+	 * go back to the first unacknowledged byte. */
+	c->cc->on_rto(c);
+	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	c->recover = c->snd_max; /* RFC 6582 4: no fast retransmit for data
+	                            sent before the timeout */
+	c->dupacks = 0;
+	if (c->backoff < 20)
+		c->backoff++;
+	c->snd_nxt = c->snd_una;
+	tcp_output(c);
+	tcp_rtx_arm(c);
+}
+
+static void
+dack_expire_do(struct px_timer *t, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	RTE_SET_USED(t);
+	if (TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN))
+		return;
+	c->flags |= TF_ACK_NOW;
+	tcp_output(c);
+}
+
+static void
+slow_expire_do(struct px_timer *t, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct tcp_lcore *tl = c->tl;
+	uint64_t idle;
+
+	RTE_SET_USED(t);
+	switch (c->state) {
+	case TCP_TIME_WAIT:
+		tcp_set_state(c, TCP_CLOSED, 0);
+		return;
+	case TCP_FIN_WAIT_2:
+		/* The application closed and the peer never sent its FIN. */
+		tl->st.timeouts++;
+		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+		return;
+	case TCP_ESTABLISHED:
+		if (!(c->flags & TF_KEEPALIVE))
+			return;
+		idle = rte_rdtsc() - c->last_rx_tsc;
+		if (c->ka_probes == 0 && idle < (uint64_t)c->ka_idle_s * tl->tn->hz) {
+			tcp_slow_arm(c, (uint64_t)c->ka_idle_s * tl->tn->hz - idle);
+			return;
+		}
+		if (c->ka_probes >= c->ka_cnt) {
+			tl->st.timeouts++;
+			tcp_send_ctl(c, c->snd_nxt, TH_RST);
+			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			return;
+		}
+		/* RFC 1122 4.2.3.6: a segment with SEG.SEQ = SND.NXT-1. */
+		c->ka_probes++;
+		tl->st.keepalive_probes++;
+		tcp_send_ctl(c, c->snd_una - 1, 0);
+		tcp_slow_arm(c, (uint64_t)c->ka_intvl_s * tl->tn->hz);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Each expiry may free the connection and queue callbacks: run them
+ * here, as the end of an input burst would. */
+#define TIMER_ENTRY(name_)						\
+static void								\
+name_(struct px_timer *t, void *arg)					\
+{									\
+	struct tcp_lcore *tl = ((struct tcp_conn *)arg)->tl;		\
+									\
+	name_##_do(t, arg);						\
+	tcp_flush(tl);							\
+}
+TIMER_ENTRY(rtx_expire)
+TIMER_ENTRY(dack_expire)
+TIMER_ENTRY(slow_expire)
