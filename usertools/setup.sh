@@ -28,12 +28,15 @@ PACKAGES=(
 	llvm
 	meson
 	netcat-openbsd
+	nftables
 	ninja-build
 	pkg-config
 	python3
 	python3-pytest
 	python3-scapy
 	socat
+	sockperf
+	tcpdump
 )
 HUGEPAGES=${PX_HUGEPAGES:-512}   # 2 MiB pages: 1 GiB
 

@@ -24,6 +24,9 @@
 #include <px_inet.h>
 #include <px_port.h>
 #include <px_task.h>
+#include <px_tcp.h>
+
+#include "tcp_echo.h"
 
 #define MAX_UDP_PORTS 16
 
@@ -40,6 +43,12 @@ struct echo_opts {
 	struct px_udp_addr server;
 	uint32_t count, size, window, client_ms;
 	int have_ip, have_mac;
+	struct echo_tcp_opts tcp;
+	struct px_tcp_conf tcp_conf;
+	/* TCP client mode */
+	struct px_udp_addr tcp_server;
+	uint64_t bytes;
+	uint32_t mbufs;
 };
 
 static volatile sig_atomic_t quit;
@@ -66,6 +75,17 @@ usage(const char *prog)
 		"  --config FILE       read options from FILE first: one 'key = value'\n"
 		"                      per line (option names without --), # comments\n"
 		"  --udp P[,P...]      UDP ports to echo (default: 7)\n"
+		"  --tcp P[,P...]      TCP echo ports, one task per connection (default: 7)\n"
+		"  --sockperf P[,P...] TCP ports answering sockperf pp/tp/ul (default: 11111)\n"
+		"  --discard P[,P...]  TCP bulk sink ports (default: 9)\n"
+		"  --chargen P[,P...]  TCP bulk source ports (default: 19)\n"
+		"  --nodelay           disable Nagle on accepted connections\n"
+		"  --backlog N         accept queue per lcore (default 128)\n"
+		"  --tcp-max-conns N   TCP connection blocks (default 4096)\n"
+		"  --tcp-bufs BYTES    default send and receive buffer (default 262144)\n"
+		"  --rto-min-us N      minimum retransmission timeout (default 5000)\n"
+		"  --msl-ms N          maximum segment lifetime; TIME_WAIT is 2x (30000)\n"
+		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
 		"  --fault-rx SPEC     inject faults on receive, e.g.\n"
@@ -80,6 +100,9 @@ usage(const char *prog)
 		"  --size N            payload bytes, 16..65000 (default 64)\n"
 		"  --window N          datagrams in flight (default 32)\n"
 		"  --client-ms N       give up after N ms (default 10000)\n"
+		"  --tcp-client IP:PORT  stream --bytes of a pattern to a TCP echo server,\n"
+		"                      check every byte returned, report and exit\n"
+		"  --bytes N           bytes for --tcp-client (default 1048576)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -117,6 +140,19 @@ parse_opts(int argc, char **argv)
 		{ "client-ms", required_argument, NULL, 'm' },
 		{ "mac", required_argument, NULL, 'M' },
 		{ "config", required_argument, NULL, 'C' },
+		{ "tcp", required_argument, NULL, 1000 + ECHO_TCP_ECHO },
+		{ "sockperf", required_argument, NULL, 1000 + ECHO_TCP_SOCKPERF },
+		{ "discard", required_argument, NULL, 1000 + ECHO_TCP_DISCARD },
+		{ "chargen", required_argument, NULL, 1000 + ECHO_TCP_CHARGEN },
+		{ "nodelay", no_argument, NULL, 'N' },
+		{ "backlog", required_argument, NULL, 'B' },
+		{ "tcp-max-conns", required_argument, NULL, 'X' },
+		{ "tcp-bufs", required_argument, NULL, 'F' },
+		{ "rto-min-us", required_argument, NULL, 'r' },
+		{ "msl-ms", required_argument, NULL, 'L' },
+		{ "mbufs", required_argument, NULL, 'P' },
+		{ "tcp-client", required_argument, NULL, 'k' },
+		{ "bytes", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -175,6 +211,75 @@ parse_opts(int argc, char **argv)
 					return -1;
 				}
 				opts.udp_ports[opts.n_udp++] = htons((uint16_t)v);
+			}
+			break;
+		case 1000 + ECHO_TCP_ECHO:
+		case 1000 + ECHO_TCP_SOCKPERF:
+		case 1000 + ECHO_TCP_DISCARD:
+		case 1000 + ECHO_TCP_CHARGEN: {
+			unsigned int svc = (unsigned int)c - 1000;
+
+			opts.tcp.n_ports[svc] = 0;
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			if (strcmp(buf, "off") == 0)
+				break;
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+					tok = strtok_r(NULL, ",", &save)) {
+				v = strtoul(tok, &end, 10);
+				if (*end != '\0' || v == 0 || v > 65535 ||
+						opts.tcp.n_ports[svc] == ECHO_TCP_MAX_PORTS) {
+					fprintf(stderr, "pollux-echo: bad TCP port '%s' "
+						"(1..65535, or off)\n", tok);
+					return -1;
+				}
+				opts.tcp.ports[svc][opts.tcp.n_ports[svc]++] =
+					htons((uint16_t)v);
+			}
+			break;
+		}
+		case 'N':
+			opts.tcp.nodelay = 1;
+			break;
+		case 'B':
+		case 'X':
+		case 'F':
+		case 'r':
+		case 'L':
+		case 'P':
+			v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v == 0 || v > (1ul << 24)) {
+				fprintf(stderr, "pollux-echo: bad value '%s'\n", optarg);
+				return -1;
+			}
+			if (c == 'B')
+				opts.tcp.backlog = (uint32_t)v;
+			else if (c == 'X')
+				opts.tcp_conf.max_conns = (uint32_t)v;
+			else if (c == 'F')
+				opts.tcp_conf.sndbuf = opts.tcp_conf.rcvbuf = (uint32_t)v;
+			else if (c == 'r')
+				opts.tcp_conf.rto_min_us = (uint32_t)v;
+			else if (c == 'L')
+				opts.tcp_conf.msl_ms = (uint32_t)v;
+			else
+				opts.mbufs = (uint32_t)v;
+			break;
+		case 'k':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			slash = strrchr(buf, ':');
+			v = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
+			if (slash == NULL || (*slash = '\0', parse_ip(buf, &opts.tcp_server.ip)) != 0 ||
+					*end != '\0' || v == 0 || v > 65535) {
+				fprintf(stderr, "pollux-echo: --tcp-client needs IP:PORT\n");
+				return -1;
+			}
+			opts.tcp_server.port = htons((uint16_t)v);
+			break;
+		case 'b':
+			opts.bytes = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || opts.bytes == 0) {
+				fprintf(stderr, "pollux-echo: bad --bytes '%s'\n", optarg);
+				return -1;
 			}
 			break;
 		case 's':
@@ -318,6 +423,14 @@ parse_args(int argc, char **argv)
 	opts.window = 32;
 	opts.client_ms = 10000;
 	opts.idle = PX_IDLE_BUSY;
+	opts.tcp.ports[ECHO_TCP_ECHO][0] = htons(7);
+	opts.tcp.ports[ECHO_TCP_SOCKPERF][0] = htons(11111);
+	opts.tcp.ports[ECHO_TCP_DISCARD][0] = htons(9);
+	opts.tcp.ports[ECHO_TCP_CHARGEN][0] = htons(19);
+	opts.tcp.n_ports[0] = opts.tcp.n_ports[1] = opts.tcp.n_ports[2] =
+		opts.tcp.n_ports[3] = 1;
+	opts.bytes = 1 << 20;
+	opts.mbufs = 32767;
 	/* The file first, so the command line overrides it. */
 	for (i = 1; i < argc; i++) {
 		const char *file = NULL;
@@ -430,6 +543,9 @@ print_stats(FILE *f, int json)
 		close_block(f, json);
 	}
 	px_netif_stats_print(nif, f, json);
+	if (json)
+		fputs(", ", f);
+	px_tcp_stats_print(nif, f, json);
 	if (json)
 		fputs("}\n", f);
 }
@@ -570,6 +686,11 @@ lcore_socks(void *arg)
 	unsigned int k;
 	int ret;
 
+	if (arg == NULL && opts.tcp_server.ip == 0) {
+		ret = echo_tcp_lcore_start();
+		if (ret < 0)
+			return (void *)(intptr_t)ret;
+	}
 	for (k = 0; k < opts.n_udp; k++) {
 		if (arg != NULL) {
 			px_udp_close(socks[idx][k]);
@@ -611,6 +732,13 @@ main_task(void *arg)
 	int ret;
 
 	(void)arg;
+	if (opts.tcp_server.ip == 0) {
+		ret = echo_tcp_listen(nif, &opts.tcp);
+		if (ret < 0) {
+			fprintf(stderr, "pollux-echo: TCP listen: %s\n", strerror(-ret));
+			return (void *)1;
+		}
+	}
 	ret = all_lcores(NULL);
 	if (ret < 0) {
 		fprintf(stderr, "pollux-echo: UDP bind: %s\n", strerror(-ret));
@@ -629,11 +757,18 @@ main_task(void *arg)
 		all_lcores((void *)1);
 		return ret == 0 ? NULL : (void *)1;
 	}
+	if (opts.tcp_server.ip != 0) {
+		ret = echo_tcp_client(nif, opts.tcp_server.ip, opts.tcp_server.port,
+				opts.bytes, opts.client_ms);
+		all_lcores((void *)1);
+		return ret == 0 ? NULL : (void *)1;
+	}
 	while (!quit) {
 		if (opts.stats_file != NULL)
 			px_spawn_blocking(write_stats, NULL, NULL);
 		px_sleep_ns(100 * 1000 * 1000);
 	}
+	echo_tcp_stop();
 	all_lcores((void *)1);
 	return NULL;
 }
@@ -680,7 +815,12 @@ main(int argc, char **argv)
 	}
 	RTE_ETH_FOREACH_DEV(port_id)
 		break;
-	ret = px_port_create(port_id, NULL, &port);
+	{
+		struct px_port_conf pc = { 0 };
+
+		pc.nb_mbufs = opts.mbufs;
+		ret = px_port_create(port_id, &pc, &port);
+	}
 	if (ret < 0) {
 		fprintf(stderr, "pollux-echo: port %u: %s\n", port_id, strerror(-ret));
 		px_fini(true);
@@ -711,6 +851,8 @@ main(int argc, char **argv)
 	ret = px_netif_create(&opts.inet, px_port_mempool(port), px_port_tx_cb(),
 			port, &nif);
 	if (ret == 0)
+		ret = px_tcp_attach(nif, &opts.tcp_conf);
+	if (ret == 0)
 		ret = px_port_attach(port, nif);
 	if (ret == 0 && (opts.have_fault_rx || opts.have_fault_tx))
 		ret = px_port_fault_set(port, opts.have_fault_rx ? &opts.fault_rx : NULL,
@@ -724,6 +866,7 @@ main(int argc, char **argv)
 	}
 	if (ret < 0) {
 		fprintf(stderr, "pollux-echo: setup failed: %s\n", strerror(-ret));
+		px_tcp_detach(nif);
 		px_netif_free(nif);
 		px_port_free(port);
 		px_fini(true);
@@ -737,6 +880,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	/* The interface first: packets waiting on ARP go back to the port's
 	 * pool before the pool goes. */
+	px_tcp_detach(nif);
 	px_netif_free(nif);
 	px_port_free(port);
 	px_fini(true);

@@ -83,7 +83,8 @@ class TapEcho:
                 "--stats-file", str(self.stats_file)]
         if self.udp_ports:
             args += ["--udp", ",".join(str(p) for p in self.udp_ports)]
-        args += list(extra_args)
+        # "{kernel_ip}" in an argument is the namespace side's address.
+        args += [a.replace("{kernel_ip}", self.kernel_ip) for a in extra_args]
         self.app = PolluxApp(
             self.binary,
             eal_args(self.prefix, [f"net_tap0,iface={self.ifname}"],

@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The Pollux authors
+"""TCP against the Linux stack over net_tap: handshake options, resets
+for closed ports, nc/socat echo, byte-exact streams on a clean and a
+faulty link (loss from nftables on the kernel side, delay, reordering,
+duplication and corruption from Pollux's fault stage), Pollux as the
+client of a kernel echo server, half-close, sockperf, and many short
+connections with nothing leaked."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+STREAM = str(TOOLS / "tcp_stream.py")
+MIB = 1 << 20
+
+
+def stream(t, nbytes: int, port: int = 7, timeout: float = 240.0,
+           seed: int = 1) -> dict:
+    """Run the kernel stream client in the namespace; return its report."""
+    res = t.run(["python3", STREAM, t.pollux_ip, str(port), str(nbytes),
+                 str(seed), str(timeout)], timeout=timeout + 30)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def assert_exact(rep: dict, nbytes: int) -> None:
+    assert rep["error"] == "", rep
+    assert rep["sent"] == nbytes and rep["received"] == nbytes, rep
+    assert rep["sent_sha256"] == rep["recv_sha256"], rep
+
+
+def nft_loss(t, per_mille: int) -> None:
+    """Random loss both ways on the kernel side (no netem here)."""
+    rules = f"""
+table inet pxloss {{
+  chain out {{ type filter hook output priority 0;
+    ip daddr {t.pollux_ip} tcp dport 7 numgen random mod 1000 < {per_mille} drop }}
+  chain in {{ type filter hook input priority 0;
+    ip saddr {t.pollux_ip} tcp sport 7 numgen random mod 1000 < {per_mille} drop }}
+}}
+"""
+    res = t.run(["nft", "-f", "-"], input=rules, timeout=10)
+    assert res.returncode == 0, res.stderr
+
+
+def nft_counted_drops(t) -> str:
+    return t.run(["nft", "list", "table", "inet", "pxloss"], timeout=10).stdout
+
+
+def test_tcp_handshake_options(tap_echo):
+    """MSS, window scale, timestamps and SACK-permitted, both ways.
+
+    Steps: capture with tcpdump in the namespace while nc sends a line to
+    the echo port.
+    Verify: the kernel's SYN and Pollux's SYN-ACK both carry mss,
+    sackOK, TS and wscale; the SYN-ACK echoes the SYN's timestamp and
+    Pollux's MSS is 1460 (the port MTU less 40).
+    """
+    t = tap_echo
+    cap = subprocess.Popen(t.netns.argv(
+        ["tcpdump", "-ni", t.ifname, "-c", "2", "-v",
+         f"tcp[tcpflags] & tcp-syn != 0 and host {t.pollux_ip}"]),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(1.0)
+        res = t.run(["nc", "-N", "-w", "3", t.pollux_ip, "7"], input="opts\n",
+                    timeout=15)
+        assert res.stdout == "opts\n", res
+        out, _ = cap.communicate(timeout=10)
+    finally:
+        if cap.poll() is None:
+            cap.kill()
+            cap.wait()
+    syn = re.search(r"Flags \[S\].*options \[(.*?)\]", out)
+    synack = re.search(r"Flags \[S\.\].*options \[(.*?)\]", out)
+    assert syn and synack, out
+    for opts in (syn.group(1), synack.group(1)):
+        assert "sackOK" in opts and "TS val" in opts and "wscale" in opts, out
+    assert "mss 1460" in synack.group(1), out
+    tsval = re.search(r"TS val (\d+)", syn.group(1)).group(1)
+    assert f"ecr {tsval}" in synack.group(1), out
+
+
+def test_tcp_closed_port_rst(tap_echo):
+    """A SYN to a closed port gets a RST.
+
+    Steps: connect from the namespace to a port nobody listens on.
+    Verify: the kernel reports connection refused; Pollux counts the
+    segment under tcp.drop_no_conn and one tcp.rst_out.
+    """
+    t = tap_echo
+    s0 = t.fresh_stats()
+    code = (f"import socket\ntry:\n socket.create_connection(('{t.pollux_ip}',"
+            f"4444),timeout=3)\n print('connected')\n"
+            f"except ConnectionRefusedError:\n print('refused')")
+    assert t.run(["python3", "-c", code], timeout=10).stdout.strip() == "refused"
+    s1 = t.fresh_stats()
+    assert s1.counter("tcp.drop_no_conn") - s0.counter("tcp.drop_no_conn") >= 1
+    assert s1.counter("tcp.rst_out") - s0.counter("tcp.rst_out") >= 1
+
+
+@pytest.mark.parametrize("tool", ["nc", "socat"])
+def test_tcp_echo_tools(tap_echo, tool):
+    """nc and socat get their bytes back over TCP.
+
+    Steps: pipe 3 lines into `nc -N` / `socat -` connected to port 7.
+    Verify: the tool prints exactly what it sent.
+    """
+    t = tap_echo
+    msg = "".join(f"line {i} through {tool}\n" for i in range(3))
+    if tool == "nc":
+        cmd = ["nc", "-N", "-w", "3", t.pollux_ip, "7"]
+    else:
+        cmd = ["socat", "-t", "3", "-", f"TCP:{t.pollux_ip}:7"]
+    res = t.run(cmd, input=msg, timeout=15)
+    assert res.stdout == msg, (res.returncode, res.stdout, res.stderr)
+
+
+def test_tcp_stream_clean_1gib(tap_echo):
+    """1 GiB kernel -> Pollux -> kernel, byte-exact.
+
+    Steps: the stream client sends 1 GiB of seeded data to the echo port
+    while reading the echo.
+    Verify: 1 GiB each way, equal SHA-256, within 4 minutes.
+    """
+    t = tap_echo
+    rep = stream(t, 1 << 30)
+    assert_exact(rep, 1 << 30)
+
+
+@pytest.mark.parametrize("per_mille,nbytes", [(10, 1 << 30), (50, 256 * MIB)])
+def test_tcp_stream_loss(tap_echo_factory, per_mille, nbytes):
+    """Byte-exact under random loss both ways (nftables, kernel side).
+
+    Steps: drop per_mille/1000 of the segments in each direction in the
+    namespace; stream the data through the echo.
+    Verify: equal SHA-256 in bounded time; nftables dropped segments and
+    Pollux retransmitted.
+    """
+    t = tap_echo_factory(udp_ports=())
+    nft_loss(t, per_mille)
+    rep = stream(t, nbytes)
+    assert_exact(rep, nbytes)
+    st = t.fresh_stats()
+    assert st.counter("tcp.retrans") > 0
+    assert st.counter("tcp.ooo_in") > 0
+
+
+@pytest.mark.parametrize("spec,nbytes", [
+    ("delay=25ms,reorder=10%", 32 * MIB),
+    ("dup=1%", 256 * MIB),
+    ("corrupt=0.1%", 256 * MIB),
+])
+def test_tcp_stream_faults(tap_echo_factory, spec, nbytes):
+    """Byte-exact with Pollux's fault stage on receive and transmit.
+
+    Steps: start the echo with --fault-rx/--fault-tx SPEC; stream through.
+    Verify: equal SHA-256 in bounded time, and the fault counters show
+    the faults happened (corruption is caught by the checksums).
+    """
+    t = tap_echo_factory(udp_ports=(), extra_args=[
+        "--fault-rx", spec, "--fault-tx", spec, "--fault-seed", "7"])
+    rep = stream(t, nbytes)
+    assert_exact(rep, nbytes)
+    st = t.fresh_stats()
+    kind = spec.split("=")[0]
+    key = {"delay": "delayed", "dup": "duplicated", "corrupt": "corrupted"}[kind]
+    assert st.counter(f"fault_rx.{key}") > 0
+    if kind == "corrupt":
+        assert st.counter("tcp.drop_bad_checksum") + \
+            st.counter("ip.bad_checksum") > 0
+
+
+def _kernel_echo_server(t, port: int) -> None:
+    """socat echo server in the namespace, in the background."""
+    t.netns.exec(["sh", "-c", f"socat TCP-LISTEN:{port},reuseaddr,fork "
+                  f"EXEC:cat >/dev/null 2>&1 & echo $! > /tmp/{t.ns}-socat.pid"],
+                 timeout=10)
+
+
+def _kill_kernel_echo(t) -> None:
+    pidfile = Path(f"/tmp/{t.ns}-socat.pid")
+    if pidfile.exists():
+        t.netns.exec(["sh", "-c", f"pkill -P $(cat {pidfile}); kill $(cat {pidfile})"],
+                     timeout=10)
+        pidfile.unlink()
+
+
+@pytest.mark.parametrize("loss", [0, 10])
+def test_tcp_pollux_client(tap_echo_factory, loss):
+    """Pollux connects to a kernel echo server and checks every byte.
+
+    Steps: socat echo server on port 7 in the namespace (1% loss both
+    ways for the second case); pollux-echo --tcp-client streams 64 MiB.
+    Verify: the client's report says OK with all bytes back.
+    """
+    nbytes = 64 * MIB
+
+    def server(t):
+        _kernel_echo_server(t, 7)
+        if loss:
+            nft_loss(t, loss)
+
+    made = []
+
+    def before(t):
+        made.append(t)
+        server(t)
+
+    try:
+        t = tap_echo_factory(before_app=before, udp_ports=(), extra_args=[
+            "--tcp-client", "{kernel_ip}:7", "--bytes", str(nbytes),
+            "--client-ms", "120000"])
+        m = t.app.wait_for(re.compile(r"tcp-client: .*"), 150)
+        assert m.group(0).endswith(" OK"), m.group(0)
+        assert f"received={nbytes}" in m.group(0), m.group(0)
+    finally:
+        for t in made:
+            _kill_kernel_echo(t)
+
+
+def test_tcp_half_close(tap_echo):
+    """The kernel half-closes; Pollux still sends what it owes, then FIN.
+
+    Steps: send 100 kB, shutdown(SHUT_WR), then read.
+    Verify: all 100 kB come back, then end of stream (Pollux closed after
+    echoing).
+    """
+    t = tap_echo
+    rep = stream(t, 100_000, timeout=20)
+    assert_exact(rep, 100_000)
+
+
+def test_tcp_many_short_connections(tap_echo):
+    """10 000 short connections in a row leave nothing behind.
+
+    Steps: from the namespace, 10 000 times: connect, send 16 bytes,
+    read them back, close.
+    Verify: every echo right; afterwards Pollux has no connection block
+    left and its mbufs in use are back to where they were.
+    """
+    t = tap_echo
+    s0 = t.fresh_stats()
+    code = f"""
+import socket
+bad = 0
+for i in range(10000):
+    s = socket.create_connection(('{t.pollux_ip}', 7), timeout=5)
+    m = b'%016d' % i
+    s.sendall(m)
+    got = b''
+    while len(got) < 16:
+        b = s.recv(16 - len(got))
+        if not b:
+            break
+        got += b
+    bad += got != m
+    s.close()
+print(bad)
+"""
+    res = t.run(["python3", "-c", code], timeout=240)
+    assert res.stdout.strip() == "0", (res.stdout, res.stderr)
+    deadline = time.monotonic() + 10
+    while True:
+        s1 = t.fresh_stats()
+        if s1.counter("tcp.conns") == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert s1.counter("tcp.conns") == 0
+    assert s1.counter("tcp.passive_opens") - s0.counter("tcp.passive_opens") >= 10000
+    assert s1.counter("mbuf.in_use") <= s0.counter("mbuf.in_use") + 64
+
+
+@pytest.mark.parametrize("mode", ["pp", "tp"])
+def test_tcp_sockperf(tap_echo, mode):
+    """sockperf ping-pong and throughput over TCP complete and report.
+
+    Steps: `sockperf pp|tp --tcp -i <pollux> -p 11111 -t 2` in the
+    namespace.
+    Verify: it exits 0 and prints its summary (latency percentiles for
+    pp, a message rate for tp).
+    """
+    t = tap_echo
+    if shutil.which("sockperf") is None:
+        pytest.fail("sockperf not installed (Debian: sockperf)")
+    res = t.run(["sockperf", mode, "--tcp", "-i", t.pollux_ip, "-p", "11111",
+                 "-t", "2"], timeout=60)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    if mode == "pp":
+        assert "percentile 99.000" in out, out
+    else:
+        assert re.search(r"Summary: Message Rate is \d+", out), out
