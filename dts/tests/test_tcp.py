@@ -42,10 +42,14 @@ def nft_loss(t, per_mille: int) -> None:
     """Random loss both ways on the kernel side (no netem here)."""
     rules = f"""
 table inet pxloss {{
-  chain out {{ type filter hook output priority 0;
-    ip daddr {t.pollux_ip} tcp dport 7 numgen random mod 1000 < {per_mille} drop }}
-  chain in {{ type filter hook input priority 0;
-    ip saddr {t.pollux_ip} tcp sport 7 numgen random mod 1000 < {per_mille} drop }}
+  chain out {{
+    type filter hook output priority 0;
+    ip daddr {t.pollux_ip} meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop
+  }}
+  chain in {{
+    type filter hook input priority 0;
+    ip saddr {t.pollux_ip} meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop
+  }}
 }}
 """
     res = t.run(["nft", "-f", "-"], input=rules, timeout=10)

@@ -91,6 +91,7 @@ struct px_tcp_stats {
 	uint64_t retrans;           /**< segments retransmitted */
 	uint64_t rto;               /**< retransmission timeouts */
 	uint64_t fast_retrans;      /**< fast retransmits (3 duplicate ACKs) */
+	uint64_t undo;              /**< fast retransmits found spurious (RFC 3522) and undone */
 	uint64_t dup_acks;          /**< duplicate ACKs received */
 	uint64_t ooo_in;            /**< segments queued out of order */
 	uint64_t ooo_drop;          /**< out-of-order segments dropped: queue full */

@@ -95,7 +95,7 @@ tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
 			return -ENOBUFS;
 	}
 	c = obj;
-	memset(c, 0, offsetof(struct tcp_conn, sq));
+	memset(c, 0, offsetof(struct tcp_conn, ooo));
 	c->tl = tl;
 	c->state = TCP_CLOSED;
 	c->sndbuf = tl->tn->conf.sndbuf;
@@ -105,6 +105,7 @@ tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
 	c->ka_intvl_s = 75;
 	c->ka_cnt = 9;
 	c->cc = &tcp_cc_newreno;
+	c->dupthresh = 3;
 	tcp_timers_init(c);
 	px_notify_init(&c->rd);
 	px_notify_init(&c->wr);
@@ -135,23 +136,23 @@ conn_unhash(struct tcp_conn *c)
 	c->hnext = NULL;
 }
 
+/* Free what the peer will never acknowledge, and the out-of-order
+ * queue; with rq, everything. */
 static void
-conn_drop_buffers(struct tcp_conn *c)
+conn_drop_buffers(struct tcp_conn *c, int rq)
 {
 	uint32_t i;
 
-	for (i = 0; i < c->sq_cnt; i++)
-		rte_pktmbuf_free(c->sq[(c->sq_head + i) & (TCP_SQ_SLOTS - 1)]);
-	c->sq_cnt = 0;
+	tcp_chain_free(&c->sq, &c->sq_tail);
+	c->cur = NULL;
 	c->sq_seq += c->sq_bytes;
 	c->sq_bytes = 0;
-	c->cur_ok = 0;
-	for (i = 0; i < c->rq_cnt; i++)
-		rte_pktmbuf_free(c->rq[(c->rq_head + i) & (TCP_RQ_SLOTS - 1)]);
-	c->rq_cnt = 0;
-	c->rq_bytes = 0;
+	if (rq) {
+		tcp_chain_free(&c->rq, &c->rq_tail);
+		c->rq_bytes = 0;
+	}
 	for (i = 0; i < c->ooo_cnt; i++)
-		rte_pktmbuf_free(c->ooo[i].m);
+		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
 	c->ooo_cnt = 0;
 	c->ooo_bytes = 0;
 }
@@ -170,7 +171,7 @@ conn_free(struct tcp_conn *c)
 			}
 	}
 	tcp_timers_stop(c);
-	conn_drop_buffers(c);
+	conn_drop_buffers(c, 1);
 	TAILQ_REMOVE(c->state == TCP_TIME_WAIT ? &tl->tw : &tl->conns, c, link);
 	tl->st.conns--;
 	rte_mempool_put(tl->tn->conn_pool, c);
@@ -229,19 +230,7 @@ tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
 	}
 	/* Data the peer will never acknowledge is of no use; what was
 	 * received stays readable. */
-	{
-		uint32_t i;
-
-		for (i = 0; i < c->sq_cnt; i++)
-			rte_pktmbuf_free(c->sq[(c->sq_head + i) & (TCP_SQ_SLOTS - 1)]);
-		c->sq_cnt = 0;
-		c->sq_bytes = 0;
-		c->cur_ok = 0;
-		for (i = 0; i < c->ooo_cnt; i++)
-			rte_pktmbuf_free(c->ooo[i].m);
-		c->ooo_cnt = 0;
-		c->ooo_bytes = 0;
-	}
+	conn_drop_buffers(c, 0);
 	px_notify_all(&c->rd);
 	px_notify_all(&c->wr);
 	px_notify_one(&c->rd);
@@ -342,19 +331,18 @@ tcp_sq_ack(struct tcp_conn *c, uint32_t bytes)
 	uint32_t n;
 
 	c->sq_bytes -= bytes;
-	while (bytes > 0 && c->sq_cnt > 0) {
-		m = c->sq[c->sq_head];
-		n = rte_pktmbuf_data_len(m);
-		if (c->cur_ok && c->cur_i == c->sq_head)
-			c->cur_ok = 0;
+	while (bytes > 0 && c->sq != NULL) {
+		m = c->sq;
+		n = m->data_len;
+		if (c->cur == m)
+			c->cur = NULL;
 		if (bytes >= n) {
-			rte_pktmbuf_free(m);
-			c->sq_head = (uint16_t)((c->sq_head + 1) & (TCP_SQ_SLOTS - 1));
-			c->sq_cnt--;
+			rte_pktmbuf_free_seg(tcp_chain_pop(&c->sq, &c->sq_tail));
 			c->sq_seq += n;
 			bytes -= n;
 		} else {
-			rte_pktmbuf_adj(m, (uint16_t)bytes);
+			m->data_off = (uint16_t)(m->data_off + bytes);
+			m->data_len = (uint16_t)(m->data_len - bytes);
 			c->sq_seq += bytes;
 			bytes = 0;
 		}
@@ -930,7 +918,7 @@ px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns)
 {
 	struct tcp_conn *c = (struct tcp_conn *)pc;
-	struct rte_mbuf *m, *seg;
+	struct rte_mbuf *m;
 	size_t total = 0, want = 0;
 	uint32_t n;
 	int i = 0, ret;
@@ -949,8 +937,8 @@ px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 	if (ret <= 0)
 		return ret;
 	i = 0;
-	while (c->rq_cnt > 0 && i < iovcnt) {
-		m = c->rq[c->rq_head];
+	while (c->rq != NULL && i < iovcnt) {
+		m = c->rq;
 		if (iov[i].iov_len == ioff) {
 			i++;
 			ioff = 0;
@@ -962,22 +950,11 @@ px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		total += n;
 		c->rq_bytes -= n;
 		if (n < m->data_len) {
-			rte_pktmbuf_adj(m, (uint16_t)n);
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
 			continue;
 		}
-		/* This segment is used up: on to the next one of the chain. */
-		seg = m->next;
-		if (seg != NULL) {
-			seg->nb_segs = (uint16_t)(m->nb_segs - 1);
-			seg->pkt_len = m->pkt_len - m->data_len;
-			m->next = NULL;
-			m->nb_segs = 1;
-			c->rq[c->rq_head] = seg;
-		} else {
-			c->rq_head = (uint16_t)((c->rq_head + 1) & (TCP_RQ_SLOTS - 1));
-			c->rq_cnt--;
-		}
-		rte_pktmbuf_free_seg(m);
+		rte_pktmbuf_free_seg(tcp_chain_pop(&c->rq, &c->rq_tail));
 	}
 	tcp_window_update(c);
 	return (ssize_t)total;
@@ -1011,10 +988,8 @@ px_tcp_recv_mbuf(struct px_tcp_conn *pc, struct rte_mbuf **m,
 		*m = NULL;
 		return 0;
 	}
-	*m = c->rq[c->rq_head];
-	c->rq_head = (uint16_t)((c->rq_head + 1) & (TCP_RQ_SLOTS - 1));
-	c->rq_cnt--;
-	c->rq_bytes -= rte_pktmbuf_pkt_len(*m);
+	*m = tcp_chain_pop(&c->rq, &c->rq_tail);
+	c->rq_bytes -= (*m)->data_len;
 	tcp_window_update(c);
 	return 0;
 }
@@ -1032,8 +1007,7 @@ px_tcp_writable(const struct px_tcp_conn *pc)
 {
 	const struct tcp_conn *c = (const struct tcp_conn *)pc;
 
-	if (!TCP_IN_STATE(c, TCP_SND_OPEN) || (c->flags & TF_FIN_QUEUED) ||
-			c->sq_cnt >= TCP_SQ_SLOTS)
+	if (!TCP_IN_STATE(c, TCP_SND_OPEN) || (c->flags & TF_FIN_QUEUED))
 		return 0;
 	return c->sndbuf > c->sq_bytes ? c->sndbuf - c->sq_bytes : 0;
 }
@@ -1046,16 +1020,15 @@ sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
 	uint32_t done = 0, n;
 
 	while (done < len) {
-		tail = c->sq_cnt > 0 ?
-			c->sq[(c->sq_head + c->sq_cnt - 1) & (TCP_SQ_SLOTS - 1)] : NULL;
+		tail = c->sq_tail;
 		if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
 				rte_mbuf_refcnt_read(tail) == 1 &&
 				rte_pktmbuf_tailroom(tail) > 0) {
 			n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(tail));
-			rte_memcpy(rte_pktmbuf_append(tail, (uint16_t)n), src + done, n);
+			rte_memcpy(rte_pktmbuf_mtod_offset(tail, void *, tail->data_len),
+					src + done, n);
+			tail->data_len = (uint16_t)(tail->data_len + n);
 		} else {
-			if (c->sq_cnt == TCP_SQ_SLOTS)
-				break;
 			m = rte_pktmbuf_alloc(c->tl->nif->mp);
 			if (m == NULL) {
 				c->tl->st.nombuf++;
@@ -1063,8 +1036,7 @@ sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
 			}
 			/* No headroom needed: segments copy out of it. */
 			m->data_off = 0;
-			c->sq[(c->sq_head + c->sq_cnt) & (TCP_SQ_SLOTS - 1)] = m;
-			c->sq_cnt++;
+			tcp_chain_append(&c->sq, &c->sq_tail, m);
 			continue;
 		}
 		done += n;
@@ -1177,8 +1149,7 @@ px_tcp_send_mbuf(struct px_tcp_conn *pc, struct rte_mbuf *m,
 			return ret;
 		}
 		/* Whole chains only: room for every byte and segment. */
-		if (c->sq_cnt + m->nb_segs <= TCP_SQ_SLOTS &&
-				(c->sq_bytes == 0 || c->sq_bytes + len <= c->sndbuf))
+		if (c->sq_bytes == 0 || c->sq_bytes + len <= c->sndbuf)
 			break;
 		ret = wait_writable(c, deadline, timeout_ns);
 		if (ret == -EAGAIN || ret == -ETIMEDOUT)
@@ -1197,8 +1168,7 @@ px_tcp_send_mbuf(struct px_tcp_conn *pc, struct rte_mbuf *m,
 			rte_pktmbuf_free_seg(seg);
 			continue;
 		}
-		c->sq[(c->sq_head + c->sq_cnt) & (TCP_SQ_SLOTS - 1)] = seg;
-		c->sq_cnt++;
+		tcp_chain_append(&c->sq, &c->sq_tail, seg);
 		c->sq_bytes += seg->data_len;
 	}
 	tcp_output(c);
@@ -1412,7 +1382,7 @@ px_tcp_info(const struct px_tcp_conn *pc, struct px_tcp_info *o)
 
 static const char *const stat_names[] = {
 	"seg_in", "seg_out", "bytes_in", "bytes_out", "retrans", "rto",
-	"fast_retrans", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
+	"fast_retrans", "undo", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
 	"active_opens", "passive_opens", "established", "accept_overflow",
 	"conn_exhausted", "tw_recycled", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
@@ -1491,13 +1461,14 @@ dump_one(FILE *f, const struct tcp_conn *c)
 
 	fprintf(f, "%u.%u.%u.%u:%u %u.%u.%u.%u:%u %s snd_una=%u snd_nxt=%u "
 		"snd_wnd=%u cwnd=%u rcv_nxt=%u rq=%u sq=%u ooo=%u srtt_us=%u "
-		"retrans=%" PRIu64 "\n",
+		"retrans=%" PRIu64 " rto_us=%u backoff=%u snd_max=%u flags=%#x timer=%d\n",
 		l[0], l[1], l[2], l[3], rte_be_to_cpu_16(c->lport),
 		r[0], r[1], r[2], r[3], rte_be_to_cpu_16(c->rport),
 		px_tcp_state_name(tcp_state_public(c->state)),
 		c->snd_una - c->iss, c->snd_nxt - c->iss, c->snd_wnd, c->cwnd,
 		c->rcv_nxt - c->irs, c->rq_bytes, c->sq_bytes, c->ooo_cnt,
-		c->srtt_us, c->retrans);
+		c->srtt_us, c->retrans, c->rto_us, c->backoff, c->snd_max - c->iss,
+		c->flags, px_timer_is_armed(&c->t_rtx));
 }
 
 void

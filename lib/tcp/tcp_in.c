@@ -92,86 +92,91 @@ tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 	return 0;
 }
 
-/* ---- mbuf chain trimming ---- */
+/* ---- segment chains ----
+ * Payload travels as chains of mbuf segments linked by ->next; only the
+ * segments' data_len count (the queues do not keep a head's pkt_len). */
 
-/* Drop the first n bytes of m (n < pkt_len); returns the new head. */
+/* Drop the first n bytes of chain m (n < its length); returns the new
+ * head. */
 static struct rte_mbuf *
-pkt_trim_front(struct rte_mbuf *m, uint32_t n)
+chain_trim_front(struct rte_mbuf *m, uint32_t n)
 {
 	struct rte_mbuf *seg;
 
 	while (n >= m->data_len && m->next != NULL) {
 		seg = m;
 		m = seg->next;
-		m->nb_segs = (uint16_t)(seg->nb_segs - 1);
-		m->pkt_len = seg->pkt_len - seg->data_len;
 		n -= seg->data_len;
 		seg->next = NULL;
 		seg->nb_segs = 1;
 		rte_pktmbuf_free_seg(seg);
 	}
-	rte_pktmbuf_adj(m, (uint16_t)n);
+	m->data_off = (uint16_t)(m->data_off + n);
+	m->data_len = (uint16_t)(m->data_len - n);
 	return m;
 }
 
-/* Keep the first keep bytes of m (0 < keep <= pkt_len). */
-static void
-pkt_keep(struct rte_mbuf *m, uint32_t keep)
+/* Keep the first keep bytes (> 0) of chain m; returns its last segment. */
+static struct rte_mbuf *
+chain_keep(struct rte_mbuf *m, uint32_t keep)
 {
 	struct rte_mbuf *seg = m;
-	uint32_t left = keep;
-	uint16_t nseg = 1;
 
-	if (keep >= m->pkt_len)
-		return;
-	while (left > seg->data_len) {
-		left -= seg->data_len;
+	while (seg->next != NULL && keep > seg->data_len) {
+		keep -= seg->data_len;
 		seg = seg->next;
-		nseg++;
 	}
-	seg->data_len = (uint16_t)left;
+	if (keep < seg->data_len)
+		seg->data_len = (uint16_t)keep;
 	if (seg->next != NULL) {
-		rte_pktmbuf_free(seg->next);
+		struct rte_mbuf *rest = seg->next, *t = NULL;
+
 		seg->next = NULL;
+		tcp_chain_free(&rest, &t);
 	}
-	m->nb_segs = nseg;
-	m->pkt_len = keep;
+	return seg;
+}
+
+static struct rte_mbuf *
+chain_last(struct rte_mbuf *m)
+{
+	while (m->next != NULL)
+		m = m->next;
+	return m;
 }
 
 /* ---- receive queue ---- */
 
-/* Append in-order payload to the receive queue; 0, or -ENOSPC. */
-static int
-rq_push(struct tcp_conn *c, struct rte_mbuf *m, uint32_t len)
+/* Append in-order payload (chain m .. tail, len bytes) to the receive
+ * queue. */
+static void
+rq_push(struct tcp_conn *c, struct rte_mbuf *m, struct rte_mbuf *tail,
+		uint32_t len)
 {
-	struct rte_mbuf *tail;
+	struct rte_mbuf *last = c->rq_tail;
 
-	if (c->rq_cnt > 0) {
-		tail = c->rq[(c->rq_head + c->rq_cnt - 1) & (TCP_RQ_SLOTS - 1)];
-		/* Small segments are copied behind the previous one: a 2 KiB
-		 * mbuf per byte of a chatty peer would exhaust the queue. */
-		if (len <= TCP_COALESCE && m->nb_segs == 1 && tail->nb_segs == 1 &&
-				RTE_MBUF_DIRECT(tail) &&
-				rte_mbuf_refcnt_read(tail) == 1 &&
-				rte_pktmbuf_tailroom(tail) >= len) {
-			rte_memcpy(rte_pktmbuf_append(tail, (uint16_t)len),
-					rte_pktmbuf_mtod(m, void *), len);
-			rte_pktmbuf_free(m);
-			c->rq_bytes += len;
-			return 0;
-		}
+	/* A small segment is copied behind the previous one: a 2 KiB mbuf
+	 * per byte of a chatty peer would waste the pool. */
+	if (last != NULL && len <= TCP_COALESCE && m->next == NULL &&
+			RTE_MBUF_DIRECT(last) && rte_mbuf_refcnt_read(last) == 1 &&
+			rte_pktmbuf_tailroom(last) >= len) {
+		rte_memcpy(rte_pktmbuf_mtod_offset(last, void *, last->data_len),
+				rte_pktmbuf_mtod(m, void *), len);
+		last->data_len = (uint16_t)(last->data_len + len);
+		rte_pktmbuf_free_seg(m);
+	} else {
+		if (c->rq == NULL)
+			c->rq = m;
+		else
+			last->next = m;
+		c->rq_tail = tail;
 	}
-	if (c->rq_cnt == TCP_RQ_SLOTS)
-		return -ENOSPC;
-	c->rq[(c->rq_head + c->rq_cnt) & (TCP_RQ_SLOTS - 1)] = m;
-	c->rq_cnt++;
 	c->rq_bytes += len;
-	return 0;
 }
 
 static void process_fin(struct tcp_conn *c);
 
-/* Move out-of-order segments that now fit behind rcv_nxt. */
+/* Move out-of-order data that now fits behind rcv_nxt. */
 static void
 ooo_pull(struct tcp_conn *c)
 {
@@ -184,17 +189,16 @@ ooo_pull(struct tcp_conn *c)
 		c->ooo_cnt--;
 		c->ooo_bytes -= e.len;
 		if (SEQ_LEQ(e.seq + e.len, c->rcv_nxt)) {
-			rte_pktmbuf_free(e.m);
+			tcp_chain_free(&e.m, &e.tail);
 			continue;
 		}
 		d = c->rcv_nxt - e.seq;
-		if (d > 0)
-			e.m = pkt_trim_front(e.m, d);
-		if (rq_push(c, e.m, e.len - d) < 0) {
-			c->tl->st.drop_rcvq_full++;
-			rte_pktmbuf_free(e.m);
-			break;
+		if (d > 0) {
+			e.m = chain_trim_front(e.m, d);
+			if (e.m->next == NULL)
+				e.tail = e.m;
 		}
+		rq_push(c, e.m, e.tail, e.len - d);
 		c->rcv_nxt += e.len - d;
 		c->bytes_in += e.len - d;
 		c->tl->st.bytes_in += e.len - d;
@@ -205,12 +209,22 @@ ooo_pull(struct tcp_conn *c)
 	}
 }
 
-/* Queue a segment that starts past rcv_nxt, trimming what the queue
- * already holds (first copy wins). Takes m. */
+static void
+ooo_remove(struct tcp_conn *c, uint32_t i)
+{
+	memmove(&c->ooo[i], &c->ooo[i + 1], sizeof(c->ooo[0]) * (c->ooo_cnt - i - 1));
+	c->ooo_cnt--;
+}
+
+/* Queue data that starts past rcv_nxt. Entries are the contiguous ranges
+ * held (so their number is the number of holes, not of segments); what
+ * the queue already holds wins over a new copy. Takes m. */
 static void
 ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
 {
 	struct tcp_lcore *tl = c->tl;
+	struct tcp_ooo_ent *p;
+	struct rte_mbuf *tail;
 	uint32_t i = 0, end = seq + len, pend, max = tl->tn->conf.ooo_max;
 
 	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq, seq))
@@ -218,41 +232,65 @@ ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
 	if (i > 0) {
 		pend = c->ooo[i - 1].seq + c->ooo[i - 1].len;
 		if (SEQ_GEQ(pend, end)) {
-			c->ooo_last = c->ooo[i - 1].seq;
-			rte_pktmbuf_free(m);
+			c->ooo_last = seq;
+			tcp_chain_free(&m, &tail);
 			tl->st.dup_data++;
 			return;
 		}
 		if (SEQ_GT(pend, seq)) {
-			m = pkt_trim_front(m, pend - seq);
+			m = chain_trim_front(m, pend - seq);
 			seq = pend;
 			len = end - seq;
 		}
 	}
-	/* Entries the new one covers go. */
+	/* Ranges the new data covers go. */
 	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq + c->ooo[i].len, end)) {
 		c->ooo_bytes -= c->ooo[i].len;
-		rte_pktmbuf_free(c->ooo[i].m);
-		memmove(&c->ooo[i], &c->ooo[i + 1],
-				sizeof(c->ooo[0]) * (c->ooo_cnt - i - 1));
-		c->ooo_cnt--;
+		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
+		ooo_remove(c, i);
 	}
 	if (i < c->ooo_cnt && SEQ_LT(c->ooo[i].seq, end)) {
 		len = c->ooo[i].seq - seq;
-		pkt_keep(m, len);
+		tail = chain_keep(m, len);
+	} else {
+		tail = chain_last(m);
 	}
-	if (c->ooo_cnt >= max) {
-		tl->st.ooo_drop++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
-	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m };
-	c->ooo_cnt++;
 	c->ooo_bytes += len;
 	c->ooo_last = seq;
 	c->ooo_in++;
 	tl->st.ooo_in++;
+	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
+		/* Extends the range before it (the usual case: the segments
+		 * after a hole arriving in order). */
+		p = &c->ooo[i - 1];
+		p->tail->next = m;
+		p->tail = tail;
+		p->len += len;
+		if (i < c->ooo_cnt && p->seq + p->len == c->ooo[i].seq) {
+			p->tail->next = c->ooo[i].m;
+			p->tail = c->ooo[i].tail;
+			p->len += c->ooo[i].len;
+			ooo_remove(c, i);
+		}
+		return;
+	}
+	if (i < c->ooo_cnt && seq + len == c->ooo[i].seq) {
+		p = &c->ooo[i];
+		tail->next = p->m;
+		p->m = m;
+		p->seq = seq;
+		p->len += len;
+		return;
+	}
+	if (c->ooo_cnt >= max) {
+		c->ooo_bytes -= len;
+		tl->st.ooo_drop++;
+		tcp_chain_free(&m, &tail);
+		return;
+	}
+	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
+	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m, tail };
+	c->ooo_cnt++;
 }
 
 /* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
@@ -270,7 +308,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			tcp_ack_soon(c, 1);
 			return;
 		}
-		m = pkt_trim_front(m, d);
+		m = chain_trim_front(m, d);
 		seq += d;
 		len -= d;
 	}
@@ -284,7 +322,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			return;
 		}
 		len = wnd_end - seq;
-		pkt_keep(m, len);
+		chain_keep(m, len);
 	}
 	if (seq != c->rcv_nxt) {
 		/* RFC 5681 4.2: out of order, ACK at once (a duplicate ACK
@@ -293,12 +331,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		tcp_ack_soon(c, 1);
 		return;
 	}
-	if (rq_push(c, m, len) < 0) {
-		tl->st.drop_rcvq_full++;
-		rte_pktmbuf_free(m);
-		tcp_ack_soon(c, 1);
-		return;
-	}
+	rq_push(c, m, chain_last(m), len);
 	c->rcv_nxt += len;
 	c->bytes_in += len;
 	tl->st.bytes_in += len;
@@ -341,8 +374,28 @@ process_fin(struct tcp_conn *c)
 
 /* ---- ACK processing (RFC 9293 3.10.7.4 fifth) ---- */
 
+/* RFC 3522 (Eifel detection): the ACK that ends a fast retransmit
+ * episode echoes a timestamp older than the retransmission, so it was
+ * the original that arrived, late: reordering, not loss. Undo the window
+ * reduction and tolerate more duplicate ACKs from now on (as Linux's
+ * reordering metric does). */
+static int
+spurious_retransmit(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	if (!(c->flags & TF_UNDO) || !seg->has_ts || !(c->flags & TF_TS) ||
+			!SEQ_LT(seg->tsecr, c->undo_tsval))
+		return 0;
+	c->flags &= ~(TF_UNDO | TF_RECOVERY);
+	c->cwnd = RTE_MAX(c->cwnd, c->undo_cwnd);
+	c->ssthresh = RTE_MAX(c->ssthresh, c->undo_ssthresh);
+	c->dupthresh = RTE_MIN(c->dupthresh * 2, 64u);
+	c->dupacks = 0;
+	c->tl->st.undo++;
+	return 1;
+}
+
 static void
-new_ack(struct tcp_conn *c, uint32_t ack)
+new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 {
 	uint32_t acked = ack - c->snd_una, data, mss = tcp_eff_mss(c);
 	int32_t d = (int32_t)(ack - c->sq_seq);
@@ -359,10 +412,13 @@ new_ack(struct tcp_conn *c, uint32_t ack)
 	}
 	c->retries = 0;
 	c->backoff = 0;
-	if (c->flags & TF_RECOVERY) {
+	c->lt_allow = 0;
+	if (spurious_retransmit(c, seg)) {
+		/* window restored; nothing more to do for this ACK */
+	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full acknowledgment. */
-			c->flags &= ~TF_RECOVERY;
+			c->flags &= ~(TF_RECOVERY | TF_UNDO);
 			c->cc->on_recovered(c);
 			c->dupacks = 0;
 		} else {
@@ -373,6 +429,7 @@ new_ack(struct tcp_conn *c, uint32_t ack)
 		}
 	} else {
 		c->dupacks = 0;
+		c->flags &= ~TF_UNDO;
 		c->cc->on_ack(c, acked);
 	}
 	if (c->snd_una == c->snd_max)
@@ -395,13 +452,25 @@ dup_ack(struct tcp_conn *c)
 		c->cwnd += tcp_eff_mss(c);
 		return;
 	}
-	if (++c->dupacks != 3)
+	if (++c->dupacks < c->dupthresh) {
+		/* RFC 3042 limited transmit: a new segment per duplicate
+		 * keeps the ACK clock going while we wait. */
+		c->lt_allow = c->dupacks * tcp_eff_mss(c);
+		tcp_enqueue(c);
+		return;
+	}
+	if (c->dupacks != c->dupthresh)
 		return;
 	/* RFC 6582 3.2 step 1: only if the ACK covers more than recover,
 	 * else this loss belongs to an episode already handled. */
 	if (!SEQ_GT(c->snd_una, c->recover) && c->recover != c->iss)
 		return;
 	tl->st.fast_retrans++;
+	c->undo_cwnd = c->cwnd;
+	c->undo_ssthresh = c->ssthresh;
+	c->undo_tsval = tcp_ts_now(c);
+	c->flags |= TF_UNDO;
+	c->lt_allow = 0;
 	c->cc->on_fast_loss(c);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
@@ -622,8 +691,23 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		tcp_ack_soon(c, 1);
 		goto drop;
 	}
-	/* first: check the sequence number */
-	if (!seq_acceptable(c, seg, seqlen)) {
+	/* first: check the sequence number. RFC 9293 3.10.7.4: with a zero
+	 * window nothing is acceptable, "but special allowance should be
+	 * made to accept valid ACKs": such a segment's text is dropped and
+	 * its ACK processed (else a peer whose data we cannot take would
+	 * never see ours acknowledged: a deadlock). */
+	if (!seq_acceptable(c, seg, seqlen) && (seg->flags & TH_ACK) &&
+			!(seg->flags & (TH_RST | TH_SYN)) &&
+			c->state != TCP_SYN_RCVD &&
+			!SEQ_GT(c->rcv_adv, c->rcv_nxt) &&
+			SEQ_GEQ(seg->seq, c->rcv_nxt)) {
+		if (seg->len > 0)
+			tl->st.drop_rcvq_full++;
+		seg->len = 0;
+		seg->flags &= (uint8_t)~TH_FIN;
+		seqlen = 0;
+		tcp_ack_soon(c, 1);
+	} else if (!seq_acceptable(c, seg, seqlen)) {
 		if (!(seg->flags & TH_RST)) {
 			if (seqlen > 0 && SEQ_LEQ(seg->seq + seqlen, c->rcv_nxt))
 				tl->st.dup_data++;
@@ -704,7 +788,7 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
 		if (SEQ_GT(seg->ack, c->snd_una)) {
-			new_ack(c, seg->ack);
+			new_ack(c, seg->ack, seg);
 		} else if (seg->len == 0 && !(seg->flags & TH_FIN) &&
 				wnd == c->snd_wnd && SEQ_LT(c->snd_una, c->snd_max)) {
 			dup_ack(c);

@@ -36,55 +36,53 @@ tcp_rcv_wnd(struct tcp_conn *c)
 	if (space > cur && space - cur < RTE_MIN(c->rcvbuf / 2, mss) &&
 			space < c->rcvbuf)
 		space = cur;
+	/* Round to the scale so the peer sees what we mean: down, unless
+	 * that would pull the right edge back. */
+	space &= ~((1u << c->rcv_wscale) - 1);
 	if (space < cur)
-		space = cur;
-	/* Round down to the scale so the peer sees what we mean. */
-	return space & ~((1u << c->rcv_wscale) - 1);
+		space = RTE_ALIGN_CEIL(cur, 1u << c->rcv_wscale);
+	return space;
 }
 
-/* Find the chunk holding seq: *idx is its ring index, return the offset
- * in it. The cursor makes in-order walks O(1). */
-static uint32_t
-sq_find(struct tcp_conn *c, uint32_t seq, uint16_t *idx)
+/* Find the segment holding seq; *off gets the offset in it. The cursor
+ * makes in-order walks O(1). */
+static struct rte_mbuf *
+sq_find(struct tcp_conn *c, uint32_t seq, uint32_t *off)
 {
-	uint16_t i;
-	uint32_t s, n, k;
+	struct rte_mbuf *m;
+	uint32_t s;
 
-	if (c->cur_ok && SEQ_GEQ(seq, c->cur_seq)) {
-		i = c->cur_i;
+	if (c->cur != NULL && SEQ_GEQ(seq, c->cur_seq)) {
+		m = c->cur;
 		s = c->cur_seq;
 	} else {
-		i = c->sq_head;
+		m = c->sq;
 		s = c->sq_seq;
 	}
-	for (k = 0; k < TCP_SQ_SLOTS; k++) {
-		n = rte_pktmbuf_data_len(c->sq[i]);
-		if (SEQ_LT(seq, s + n))
-			break;
-		s += n;
-		i = (uint16_t)((i + 1) & (TCP_SQ_SLOTS - 1));
+	while (m->next != NULL && SEQ_GEQ(seq, s + m->data_len)) {
+		s += m->data_len;
+		m = m->next;
 	}
-	c->cur_i = i;
+	c->cur = m;
 	c->cur_seq = s;
-	c->cur_ok = 1;
-	*idx = i;
-	return seq - s;
+	*off = seq - s;
+	return m;
 }
 
 /* Copy len bytes of the send buffer starting at seq to dst. */
 static void
 sq_copy(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t *dst)
 {
-	uint16_t i;
-	uint32_t off = sq_find(c, seq, &i), n;
+	uint32_t off, n;
+	struct rte_mbuf *m = sq_find(c, seq, &off);
 
 	while (len > 0) {
-		n = RTE_MIN(len, (uint32_t)rte_pktmbuf_data_len(c->sq[i]) - off);
-		rte_memcpy(dst, rte_pktmbuf_mtod_offset(c->sq[i], uint8_t *, off), n);
+		n = RTE_MIN(len, (uint32_t)m->data_len - off);
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), n);
 		dst += n;
 		len -= n;
 		off = 0;
-		i = (uint16_t)((i + 1) & (TCP_SQ_SLOTS - 1));
+		m = m->next;
 	}
 }
 
@@ -156,7 +154,8 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 				blk[nb][1] = c->ooo[i].seq + c->ooo[i].len;
 				nb++;
 			}
-			if (c->ooo[i].seq == c->ooo_last)
+			if (SEQ_LEQ(blk[nb - 1][0], c->ooo_last) &&
+					SEQ_LT(c->ooo_last, blk[nb - 1][1]))
 				first = nb - 1;
 		}
 		max = (c->flags & TF_TS) ? 3 : 4;
@@ -307,7 +306,7 @@ tcp_output(struct tcp_conn *c)
 	end = tcp_data_end(c);
 	for (;;) {
 		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-		lim = RTE_MIN(c->cwnd, c->snd_wnd);
+		lim = RTE_MIN(c->cwnd + c->lt_allow, c->snd_wnd);
 		win = SEQ_LT(c->snd_nxt, c->snd_una + lim) ?
 			c->snd_una + lim - c->snd_nxt : 0;
 		flags = 0;

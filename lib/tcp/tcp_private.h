@@ -20,8 +20,6 @@
 #include "px_tcp.h"
 
 #define TCP_HASH_SIZE 16384    /* buckets per lcore, power of 2 */
-#define TCP_SQ_SLOTS 512       /* send-buffer chunks per connection */
-#define TCP_RQ_SLOTS 512       /* receive-queue mbufs per connection */
 #define TCP_OOO_MAX 64         /* out-of-order segments, upper bound */
 #define TCP_COALESCE 512       /* small segments are copied into the
                                   previous mbuf's tailroom */
@@ -89,6 +87,7 @@ enum tcp_state {
 #define TF_IN_CB      (1u << 18) /* a callback is running */
 #define TF_FREE_LATER (1u << 19) /* released inside a callback */
 #define TF_FORCE      (1u << 20) /* persist expired: send past SWS rules */
+#define TF_UNDO       (1u << 21) /* a fast retransmit may be undone */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -116,10 +115,11 @@ struct tcp_cc_ops {
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
 
+/* A contiguous range held out of order: a chain of segments. */
 struct tcp_ooo_ent {
 	uint32_t seq;
 	uint32_t len;
-	struct rte_mbuf *m;
+	struct rte_mbuf *m, *tail;
 };
 
 /* A parsed segment. */
@@ -151,6 +151,9 @@ struct tcp_conn {
 	uint32_t snd_wnd, snd_wl1, snd_wl2, max_sndwnd;
 	uint32_t cwnd, ssthresh, recover;
 	uint32_t dupacks;
+	uint32_t dupthresh;         /* 3, raised by detected reordering */
+	uint32_t lt_allow;          /* limited transmit (RFC 3042), bytes */
+	uint32_t undo_cwnd, undo_ssthresh, undo_tsval; /* RFC 3522 */
 	uint16_t mss;               /* peer's MSS, clamped to ours */
 	uint16_t rmss;              /* ours, advertised */
 	uint8_t snd_wscale, rcv_wscale;
@@ -168,14 +171,16 @@ struct tcp_conn {
 	uint64_t last_rx_tsc;       /* keepalive idle time */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
+	/* Both queues are chains of single mbuf segments linked by ->next
+	 * (the head's nb_segs/pkt_len are not kept); memory is bounded by
+	 * the byte counts and the coalescing of small segments. */
+	struct rte_mbuf *sq, *sq_tail; /* send buffer: unacked, then unsent */
+	struct rte_mbuf *cur;       /* lookup cursor: a segment of sq ... */
+	uint32_t cur_seq;           /* ... and its first sequence number */
 	uint32_t sq_seq;            /* seq of the first byte in sq */
 	uint32_t sq_bytes;          /* unacked + unsent */
-	uint16_t sq_head, sq_cnt;
-	uint16_t cur_i;             /* lookup cursor: chunk index ... */
-	uint16_t cur_ok;
-	uint32_t cur_seq;           /* ... and its first sequence number */
+	struct rte_mbuf *rq, *rq_tail; /* received in order, unread */
 	uint32_t rq_bytes;
-	uint16_t rq_head, rq_cnt;
 	uint32_t ooo_cnt, ooo_bytes, ooo_last;
 	int err;                    /* why it ended: -ECONNRESET... */
 	uint32_t ev;                /* TCP_EV_* pending for callbacks */
@@ -193,8 +198,6 @@ struct tcp_conn {
 	const struct tcp_cc_ops *cc;
 	/* per-connection counters */
 	uint64_t seg_in, seg_out, retrans, dup_acks, ooo_in, bytes_in, bytes_out;
-	struct rte_mbuf *sq[TCP_SQ_SLOTS];
-	struct rte_mbuf *rq[TCP_RQ_SLOTS];
 	struct tcp_ooo_ent ooo[TCP_OOO_MAX];
 };
 
@@ -305,6 +308,55 @@ tcp_ts_now(const struct tcp_conn *c)
 {
 	/* RFC 7323 5.4: a 1 ms timestamp clock. */
 	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms);
+}
+
+/* Append segment chain m (data only) to a queue; returns its last
+ * segment. */
+static inline void
+tcp_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *last = m;
+
+	while (last->next != NULL)
+		last = last->next;
+	if (*head == NULL)
+		*head = m;
+	else
+		(*tail)->next = m;
+	*tail = last;
+}
+
+/* Free every segment of a queue. */
+static inline void
+tcp_chain_free(struct rte_mbuf **head, struct rte_mbuf **tail)
+{
+	struct rte_mbuf *m = *head, *n;
+
+	while (m != NULL) {
+		n = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = n;
+	}
+	*head = NULL;
+	*tail = NULL;
+}
+
+/* Unlink and return the first segment of a queue. */
+static inline struct rte_mbuf *
+tcp_chain_pop(struct rte_mbuf **head, struct rte_mbuf **tail)
+{
+	struct rte_mbuf *m = *head;
+
+	*head = m->next;
+	if (*head == NULL)
+		*tail = NULL;
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+	return m;
 }
 
 /* tcp.c */

@@ -2,6 +2,9 @@
  * Copyright(c) 2026 The Pollux authors
  */
 
+/* rte_ipv4_udptcp_cksum_mbuf() is experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "px_fault.h"
@@ -93,6 +97,34 @@ px_fault_free(struct px_fault *f)
 	rte_free(f);
 }
 
+/* Compute in software the IPv4 and TCP/UDP checksums m asked the port
+ * for (the L4 field holds the pseudo-header sum, as offload expects). */
+static void
+finish_tx_cksum(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint16_t *ck = NULL;
+
+	if (m->l2_len == 0 || m->l3_len < sizeof(*ip) ||
+			rte_pktmbuf_data_len(m) < m->l2_len + m->l3_len + 18u)
+		return;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM)
+		ck = rte_pktmbuf_mtod_offset(m, uint16_t *, m->l2_len + m->l3_len + 16);
+	else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
+		ck = rte_pktmbuf_mtod_offset(m, uint16_t *, m->l2_len + m->l3_len + 6);
+	if (ck != NULL) {
+		*ck = 0;
+		*ck = rte_ipv4_udptcp_cksum_mbuf(m, ip, m->l2_len + m->l3_len);
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
+}
+
 static void
 corrupt(struct px_fault *f, struct rte_mbuf *m)
 {
@@ -103,6 +135,11 @@ corrupt(struct px_fault *f, struct rte_mbuf *m)
 	 * a checksum has to catch it. */
 	if (len <= RTE_ETHER_HDR_LEN)
 		return;
+	/* On transmit, checksums left to the port would be computed over
+	 * the damage and hide it: finish them now, as the NIC would have
+	 * before the wire flipped a bit. */
+	if (m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK))
+		finish_tx_cksum(m);
 	off = RTE_ETHER_HDR_LEN + (uint32_t)(rnd(f) % (len - RTE_ETHER_HDR_LEN));
 	p[off] ^= (uint8_t)(1u << (rnd(f) % 8));
 	/* The PMD may have checked the checksums already: this flip happens
