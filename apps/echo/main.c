@@ -764,12 +764,8 @@ main_task(void *arg)
 		return ret == 0 ? NULL : (void *)1;
 	}
 	while (!quit) {
-		static unsigned int tick;
-
 		if (opts.stats_file != NULL)
 			px_spawn_blocking(write_stats, NULL, NULL);
-		if (getenv("PX_DUMP") != NULL && ++tick % 10 == 0)
-			px_tcp_dump(nif, stderr);
 		px_sleep_ns(100 * 1000 * 1000);
 	}
 	echo_tcp_stop();

@@ -23,7 +23,7 @@ STREAM = str(TOOLS / "tcp_stream.py")
 MIB = 1 << 20
 
 
-def stream(t, nbytes: int, port: int = 7, timeout: float = 240.0,
+def stream(t, nbytes: int, port: int = 7, timeout: float = 400.0,
            seed: int = 1) -> dict:
     """Run the kernel stream client in the namespace; return its report."""
     res = t.run(["python3", STREAM, t.pollux_ip, str(port), str(nbytes),
@@ -38,14 +38,14 @@ def assert_exact(rep: dict, nbytes: int) -> None:
     assert rep["sent_sha256"] == rep["recv_sha256"], rep
 
 
-def nft_loss(t, per_mille: int) -> None:
-    """Random loss both ways on the kernel side (no netem here)."""
+def nft_loss(t, per_mille: int, link: bool = True) -> None:
+    """Random loss of what Pollux sends, on the kernel side (no netem
+    here): an input-hook drop is a wire loss to the kernel's TCP. (An
+    output-hook drop is not: the kernel sees the error and resends at
+    once, so the other direction's loss comes from Pollux's fault stage,
+    see loss_args())"""
     rules = f"""
 table inet pxloss {{
-  chain out {{
-    type filter hook output priority 0;
-    ip daddr {t.pollux_ip} meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop
-  }}
   chain in {{
     type filter hook input priority 0;
     ip saddr {t.pollux_ip} meta l4proto tcp numgen random mod 1000 < {per_mille} counter drop
@@ -54,10 +54,26 @@ table inet pxloss {{
 """
     res = t.run(["nft", "-f", "-"], input=rules, timeout=10)
     assert res.returncode == 0, res.stderr
+    if link:
+        no_gro(t)
 
 
-def nft_counted_drops(t) -> str:
-    return t.run(["nft", "list", "table", "inet", "pxloss"], timeout=10).stdout
+def no_gro(t) -> None:
+    """The input hook must see wire-sized segments, not GRO bursts."""
+    res = t.run(["ethtool", "-K", t.ifname, "gro", "off"], timeout=10)
+    assert res.returncode == 0, res.stderr
+
+
+def nft_drops(t) -> int:
+    out = t.run(["nft", "list", "table", "inet", "pxloss"], timeout=10).stdout
+    m = re.search(r"counter packets (\d+)", out)
+    assert m, out
+    return int(m.group(1))
+
+
+def loss_args(per_mille: int) -> list[str]:
+    """Pollux's fault stage drops what the kernel sends, at the same rate."""
+    return ["--fault-rx", f"drop={per_mille / 10}%", "--fault-seed", "11"]
 
 
 def test_tcp_handshake_options(tap_echo):
@@ -141,28 +157,31 @@ def test_tcp_stream_clean_1gib(tap_echo):
     assert_exact(rep, 1 << 30)
 
 
-@pytest.mark.parametrize("per_mille,nbytes", [(10, 1 << 30), (50, 256 * MIB)])
+@pytest.mark.parametrize("per_mille,nbytes", [(10, 1 << 30), (50, 1 << 30)])
 def test_tcp_stream_loss(tap_echo_factory, per_mille, nbytes):
     """Byte-exact under random loss both ways (nftables, kernel side).
 
-    Steps: drop per_mille/1000 of the segments in each direction in the
-    namespace; stream the data through the echo.
-    Verify: equal SHA-256 in bounded time; nftables dropped segments and
-    Pollux retransmitted.
+    Steps: drop per_mille/1000 of Pollux's segments with nftables in the
+    namespace and of the kernel's with Pollux's fault stage; stream the
+    data through the echo.
+    Verify: equal SHA-256 in bounded time; both droppers dropped, Pollux
+    retransmitted and queued data out of order.
     """
-    t = tap_echo_factory(udp_ports=())
+    t = tap_echo_factory(udp_ports=(), extra_args=loss_args(per_mille))
     nft_loss(t, per_mille)
     rep = stream(t, nbytes)
     assert_exact(rep, nbytes)
     st = t.fresh_stats()
+    assert nft_drops(t) > 0
+    assert st.counter("fault_rx.dropped") > 0
     assert st.counter("tcp.retrans") > 0
     assert st.counter("tcp.ooo_in") > 0
 
 
 @pytest.mark.parametrize("spec,nbytes", [
     ("delay=25ms,reorder=10%", 32 * MIB),
-    ("dup=1%", 256 * MIB),
-    ("corrupt=0.1%", 256 * MIB),
+    ("dup=1%", 1 << 30),
+    ("corrupt=0.1%", 1 << 30),
 ])
 def test_tcp_stream_faults(tap_echo_factory, spec, nbytes):
     """Byte-exact with Pollux's fault stage on receive and transmit.
@@ -203,30 +222,31 @@ def _kill_kernel_echo(t) -> None:
 def test_tcp_pollux_client(tap_echo_factory, loss):
     """Pollux connects to a kernel echo server and checks every byte.
 
-    Steps: socat echo server on port 7 in the namespace (1% loss both
-    ways for the second case); pollux-echo --tcp-client streams 64 MiB.
-    Verify: the client's report says OK with all bytes back.
+    Steps: socat echo server on port 7 in the namespace; for the second
+    case 1% loss each way (nftables for Pollux's segments, the fault
+    stage for the kernel's); pollux-echo --tcp-client streams 64 MiB.
+    Verify: the client's report says OK with every byte back.
     """
     nbytes = 64 * MIB
-
-    def server(t):
-        _kernel_echo_server(t, 7)
-        if loss:
-            nft_loss(t, loss)
-
     made = []
 
     def before(t):
         made.append(t)
-        server(t)
+        _kernel_echo_server(t, 7)
+        if loss:
+            nft_loss(t, loss, link=False)
 
     try:
         t = tap_echo_factory(before_app=before, udp_ports=(), extra_args=[
             "--tcp-client", "{kernel_ip}:7", "--bytes", str(nbytes),
-            "--client-ms", "120000"])
+            "--client-ms", "120000"] + (loss_args(loss) if loss else []))
+        if loss:
+            no_gro(t)
         m = t.app.wait_for(re.compile(r"tcp-client: .*"), 150)
         assert m.group(0).endswith(" OK"), m.group(0)
         assert f"received={nbytes}" in m.group(0), m.group(0)
+        if loss:
+            assert nft_drops(t) > 0
     finally:
         for t in made:
             _kill_kernel_echo(t)
