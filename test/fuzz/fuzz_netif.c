@@ -24,6 +24,7 @@
 
 #include <px_exec.h>
 #include <px_inet.h>
+#include <px_tcp.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,6 +55,7 @@ echo(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from,
 static void
 teardown(void)
 {
+	px_tcp_detach(nif);
 	px_netif_free(nif);
 	rte_mempool_free(mp);
 	px_fini(true);
@@ -79,8 +81,13 @@ setup(void)
 	mp = rte_pktmbuf_pool_create("fuzz", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 			SOCKET_ID_ANY);
 	c.ip = inet_addr("10.1.0.2");
+	struct px_tcp_conf tc = { .max_conns = 64 };
+	struct px_tcp_listener *l;
+
 	if (mp == NULL || px_netif_create(&c, mp, drop_tx, NULL, &nif) != 0 ||
-			px_udp_bind_cb(nif, htons(7), echo, NULL, &s) != 0)
+			px_udp_bind_cb(nif, htons(7), echo, NULL, &s) != 0 ||
+			px_tcp_attach(nif, &tc) != 0 ||
+			px_tcp_listen(nif, htons(7), 16, &l) != 0)
 		abort();
 	baseline = rte_mempool_in_use_count(mp);
 	fake_now = rte_rdtsc();
