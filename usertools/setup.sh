@@ -3,7 +3,10 @@
 # Copyright(c) 2026 The Pollux authors
 #
 # One entry point for a fresh Debian 12 machine (run as root):
-#   usertools/setup.sh demo   install what is missing, build, run the demo
+#   usertools/setup.sh demo   install what is missing, build, run the echo
+#                             demo (pollux-echo on net_tap, the kernel as the
+#                             client) and print what it measured
+#   usertools/setup.sh runtime-demo   the same for pollux-demo (runtime only)
 #   usertools/setup.sh test   install what is missing, build, run every suite
 #   usertools/setup.sh deps   only install packages and reserve hugepages
 #   usertools/setup.sh build  deps + build (build/, build-san/, build-uc/, build-fuzz/)
@@ -102,6 +105,11 @@ build() {
 		-Dbuildtype=debugoptimized -Dbench=disabled -Ddts=false
 }
 
+run_echo_demo() {
+	say "echo demo: pollux-echo on net_tap against the Linux stack"
+	/usr/bin/python3 usertools/echo_demo.py build
+}
+
 run_demo() {
 	say "pollux-demo: tasks on every lcore, cross-lcore rings, timer wheel"
 	# Three lcores on the two cores, hugepage memory, adaptive idle.
@@ -114,6 +122,8 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 demo)
+	need_root; install_deps; setup_hugepages; build; run_echo_demo ;;
+runtime-demo)
 	need_root; install_deps; setup_hugepages; build; run_demo "$@" ;;
 test)
 	need_root; install_deps; setup_hugepages; build; exec usertools/run-tests.sh "$@" ;;
@@ -122,6 +132,6 @@ deps)
 build)
 	need_root; install_deps; setup_hugepages; build ;;
 *)
-	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2 ;;
 esac

@@ -6,6 +6,7 @@ without hugepages, and its command line handling."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -109,3 +110,25 @@ def test_demo_bad_eal(build_dir):
                                   "--file-prefix=dts-demo-bad-eal"])
     assert res.rc == 1, res.out + res.err
     assert "runtime start failed" in res.err
+
+
+def test_echo_demo(build_dir, source_dir, root, hugepages):
+    """The README's first command: the echo demo against the Linux stack.
+
+    Steps: run usertools/echo_demo.py on the build (what
+    `usertools/setup.sh demo` runs after installing and building).
+    Verify: it exits 0, reports every measurement (ping, UDP, sockperf
+    p50/p99, stream MB/s with equal SHA-256, connection rate) and that
+    pollux-echo stopped cleanly.
+    """
+    res = subprocess.run(["/usr/bin/python3",
+                          str(source_dir / "usertools" / "echo_demo.py"),
+                          str(build_dir)], capture_output=True, text=True,
+                         timeout=240)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "echo demo: OK" in out, out
+    assert re.search(r"p50 / p99\s+[\d.]+ / [\d.]+ us", out), out
+    assert re.search(r"\d+ MB/s each way, SHA-256 equal", out), out
+    assert re.search(r"in a row\s+\d+ per s", out), out
+    assert "stopped cleanly" in out, out

@@ -385,10 +385,15 @@ spurious_retransmit(struct tcp_conn *c, const struct tcp_seg *seg)
 	if (!(c->flags & TF_UNDO) || !seg->has_ts || !(c->flags & TF_TS) ||
 			!SEQ_LT(seg->tsecr, c->undo_tsval))
 		return 0;
-	c->flags &= ~(TF_UNDO | TF_RECOVERY);
+	if (!(c->flags & TF_UNDO_RTO))
+		c->dupthresh = RTE_MIN(c->dupthresh * 2, 64u); /* reordering */
+	c->flags &= ~(TF_UNDO | TF_UNDO_RTO | TF_RECOVERY);
 	c->cwnd = RTE_MAX(c->cwnd, c->undo_cwnd);
 	c->ssthresh = RTE_MAX(c->ssthresh, c->undo_ssthresh);
-	c->dupthresh = RTE_MIN(c->dupthresh * 2, 64u);
+	/* RFC 4015 3.2: after a spurious timeout, resume with new data
+	 * rather than resending what was in flight. */
+	if (SEQ_LT(c->snd_nxt, c->snd_max))
+		c->snd_nxt = c->snd_max;
 	c->dupacks = 0;
 	c->tl->st.undo++;
 	return 1;
@@ -418,7 +423,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full acknowledgment. */
-			c->flags &= ~(TF_RECOVERY | TF_UNDO);
+			c->flags &= ~(TF_RECOVERY | TF_UNDO | TF_UNDO_RTO);
 			c->cc->on_recovered(c);
 			c->dupacks = 0;
 		} else {
@@ -429,7 +434,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		}
 	} else {
 		c->dupacks = 0;
-		c->flags &= ~TF_UNDO;
+		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
 		c->cc->on_ack(c, acked);
 	}
 	if (c->snd_una == c->snd_max)
@@ -469,7 +474,7 @@ dup_ack(struct tcp_conn *c)
 	c->undo_cwnd = c->cwnd;
 	c->undo_ssthresh = c->ssthresh;
 	c->undo_tsval = tcp_ts_now(c);
-	c->flags |= TF_UNDO;
+	c->flags = (c->flags & ~TF_UNDO_RTO) | TF_UNDO;
 	c->lt_allow = 0;
 	c->cc->on_fast_loss(c);
 	c->recover = c->snd_max;

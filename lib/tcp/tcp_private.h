@@ -87,7 +87,8 @@ enum tcp_state {
 #define TF_IN_CB      (1u << 18) /* a callback is running */
 #define TF_FREE_LATER (1u << 19) /* released inside a callback */
 #define TF_FORCE      (1u << 20) /* persist expired: send past SWS rules */
-#define TF_UNDO       (1u << 21) /* a fast retransmit may be undone */
+#define TF_UNDO       (1u << 21) /* a retransmission may be undone */
+#define TF_UNDO_RTO   (1u << 22) /* ... and it was a timeout's */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)

@@ -210,7 +210,17 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		return;
 	}
 	/* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse the window,
-	 * go back to the first unacknowledged byte. */
+	 * go back to the first unacknowledged byte. The first timeout of a
+	 * series may prove spurious (RFC 4015, by timestamps: a peer that
+	 * delays its ACK longer than our RTO floor): keep what to restore. */
+	if (c->backoff == 0) {
+		c->undo_cwnd = c->cwnd;
+		c->undo_ssthresh = c->ssthresh;
+		c->undo_tsval = tcp_ts_now(c);
+		c->flags |= TF_UNDO | TF_UNDO_RTO;
+	} else {
+		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
+	}
 	c->cc->on_rto(c);
 	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
 	c->recover = c->snd_max; /* RFC 6582 4: no fast retransmit for data
