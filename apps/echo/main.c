@@ -49,6 +49,7 @@ struct echo_opts {
 	struct px_udp_addr tcp_server;
 	uint64_t bytes;
 	uint32_t mbufs;
+	uint32_t tcp_conns;
 };
 
 static volatile sig_atomic_t quit;
@@ -103,6 +104,7 @@ usage(const char *prog)
 		"  --tcp-client IP:PORT  stream --bytes of a pattern to a TCP echo server,\n"
 		"                      check every byte returned, report and exit\n"
 		"  --bytes N           bytes for --tcp-client (default 1048576)\n"
+		"  --conns N           --tcp-client connections, spread over the lcores (1)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -153,6 +155,7 @@ parse_opts(int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'P' },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "bytes", required_argument, NULL, 'b' },
+		{ "conns", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -246,6 +249,7 @@ parse_opts(int argc, char **argv)
 		case 'r':
 		case 'L':
 		case 'P':
+		case 'K':
 			v = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v == 0 || v > (1ul << 24)) {
 				fprintf(stderr, "pollux-echo: bad value '%s'\n", optarg);
@@ -261,6 +265,8 @@ parse_opts(int argc, char **argv)
 				opts.tcp_conf.rto_min_us = (uint32_t)v;
 			else if (c == 'L')
 				opts.tcp_conf.msl_ms = (uint32_t)v;
+			else if (c == 'K')
+				opts.tcp_conns = (uint32_t)v;
 			else
 				opts.mbufs = (uint32_t)v;
 			break;
@@ -540,6 +546,14 @@ print_stats(FILE *f, int json)
 		put(f, json, b, "icmp_echo_replies", st.icmp_echo_replies, &first);
 		put(f, json, b, "steer_in", st.steer_in, &first);
 		put(f, json, b, "steer_out", st.steer_out, &first);
+		{
+			struct px_tcp_stats ts;
+
+			px_tcp_stats_lcore(nif, (unsigned int)k, &ts);
+			put(f, json, b, "tcp_active_opens", ts.active_opens, &first);
+			put(f, json, b, "tcp_passive_opens", ts.passive_opens, &first);
+			put(f, json, b, "tcp_bytes_in", ts.bytes_in, &first);
+		}
 		close_block(f, json);
 	}
 	px_netif_stats_print(nif, f, json);
@@ -759,7 +773,7 @@ main_task(void *arg)
 	}
 	if (opts.tcp_server.ip != 0) {
 		ret = echo_tcp_client(nif, opts.tcp_server.ip, opts.tcp_server.port,
-				opts.bytes, opts.client_ms);
+				opts.bytes, opts.client_ms, opts.tcp_conns);
 		all_lcores((void *)1);
 		return ret == 0 ? NULL : (void *)1;
 	}

@@ -240,57 +240,115 @@ client_send(void *arg)
 	return NULL;
 }
 
-int
-echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
-		uint64_t bytes, uint64_t timeout_ms)
+struct client_job {
+	struct px_netif *nif;
+	uint32_t ip;
+	uint16_t port;
+	uint64_t bytes, deadline;
+	/* results */
+	uint64_t got, bad, retrans;
+	unsigned int lcore_id;
+	int ret;
+};
+
+/* One connection: stream, read back, check. Runs on its own lcore. */
+static void *
+client_one(void *arg)
 {
+	struct client_job *j = arg;
 	struct px_tcp_info inf;
 	struct px_tcp_conn *c;
 	struct sender s = { 0 };
 	struct px_task *t;
 	uint8_t buf[16384];
-	uint64_t got = 0, bad = 0, t0, deadline;
-	double secs;
 	ssize_t n, i;
 	int ret;
 
-	t0 = rte_rdtsc();
-	deadline = t0 + rte_get_tsc_hz() / 1000 * timeout_ms;
-	ret = px_tcp_connect(nif, ip, port, 5000000000ull, &c);
+	j->lcore_id = rte_lcore_id();
+	ret = px_tcp_connect(j->nif, j->ip, j->port, 5000000000ull, &c);
 	if (ret < 0) {
 		printf("tcp-client: connect: %s\n", strerror(-ret));
-		fflush(stdout);
-		return ret;
+		j->ret = ret;
+		return NULL;
 	}
 	s.c = c;
-	s.bytes = bytes;
+	s.bytes = j->bytes;
 	ret = px_spawn(client_send, &s, NULL, &t);
 	if (ret < 0) {
 		px_tcp_abort(c);
-		return ret;
+		j->ret = ret;
+		return NULL;
 	}
-	while (rte_rdtsc() < deadline) {
+	while (rte_rdtsc() < j->deadline) {
 		n = px_tcp_read(c, buf, sizeof(buf), 1000000000ull);
 		if (n == -ETIMEDOUT)
 			continue;
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++)
-			if (buf[i] != pattern(got + (uint64_t)i))
-				bad++;
-		got += (uint64_t)n;
+			if (buf[i] != pattern(j->got + (uint64_t)i))
+				j->bad++;
+		j->got += (uint64_t)n;
 	}
 	px_tcp_info(c, &inf);
-	if (rte_rdtsc() >= deadline)
+	j->retrans = inf.retrans;
+	if (rte_rdtsc() >= j->deadline)
 		px_task_cancel(t);
 	px_task_join(t, NULL, PX_TIMEOUT_INF);
-	secs = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
-	printf("tcp-client: sent=%" PRIu64 " received=%" PRIu64 " mismatched=%"
-		PRIu64 " retrans=%" PRIu64 " srtt_us=%u seconds=%.2f mbps=%.1f %s\n",
-		bytes, got, bad, inf.retrans, inf.srtt_us, secs,
-		secs > 0 ? got * 8 / secs / 1e6 : 0.0,
-		got == bytes && bad == 0 && s.err == 0 ? "OK" : "FAILED");
-	fflush(stdout);
 	px_tcp_close(c);
-	return got == bytes && bad == 0 && s.err == 0 ? 0 : -EIO;
+	j->ret = j->got == j->bytes && j->bad == 0 && s.err == 0 ? 0 : -EIO;
+	return NULL;
+}
+
+int
+echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
+		uint64_t bytes, uint64_t timeout_ms, unsigned int conns)
+{
+	struct client_job *jobs;
+	struct px_task **tasks;
+	uint64_t t0, got = 0, bad = 0, retrans = 0, lcore_mask = 0;
+	unsigned int k, n = px_exec_count(), failed = 0;
+	double secs;
+
+	if (conns == 0)
+		conns = 1;
+	jobs = calloc(conns, sizeof(*jobs));
+	tasks = calloc(conns, sizeof(*tasks));
+	if (jobs == NULL || tasks == NULL) {
+		free(jobs);
+		free(tasks);
+		return -ENOMEM;
+	}
+	t0 = rte_rdtsc();
+	/* Connections round robin over the lcores: each opens its own, so
+	 * its port is chosen for the replies to land there. */
+	for (k = 0; k < conns; k++) {
+		jobs[k] = (struct client_job){ .nif = nif, .ip = ip, .port = port,
+			.bytes = bytes / conns + (k < bytes % conns),
+			.deadline = t0 + rte_get_tsc_hz() / 1000 * timeout_ms,
+			.ret = -EINPROGRESS };
+		if (px_spawn_on((unsigned int)px_exec_lcore(k % n), client_one,
+				&jobs[k], NULL, &tasks[k]) != 0)
+			tasks[k] = NULL;
+	}
+	for (k = 0; k < conns; k++) {
+		if (tasks[k] != NULL)
+			px_task_join(tasks[k], NULL, PX_TIMEOUT_INF);
+		got += jobs[k].got;
+		bad += jobs[k].bad;
+		retrans += jobs[k].retrans;
+		failed += jobs[k].ret != 0;
+		if (jobs[k].ret == 0)
+			lcore_mask |= 1ull << (jobs[k].lcore_id % 64);
+	}
+	secs = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
+	printf("tcp-client: conns=%u lcores=%u sent=%" PRIu64 " received=%" PRIu64
+		" mismatched=%" PRIu64 " retrans=%" PRIu64 " seconds=%.2f mbps=%.1f %s\n",
+		conns, (unsigned int)__builtin_popcountll(lcore_mask), bytes, got,
+		bad, retrans, secs, secs > 0 ? got * 8 / secs / 1e6 : 0.0,
+		failed == 0 && got == bytes ? "OK" : "FAILED");
+	fflush(stdout);
+	free(jobs);
+	free(tasks);
+	return failed == 0 && got == bytes ? 0 : -EIO;
 }

@@ -32,9 +32,10 @@ int echo_tcp_listen(struct px_netif *nif, const struct echo_tcp_opts *o);
 int echo_tcp_lcore_start(void);
 /* Close the listeners. */
 void echo_tcp_stop(void);
-/* Stream bytes of a pattern to an echo server and check what returns;
- * prints a report line. 0 if every byte came back right. */
+/* Stream bytes of a pattern to an echo server over conns connections
+ * (spread round robin over the lcores, each opened by its own lcore) and
+ * check what returns; prints a report line. 0 if every byte came back. */
 int echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
-		uint64_t bytes, uint64_t timeout_ms);
+		uint64_t bytes, uint64_t timeout_ms, unsigned int conns);
 
 #endif /* _TCP_ECHO_H_ */
