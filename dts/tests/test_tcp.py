@@ -405,3 +405,75 @@ print(bad)
     p1 = st.counter("lcore1.tcp_passive_opens")
     assert p0 > 0 and p1 > 0 and p0 + p1 >= 400, (p0, p1)
     assert st.counter("tcp.rst_out") == 0
+
+
+def test_tcp_abort_both_ways(tap_echo):
+    """Resets both ways leave nothing behind.
+
+    Steps: (1) the kernel aborts a connection (SO_LINGER 0, close) with
+    data in flight; (2) the kernel sends the sockperf port a malformed
+    frame followed by 1 MiB: the server gives up and closes with unread
+    data, which RFC 1122 4.2.2.13 answers with a RST.
+    Verify: Pollux counts the kernel's RST and frees the connection; the
+    kernel sees ECONNRESET from Pollux; no connection block is left.
+    """
+    t = tap_echo
+    s0 = t.fresh_stats()
+    code = f"""
+import socket, struct, time
+s = socket.create_connection(('{t.pollux_ip}', 7))
+s.sendall(b'x' * 100000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+s.close()
+s = socket.create_connection(('{t.pollux_ip}', 11111))
+try:
+    s.sendall(b'\\0' * 14 + b'y' * (1 << 20))
+    time.sleep(0.5)
+    s.sendall(b'z' * 65536)
+    while s.recv(65536):
+        pass
+    print('no reset')
+except (ConnectionResetError, BrokenPipeError):
+    print('reset')
+"""
+    res = t.run(["python3", "-c", code], timeout=30)
+    assert res.stdout.strip() == "reset", (res.stdout, res.stderr)
+    deadline = time.monotonic() + 5
+    while True:
+        s1 = t.fresh_stats()
+        if s1.counter("tcp.conns") == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert s1.counter("tcp.rst_in") > s0.counter("tcp.rst_in")
+    assert s1.counter("tcp.rst_out") > s0.counter("tcp.rst_out")
+    assert s1.counter("tcp.conns") == 0
+
+
+def test_tcp_time_wait_port_reuse(tap_echo):
+    """A client port in TIME_WAIT is used again at once.
+
+    Steps: with net.ipv4.tcp_tw_reuse=1 in the namespace, a kernel socket
+    bound to one source port connects to the echo, echoes a line and
+    closes first (its side goes to TIME_WAIT); five times in a row from
+    the same port.
+    Verify: every connection is accepted and echoes (Pollux takes the new
+    SYN for the old 4-tuple, RFC 6191 with timestamps).
+    """
+    t = tap_echo
+    res = t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"], timeout=10)
+    assert res.returncode == 0, res.stderr
+    code = f"""
+import socket
+ok = 0
+for i in range(5):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('{t.kernel_ip}', 45123))
+    s.connect(('{t.pollux_ip}', 7))
+    s.sendall(b'again %d' % i)
+    ok += s.recv(64) == b'again %d' % i
+    s.close()
+print(ok)
+"""
+    res = t.run(["python3", "-c", code], timeout=30)
+    assert res.stdout.strip() == "5", (res.stdout, res.stderr)

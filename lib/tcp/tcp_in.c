@@ -841,7 +841,17 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 	default:
 		break;
 	}
-	/* seventh: the segment text */
+	/* seventh: the segment text. RFC 1122 4.2.2.13: data that arrives
+	 * after the application closed is lost; a RST tells the peer. */
+	if (seg->len > 0 && (c->flags & TF_RD_SHUT) &&
+			TCP_IN_STATE(c, TCP_RCV_OPEN) &&
+			SEQ_GT(seg->seq + seg->len, c->rcv_nxt)) {
+		tl->st.drop_state++;
+		rte_pktmbuf_free(m);
+		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+		tcp_set_state(c, TCP_CLOSED, -ECONNABORTED);
+		return;
+	}
 	if (seg->len > 0) {
 		if (TCP_IN_STATE(c, TCP_RCV_OPEN)) {
 			rcv_data(c, m, seg->seq, seg->len);
