@@ -520,6 +520,117 @@ case_many_short(void)
 	return NULL;
 }
 
+/* Keepalive: probes answered keep the connection; a dead peer ends it
+ * with -ETIMEDOUT after KEEPCNT probes. */
+static void *
+case_keepalive(void)
+{
+	struct px_tcp_conn *c, *s;
+	struct px_tcp_stats s0, s1;
+	char b[4];
+	uint64_t t0;
+
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_KEEPIDLE, 0), -EINVAL);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_KEEPIDLE, 1), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_KEEPINTVL, 1), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_KEEPCNT, 2), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_KEEPALIVE, 1), 0);
+	px_tcp_stats(na, &s0);
+	/* 2.5 s idle, the peer answers: probes sent, still up. */
+	T_EQ(px_tcp_read(c, b, sizeof(b), 2500000000ull), -ETIMEDOUT);
+	px_tcp_stats(na, &s1);
+	T_CHECK(s1.keepalive_probes > s0.keepalive_probes);
+	T_EQ(px_tcp_write(c, "k", 1, 0), 1);
+	T_EQ(px_tcp_read(s, b, 1, 1000000000ull), 1);
+	/* The peer vanishes: every frame is lost. */
+	loss_ppm = 1000000;
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_read(c, b, sizeof(b), 10000000000ull), -ETIMEDOUT);
+	loss_ppm = 0;
+	/* idle 1 s + 2 probes 1 s apart, not the 10 s read timeout... */
+	T_CHECK(rte_rdtsc() - t0 < 6 * rte_get_tsc_hz());
+	T_EQ(px_tcp_write(c, "k", 1, 0), -ETIMEDOUT);
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_abort(s), 0);
+	settle();
+	return NULL;
+}
+
+/* SYN retries end a connect to a black hole; an orphan in FIN_WAIT_2
+ * goes after fin_wait2_ms; linger 0 resets. */
+static void *
+case_timeouts(void)
+{
+	struct px_tcp_conn *c, *s;
+	struct px_tcp_stats s0, s1;
+	char b[4];
+	uint64_t t0;
+
+	/* syn_retries = 2, rto_init 100 ms: 100 + 200 + 400 ms. */
+	loss_ppm = 1000000;
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), PX_TIMEOUT_INF, &c), -ETIMEDOUT);
+	loss_ppm = 0;
+	T_CHECK(rte_rdtsc() - t0 < 2 * rte_get_tsc_hz());
+	/* FIN_WAIT_2: we close, the peer never does. */
+	px_tcp_stats(na, &s0);
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_read(s, b, sizeof(b), 1000000000ull), 0); /* its FIN */
+	px_sleep_ns(600000000ull); /* fin_wait2_ms = 300 */
+	px_tcp_stats(na, &s1);
+	T_EQ(s1.timeouts - s0.timeouts, 1);
+	T_EQ(px_tcp_abort(s), 0);
+	/* Linger 0: close resets at once. */
+	px_tcp_stats(nb, &s0);
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_LINGER, 0), 0);
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_read(s, b, sizeof(b), 1000000000ull), -ECONNRESET);
+	px_tcp_stats(nb, &s1);
+	T_EQ(s1.rst_in - s0.rst_in, 1);
+	T_EQ(px_tcp_close(s), 0);
+	settle();
+	return NULL;
+}
+
+/* Nagle holds a small segment while one is unacknowledged; NODELAY
+ * sends it at once. */
+static void *
+case_nagle(void)
+{
+	struct px_tcp_conn *c, *s;
+	struct px_tcp_info i0, i1;
+	char b[16];
+
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	px_tcp_info(c, &i0);
+	/* The wire delivers only when this task parks: both writes happen
+	 * with the first segment unacknowledged. */
+	T_EQ(px_tcp_write(c, "a", 1, 0), 1);
+	T_EQ(px_tcp_write(c, "b", 1, 0), 1);
+	px_tcp_info(c, &i1);
+	T_EQ(i1.seg_out - i0.seg_out, 1);
+	T_EQ(i1.unsent, 1);
+	T_EQ(px_tcp_read(s, b, 2, 1000000000ull) >= 1, 1);
+	settle();
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	px_tcp_info(c, &i0);
+	T_EQ(px_tcp_write(c, "c", 1, 0), 1);
+	T_EQ(px_tcp_write(c, "d", 1, 0), 1);
+	px_tcp_info(c, &i1);
+	T_EQ(i1.seg_out - i0.seg_out, 2);
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_close(s), 0);
+	settle();
+	return NULL;
+}
+
 static void *
 tcp_main(void *arg)
 {
@@ -544,6 +655,9 @@ tcp_main(void *arg)
 	wb.to = na;
 	tc.max_conns = 1024;
 	tc.msl_ms = 200;
+	tc.syn_retries = 2;
+	tc.rto_init_ms = 100;
+	tc.fin_wait2_ms = 300;
 	T_EQ(px_tcp_attach(na, &tc), 0);
 	T_EQ(px_tcp_attach(na, &tc), -EEXIST);
 	T_EQ(px_tcp_attach(nb, &tc), 0);
@@ -564,6 +678,9 @@ tcp_main(void *arg)
 	T_RUN(case_simultaneous_close);
 	T_RUN(case_zero_window);
 	T_RUN(case_callbacks);
+	T_RUN(case_keepalive);
+	T_RUN(case_timeouts);
+	T_RUN(case_nagle);
 	T_EQ(px_tcp_listener_close(lst), 0);
 	/* Everything sent is delivered or freed; only the wire's own
 	 * queues may hold mbufs until it stops. */
