@@ -17,21 +17,24 @@ newreno_init(struct tcp_conn *c)
 }
 
 /* RFC 5681 3.1: slow start below ssthresh (with appropriate byte
- * counting, RFC 3465, L = 2), congestion avoidance above. */
+ * counting, RFC 3465, L = 2); in congestion avoidance one MSS per cwnd
+ * of bytes acknowledged (RFC 3465 2.1: counting bytes, not ACKs, so a
+ * peer that delays its ACKs does not halve the growth). */
 static void
 newreno_on_ack(struct tcp_conn *c, uint32_t acked)
 {
-	uint32_t mss = tcp_eff_mss(c), inc;
+	uint32_t mss = tcp_eff_mss(c);
 
 	if (c->cwnd < c->ssthresh) {
-		inc = RTE_MIN(acked, 2 * mss);
-	} else {
-		inc = (uint32_t)((uint64_t)mss * mss / c->cwnd);
-		if (inc == 0)
-			inc = 1;
+		c->cwnd += RTE_MIN(acked, 2 * mss);
+		return;
 	}
-	if (c->cwnd + inc > c->cwnd)
-		c->cwnd += inc;
+	c->ca_acked += acked;
+	if (c->ca_acked >= c->cwnd) {
+		c->ca_acked -= c->cwnd;
+		if (c->cwnd + mss > c->cwnd)
+			c->cwnd += mss;
+	}
 }
 
 /* RFC 5681 3.2 step 2 and 3 (equation 4). */

@@ -155,6 +155,7 @@ struct tcp_conn {
 	uint32_t dupthresh;         /* 3, raised by detected reordering */
 	uint32_t lt_allow;          /* limited transmit (RFC 3042), bytes */
 	uint32_t undo_cwnd, undo_ssthresh, undo_tsval; /* RFC 3522 */
+	uint32_t ca_acked;          /* bytes acked toward the next CA step */
 	uint16_t mss;               /* peer's MSS, clamped to ours */
 	uint16_t rmss;              /* ours, advertised */
 	uint8_t snd_wscale, rcv_wscale;
