@@ -435,7 +435,15 @@ case_zero_window(void)
 
 /* ---- callback API: an echo server without tasks ---- */
 
-static unsigned int cb_accepts, cb_closes;
+static unsigned int cb_accepts, cb_closes, cb_writables;
+
+static void
+cb_writable(struct px_tcp_conn *c, void *arg)
+{
+	RTE_SET_USED(c);
+	RTE_SET_USED(arg);
+	cb_writables++;
+}
 
 static void
 cb_data(struct px_tcp_conn *c, void *arg)
@@ -487,6 +495,27 @@ case_callbacks(void)
 	T_EQ(px_tcp_write(c, "callback!", 9, 1000000000ull), 9);
 	T_EQ(px_tcp_read(c, b, sizeof(b), 1000000000ull), 9);
 	T_CHECK(memcmp(b, "callback!", 9) == 0);
+	/* A non-blocking writer that filled the buffer hears on_writable
+	 * once the echo has drained some of it. */
+	{
+		static const struct px_tcp_cbs wcb = { .on_writable = cb_writable };
+		static uint8_t big[65536];
+		ssize_t w;
+		int i;
+
+		T_EQ(px_tcp_set_cbs(c, &wcb, NULL), 0);
+		cb_writables = 0;
+		do {
+			w = px_tcp_write(c, big, sizeof(big), 0);
+		} while (w > 0);
+		T_EQ(w, -EAGAIN);
+		for (i = 0; i < 1000 && cb_writables == 0; i++) {
+			/* read the echo so the server keeps draining */
+			px_tcp_read(c, rxbuf, sizeof(rxbuf), 1000000);
+		}
+		T_CHECK(cb_writables > 0);
+		T_EQ(px_tcp_set_cbs(c, NULL, NULL), 0);
+	}
 	T_EQ(px_tcp_close(c), 0);
 	settle();
 	T_EQ(cb_accepts, 1);

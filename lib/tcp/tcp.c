@@ -74,6 +74,7 @@ tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
 			c->rcv_wscale++;
 	c->rto_us = cf->rto_init_ms * 1000;
 	c->last_rx_tsc = rte_rdtsc();
+	c->cc->init(c); /* again once the MSS is known */
 }
 
 int
@@ -215,6 +216,8 @@ tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
 	}
 	if (state != TCP_CLOSED) {
 		c->state = state;
+		if (state == TCP_ESTABLISHED && (c->flags & TF_KEEPALIVE))
+			tcp_keepalive_reset(c);
 		return;
 	}
 	if (old == TCP_TIME_WAIT) {
@@ -293,7 +296,7 @@ tcp_accept_ready(struct tcp_conn *c)
 	if (__atomic_load_n(&l->closed, __ATOMIC_RELAXED) ||
 			(l->cbs.on_accept == NULL && llc->len >= l->backlog)) {
 		tl->st.accept_overflow++;
-		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+		tcp_send_ctl(c, c->snd_max, TH_RST);
 		tcp_set_state(c, TCP_CLOSED, -ECONNABORTED);
 		return -1;
 	}
@@ -876,9 +879,13 @@ px_tcp_set_cbs(struct px_tcp_conn *pc, const struct px_tcp_cbs *cbs, void *arg)
 	else
 		memset(&c->cbs, 0, sizeof(c->cbs));
 	c->cb_arg = arg;
-	/* Data that came before the callbacks were set is reported now. */
-	if (c->rq_bytes > 0 || (c->flags & TF_RCVD_FIN))
+	/* Data that came before the callbacks were set is reported now
+	 * (not at the next packet or timer, which may never come). */
+	if (c->rq_bytes > 0 || (c->flags & TF_RCVD_FIN)) {
 		tcp_wake(c, 1, 0);
+		if (!(c->flags & TF_IN_CB))
+			tcp_flush(c->tl);
+	}
 	return 0;
 }
 
@@ -1063,9 +1070,10 @@ wait_writable(struct tcp_conn *c, uint64_t deadline, uint64_t timeout_ns)
 	int ret;
 
 	tcp_output(c);
+	/* Blocked even when not waiting: on_writable reports the room. */
+	c->flags |= TF_WR_BLOCKED;
 	if (timeout_ns == 0)
 		return -EAGAIN;
-	c->flags |= TF_WR_BLOCKED;
 	ret = wait_on(&c->wr, deadline);
 	return ret == -ETIMEDOUT && px_tcp_writable((struct px_tcp_conn *)c) > 0 ?
 		0 : ret;
@@ -1210,7 +1218,7 @@ reset_conn(struct tcp_conn *c, int err)
 {
 	if (TCP_IN_STATE(c, TCP_SYN_RCVD | TCP_ESTABLISHED | TCP_FIN_WAIT_1 |
 			TCP_FIN_WAIT_2 | TCP_CLOSE_WAIT))
-		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+		tcp_send_ctl(c, c->snd_max, TH_RST);
 	if (c->state != TCP_CLOSED)
 		tcp_set_state(c, TCP_CLOSED, err);
 }
@@ -1243,10 +1251,12 @@ px_tcp_close(struct px_tcp_conn *pc)
 	c->flags |= TF_ORPHAN | TF_RD_SHUT;
 	if (c->state == TCP_SYN_SENT) {
 		tcp_set_state(c, TCP_CLOSED, 0);
-	} else if (c->rq_bytes > 0 || c->linger_ms == 0) {
-		/* RFC 1122 4.2.2.13: unread data is lost; tell the peer. */
+	} else if (c->state == TCP_SYN_RCVD || c->rq_bytes > 0 ||
+			c->linger_ms == 0) {
+		/* RFC 1122 4.2.2.13: unread data is lost; tell the peer. A
+		 * handshake still open (simultaneous open) is reset too. */
 		reset_conn(c, -ECONNABORTED);
-	} else if (TCP_IN_STATE(c, TCP_SYN_RCVD | TCP_ESTABLISHED | TCP_CLOSE_WAIT)) {
+	} else if (TCP_IN_STATE(c, TCP_ESTABLISHED | TCP_CLOSE_WAIT)) {
 		if (!(c->flags & TF_FIN_QUEUED))
 			queue_fin(c);
 	} else if (c->state == TCP_FIN_WAIT_2) {
@@ -1318,8 +1328,11 @@ px_tcp_setopt(struct px_tcp_conn *pc, enum px_tcp_opt opt, int64_t val)
 			return -EINVAL;
 		if (opt == PX_TCP_OPT_SNDBUF) {
 			c->sndbuf = (uint32_t)val;
-			if (c->flags & TF_WR_BLOCKED)
+			if (c->flags & TF_WR_BLOCKED) {
 				tcp_wake(c, 0, 1);
+				if (!(c->flags & TF_IN_CB))
+					tcp_flush(c->tl);
+			}
 		} else {
 			c->rcvbuf = (uint32_t)val;
 			tcp_window_update(c);

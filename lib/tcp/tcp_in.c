@@ -335,8 +335,9 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 	c->rcv_nxt += len;
 	c->bytes_in += len;
 	tl->st.bytes_in += len;
-	if (c->ooo_cnt > 0) {
-		/* RFC 5681 4.2: ACK at once when filling a hole. */
+	if (c->ooo_cnt > 0 || (c->flags & TF_OOO_FIN)) {
+		/* RFC 5681 4.2: ACK at once when filling a hole (or when a
+		 * FIN that came early is now in order). */
 		ooo_pull(c);
 		tcp_ack_soon(c, 1);
 	} else {
@@ -436,6 +437,11 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		c->dupacks = 0;
 		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
 		c->cc->on_ack(c, acked);
+		/* Keep recover just behind snd_una outside recovery, so the
+		 * RFC 6582 test below stays meaningful past 2 GiB of
+		 * sequence space. */
+		if (SEQ_GT(ack - 1, c->recover))
+			c->recover = ack - 1;
 	}
 	if (c->snd_una == c->snd_max)
 		tcp_rtx_cancel(c);
@@ -468,7 +474,7 @@ dup_ack(struct tcp_conn *c)
 		return;
 	/* RFC 6582 3.2 step 1: only if the ACK covers more than recover,
 	 * else this loss belongs to an episode already handled. */
-	if (!SEQ_GT(c->snd_una, c->recover) && c->recover != c->iss)
+	if (!SEQ_GT(c->snd_una, c->recover))
 		return;
 	tl->st.fast_retrans++;
 	c->undo_cwnd = c->cwnd;
@@ -618,6 +624,8 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 	if (seg->flags & TH_ACK) {
 		c->snd_una = seg->ack;
 		c->snd_wl2 = seg->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
 		if (c->backoff == 0 && (c->flags & TF_RTT_TIMING))
 			tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
 		c->flags &= ~TF_RTT_TIMING;
@@ -768,6 +776,8 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			goto drop;
 		}
 		c->snd_una = seg->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
 		c->snd_wnd = seg->wnd << c->snd_wscale;
 		c->max_sndwnd = c->snd_wnd;
 		c->snd_wl1 = seg->seq;
@@ -792,6 +802,9 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 	}
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
+		/* Nothing in flight: this ACK answers our window probes. */
+		if (c->snd_una == c->snd_max)
+			c->retries = 0;
 		if (SEQ_GT(seg->ack, c->snd_una)) {
 			new_ack(c, seg->ack, seg);
 		} else if (seg->len == 0 && !(seg->flags & TH_FIN) &&
@@ -802,8 +815,12 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		 * segment only. */
 		if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
 				SEQ_LEQ(c->snd_wl2, seg->ack))) {
-			if (c->snd_wnd == 0 && wnd > 0 && (c->flags & TF_PERSIST))
-				tcp_rtx_cancel(c);
+			if (c->snd_wnd == 0 && wnd > 0) {
+				/* The window opened: probing is over. */
+				if (c->flags & TF_PERSIST)
+					tcp_rtx_cancel(c);
+				c->backoff = 0;
+			}
 			c->snd_wnd = wnd;
 			if (wnd > c->max_sndwnd)
 				c->max_sndwnd = wnd;
@@ -848,7 +865,7 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			SEQ_GT(seg->seq + seg->len, c->rcv_nxt)) {
 		tl->st.drop_state++;
 		rte_pktmbuf_free(m);
-		tcp_send_ctl(c, c->snd_nxt, TH_RST);
+		tcp_send_ctl(c, c->snd_max, TH_RST);
 		tcp_set_state(c, TCP_CLOSED, -ECONNABORTED);
 		return;
 	}

@@ -185,6 +185,21 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 	return (uint32_t)(p - s);
 }
 
+/* Option bytes a data segment carries now: timestamps, and SACK blocks
+ * while we hold out-of-order data (RFC 6691: the MSS counts payload
+ * only, so options come out of it). */
+static uint32_t
+data_opt_len(const struct tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	if (c->flags & TF_TS)
+		n += 12;
+	if ((c->flags & TF_SACK) && c->ooo_cnt > 0)
+		n += 4 + 8 * RTE_MIN(c->ooo_cnt, (c->flags & TF_TS) ? 3u : 4u);
+	return n;
+}
+
 /* Build and send one segment: seq, len payload bytes from the send
  * buffer, flags. Every segment but a SYN carries our ACK and window. */
 static int
@@ -263,7 +278,7 @@ tcp_retransmit_una(struct tcp_conn *c)
 	uint8_t flags = 0;
 
 	if (SEQ_LT(c->snd_una, end))
-		len = RTE_MIN(end - c->snd_una, tcp_eff_mss(c));
+		len = RTE_MIN(end - c->snd_una, c->mss - data_opt_len(c));
 	if ((c->flags & TF_FIN_QUEUED) && c->snd_una + len == end &&
 			SEQ_GT(c->snd_max, end))
 		flags |= TH_FIN;
@@ -302,7 +317,7 @@ tcp_output(struct tcp_conn *c)
 		c->flags &= ~TF_ACK_NOW;
 		return;
 	}
-	eff = tcp_eff_mss(c);
+	eff = c->mss - data_opt_len(c);
 	end = tcp_data_end(c);
 	for (;;) {
 		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -361,7 +376,8 @@ tcp_output(struct tcp_conn *c)
 	if (SEQ_LT(c->snd_una, c->snd_max)) {
 		if (!px_timer_is_armed(&c->t_rtx) || (c->flags & TF_PERSIST))
 			tcp_rtx_arm(c);
-	} else if (SEQ_LT(c->snd_nxt, end) && !px_timer_is_armed(&c->t_rtx)) {
+	} else if ((SEQ_LT(c->snd_nxt, end) || ((c->flags & TF_FIN_QUEUED) &&
+			c->snd_nxt == end)) && !px_timer_is_armed(&c->t_rtx)) {
 		/* RFC 9293 3.8.6.1: probe a zero window; and a window too
 		 * small to use (SWS avoidance) is used when this expires. */
 		tcp_persist_arm(c);

@@ -179,6 +179,13 @@ rtx_expire_do(struct px_timer *t, void *arg)
 			tcp_output(c);
 			return;
 		}
+		/* Unanswered probes end it, as unanswered retransmissions
+		 * do (any ACK resets the count). */
+		if (++c->retries > cf->max_retries) {
+			tl->st.timeouts++;
+			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			return;
+		}
 		tl->st.zero_wnd_probes++;
 		tcp_send_ctl(c, c->snd_una - 1, 0);
 		if (c->backoff < 20)
@@ -198,8 +205,10 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		/* RFC 6298 5.7: the RTO after a lost SYN stays conservative. */
 		c->retrans++;
 		tl->st.retrans++;
-		c->snd_nxt = c->iss;
-		tcp_output(c);
+		/* Resend the SYN (or SYN-ACK) itself: snd_nxt stays past it,
+		 * so a failed send cannot leave it behind snd_una later. */
+		tcp_send_ctl(c, c->iss, TH_SYN);
+		tcp_rtx_arm(c);
 		return;
 	}
 	if (!SEQ_LT(c->snd_una, c->snd_max))
@@ -258,7 +267,11 @@ slow_expire_do(struct px_timer *t, void *arg)
 		tcp_set_state(c, TCP_CLOSED, 0);
 		return;
 	case TCP_FIN_WAIT_2:
-		/* The application closed and the peer never sent its FIN. */
+		/* The application closed and the peer never sent its FIN.
+		 * (A connection the application still holds, half-closed,
+		 * waits for the peer as long as it takes.) */
+		if (!(c->flags & TF_ORPHAN))
+			return;
 		tl->st.timeouts++;
 		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
 		return;
@@ -272,7 +285,7 @@ slow_expire_do(struct px_timer *t, void *arg)
 		}
 		if (c->ka_probes >= c->ka_cnt) {
 			tl->st.timeouts++;
-			tcp_send_ctl(c, c->snd_nxt, TH_RST);
+			tcp_send_ctl(c, c->snd_max, TH_RST);
 			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
 			return;
 		}
