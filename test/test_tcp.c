@@ -46,6 +46,7 @@ static uint32_t ip_a, ip_b;
 static uint32_t loss_ppm, dup_ppm, reorder_ppm;
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static volatile int wire_stop;
+static volatile int wire_hold; /* the wire task leaves both queues alone */
 static unsigned int baseline;
 
 static uint32_t
@@ -105,8 +106,10 @@ wire_task(void *arg)
 {
 	RTE_SET_USED(arg);
 	while (!wire_stop) {
-		wire_deliver(&wa);
-		wire_deliver(&wb);
+		if (!wire_hold) {
+			wire_deliver(&wa);
+			wire_deliver(&wb);
+		}
 		px_yield();
 	}
 	return NULL;
@@ -660,6 +663,119 @@ case_nagle(void)
 	return NULL;
 }
 
+/* A frame from B's address to A: Ethernet + IPv4 + a bare TCP header
+ * with the given fields, checksums right. */
+static struct rte_mbuf *
+seg_from_b(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		uint8_t flags)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint16_t len = sizeof(*ip) + sizeof(*th);
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + len);
+	eth->dst_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0x09, 0x01 }};
+	eth->src_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0x09, 0x02 }};
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = ip_b;
+	ip->dst_addr = ip_a;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memset(th, 0, sizeof(*th));
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = htonl(seq);
+	th->recv_ack = htonl(ack);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = htons(65535);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	return m;
+}
+
+/* The TCP header of the frame at the head of wire w (after ARP, if
+ * any), or NULL. */
+static struct rte_tcp_hdr *
+wire_tcp(struct wire *w, uint32_t i)
+{
+	struct rte_ipv4_hdr *ip;
+
+	for (; i < w->n; i++) {
+		ip = rte_pktmbuf_mtod_offset(w->q[i], struct rte_ipv4_hdr *,
+				sizeof(struct rte_ether_hdr));
+		if (rte_pktmbuf_mtod(w->q[i], struct rte_ether_hdr *)->ether_type ==
+				RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+				ip->next_proto_id == IPPROTO_TCP)
+			return (struct rte_tcp_hdr *)(ip + 1);
+	}
+	return NULL;
+}
+
+static unsigned int cb_estab;
+
+static void
+cb_estab_writable(struct px_tcp_conn *c, void *arg)
+{
+	RTE_SET_USED(c);
+	RTE_SET_USED(arg);
+	cb_estab++;
+}
+
+/* RFC 9293 3.5 figure 8: both sides send a SYN before either sees the
+ * other's. B's side is played by hand so the ports can match. */
+static void *
+case_simultaneous_open(void)
+{
+	static const struct px_tcp_cbs cbs = { .on_writable = cb_estab_writable };
+	struct px_tcp_conn *c;
+	struct px_tcp_info inf;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint32_t iss_a, isn_b = 777000;
+	uint16_t pa, pb = htons(5555);
+
+	settle();
+	wire_hold = 1;
+	T_EQ(px_tcp_connect_cb(na, ip_b, pb, &cbs, NULL, &c), 0);
+	th = wire_tcp(&wa, 0);
+	T_CHECK(th != NULL && th->tcp_flags == 0x02); /* A's SYN */
+	pa = th->src_port;
+	iss_a = ntohl(th->sent_seq);
+	/* B's SYN crosses it. */
+	m = seg_from_b(pb, pa, isn_b, 0, 0x02);
+	px_netif_input(na, &m, 1);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_SYN_RCVD);
+	/* A answered with SYN,ACK: its own ISS, acking B's SYN. */
+	th = wire_tcp(&wa, 1);
+	T_CHECK(th != NULL && th->tcp_flags == 0x12);
+	T_EQ(ntohl(th->sent_seq), iss_a);
+	T_EQ(ntohl(th->recv_ack), isn_b + 1);
+	/* B's SYN,ACK arrives: A is established. */
+	m = seg_from_b(pb, pa, isn_b, iss_a + 1, 0x12);
+	px_netif_input(na, &m, 1);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_ESTABLISHED);
+	T_EQ(cb_estab, 1);
+	/* Clean up: the real B never heard of this connection. */
+	T_EQ(px_tcp_abort(c), 0);
+	while (wa.n > 0)
+		rte_pktmbuf_free(wa.q[--wa.n]);
+	wire_hold = 0;
+	settle();
+	return NULL;
+}
+
 static void *
 tcp_main(void *arg)
 {
@@ -710,6 +826,7 @@ tcp_main(void *arg)
 	T_RUN(case_keepalive);
 	T_RUN(case_timeouts);
 	T_RUN(case_nagle);
+	T_RUN(case_simultaneous_open);
 	T_EQ(px_tcp_listener_close(lst), 0);
 	/* Everything sent is delivered or freed; only the wire's own
 	 * queues may hold mbufs until it stops. */

@@ -228,10 +228,10 @@ def test_tcp_pollux_client(tap_echo_factory, loss):
 
     Steps: socat echo server on port 7 in the namespace; for the second
     case 1% loss each way (nftables for Pollux's segments, the fault
-    stage for the kernel's); pollux-echo --tcp-client streams 64 MiB.
+    stage for the kernel's); pollux-echo --tcp-client streams 1 GiB.
     Verify: the client's report says OK with every byte back.
     """
-    nbytes = 64 * MIB
+    nbytes = 1 << 30
     made = []
 
     def before(t):
@@ -243,10 +243,10 @@ def test_tcp_pollux_client(tap_echo_factory, loss):
     try:
         t = tap_echo_factory(before_app=before, udp_ports=(), extra_args=[
             "--tcp-client", "{kernel_ip}:7", "--bytes", str(nbytes),
-            "--client-ms", "120000"] + (loss_args(loss) if loss else []))
+            "--client-ms", "400000"] + (loss_args(loss) if loss else []))
         if loss:
             no_gro(t)
-        m = t.app.wait_for(re.compile(r"tcp-client: .*"), 150)
+        m = t.app.wait_for(re.compile(r"tcp-client: .*"), 450)
         assert m.group(0).endswith(" OK"), m.group(0)
         assert f"received={nbytes}" in m.group(0), m.group(0)
         if loss:

@@ -695,6 +695,17 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		tcp_output(c);
 		goto drop;
 	}
+	/* A SYN we already have (the peer's SYN-ACK in a simultaneous open,
+	 * or its retransmitted SYN-ACK after our ACK was lost): that part of
+	 * the segment is old, only the rest is processed (RFC 9293 3.10.7.4,
+	 * "segments that straddle"), and a duplicate gets our ACK again. */
+	if ((seg->flags & TH_SYN) && seg->seq == c->irs) {
+		seg->flags &= (uint8_t)~TH_SYN;
+		seg->seq++;
+		seqlen--;
+		if (c->state != TCP_SYN_RCVD)
+			tcp_ack_soon(c, 1);
+	}
 	/* RFC 7323 5.3 R1: PAWS. */
 	if ((c->flags & TF_TS) && seg->has_ts && !(seg->flags & TH_RST) &&
 			SEQ_LT(seg->tsval, c->ts_recent) &&
