@@ -38,6 +38,30 @@ def assert_exact(rep: dict, nbytes: int) -> None:
     assert rep["sent_sha256"] == rep["recv_sha256"], rep
 
 
+def short_connections(t, n: int) -> None:
+    """n connections in a row from the namespace to the echo port: each
+    sends 16 numbered bytes, reads them back and closes; all must match."""
+    code = f"""
+import socket
+bad = 0
+for i in range({n}):
+    s = socket.create_connection(('{t.pollux_ip}', 7), timeout=5)
+    m = b'%016d' % i
+    s.sendall(m)
+    got = b''
+    while len(got) < 16:
+        b = s.recv(16 - len(got))
+        if not b:
+            break
+        got += b
+    bad += got != m
+    s.close()
+print(bad)
+"""
+    res = t.run(["python3", "-c", code], timeout=30 + n / 40)
+    assert res.stdout.strip() == "0", (res.stdout, res.stderr)
+
+
 def nft_loss(t, per_mille: int, link: bool = True) -> None:
     """Random loss of what Pollux sends, on the kernel side (no netem
     here): an input-hook drop is a wire loss to the kernel's TCP. (An
@@ -276,25 +300,7 @@ def test_tcp_many_short_connections(tap_echo):
     """
     t = tap_echo
     s0 = t.fresh_stats()
-    code = f"""
-import socket
-bad = 0
-for i in range(10000):
-    s = socket.create_connection(('{t.pollux_ip}', 7), timeout=5)
-    m = b'%016d' % i
-    s.sendall(m)
-    got = b''
-    while len(got) < 16:
-        b = s.recv(16 - len(got))
-        if not b:
-            break
-        got += b
-    bad += got != m
-    s.close()
-print(bad)
-"""
-    res = t.run(["python3", "-c", code], timeout=240)
-    assert res.stdout.strip() == "0", (res.stdout, res.stderr)
+    short_connections(t, 10000)
     deadline = time.monotonic() + 10
     while True:
         s1 = t.fresh_stats()
@@ -389,25 +395,7 @@ def test_tcp_two_lcores(tap_echo_factory):
     are not counted here; doc/tcp.md, known gaps.)
     """
     t = tap_echo_factory(lcores="0@0,1@1", udp_ports=())
-    code = f"""
-import socket
-bad = 0
-for i in range(400):
-    s = socket.create_connection(('{t.pollux_ip}', 7), timeout=5)
-    m = b'%016d' % i
-    s.sendall(m)
-    got = b''
-    while len(got) < 16:
-        b = s.recv(16 - len(got))
-        if not b:
-            break
-        got += b
-    bad += got != m
-    s.close()
-print(bad)
-"""
-    res = t.run(["python3", "-c", code], timeout=120)
-    assert res.stdout.strip() == "0", (res.stdout, res.stderr)
+    short_connections(t, 400)
     st = t.fresh_stats()
     p0 = st.counter("lcore0.tcp_passive_opens")
     p1 = st.counter("lcore1.tcp_passive_opens")

@@ -375,6 +375,9 @@ struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
 void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
+
+/* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
+void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 enum px_tcp_state tcp_state_public(uint32_t state);
 
 /* Run output and callbacks of the connections queued on this lcore. */
