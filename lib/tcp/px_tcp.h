@@ -49,8 +49,10 @@ struct px_tcp_conf {
 	uint32_t syn_retries;      /**< SYN retransmissions: 6 */
 	uint32_t synack_retries;   /**< SYN-ACK retransmissions: 5 */
 	uint32_t max_retries;      /**< data retransmissions before -ETIMEDOUT: 15 */
-	uint32_t ooo_max;          /**< out-of-order segments held per
+	uint32_t ooo_max;          /**< out-of-order ranges (holes) held per
 	                                connection: 64 (at most 64) */
+	uint32_t challenge_per_s;  /**< RFC 5961 challenge ACKs per second
+	                                per lcore: 1000 */
 	uint32_t flags;            /**< PX_TCP_CONF_F_* */
 };
 
@@ -112,7 +114,9 @@ struct px_tcp_stats {
 	uint64_t drop_no_conn;      /**< no connection or listener (RST sent) */
 	uint64_t drop_out_of_window;/**< sequence not acceptable (ACK sent) */
 	uint64_t drop_paws;         /**< old timestamp (RFC 7323 5) */
-	uint64_t drop_bad_ack;      /**< ACK of data never sent */
+	uint64_t drop_bad_ack;      /**< ACK of data never sent, or too old (RFC 5961 5.2) */
+	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
+	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */
 	uint64_t drop_rcvq_full;    /**< data past the receive buffer */
 	uint64_t drop_state;        /**< segment not valid in this state */
 	uint64_t zero_wnd_probes;   /**< window probes sent */

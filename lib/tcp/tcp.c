@@ -16,7 +16,6 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -310,18 +309,52 @@ tcp_accept_ready(struct tcp_conn *c)
 	return 0;
 }
 
-/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 us clock. */
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2; \
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0; \
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
+	} while (0)
+
+/* SipHash-2-4 of two 64-bit words under a 128-bit key: the keyed PRF
+ * RFC 6528 asks for (MD5 in its example; any PRF will do). */
+uint64_t
+tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1)
+{
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ull, v1 = k[1] ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ull, v3 = k[1] ^ 0x7465646279746573ull;
+	uint64_t b = 16ull << 56; /* message length 16 */
+	int i;
+
+	v3 ^= m0;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m0;
+	v3 ^= m1;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m1;
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (i = 0; i < 4; i++)
+		SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), M a 4 us clock, F SipHash-2-4 with a per-boot key. */
 uint32_t
 tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c)
 {
-	const uint32_t *k = tl->tn->isn_secret;
-	uint32_t h;
+	uint64_t h = tcp_siphash(tl->tn->isn_key,
+			(uint64_t)c->laddr << 32 | c->raddr,
+			(uint64_t)c->lport << 16 | c->rport);
 
-	h = rte_hash_crc_4byte(c->raddr, k[0]);
-	h = rte_hash_crc_4byte(c->laddr, h ^ k[1]);
-	h = rte_hash_crc_4byte((uint32_t)c->rport << 16 | c->lport, h ^ k[2]);
-	h = rte_hash_crc_4byte(k[3], h);
-	return h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
+	return (uint32_t)h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
 }
 
 /* Drop acknowledged bytes from the front of the send buffer. */
@@ -430,6 +463,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		cf.max_retries = 15;
 	if (cf.ooo_max == 0)
 		cf.ooo_max = TCP_OOO_MAX;
+	if (cf.challenge_per_s == 0)
+		cf.challenge_per_s = 1000;
 	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
 			cf.sndbuf > (16u << 20) || cf.rcvbuf > (16u << 20) ||
 			cf.rto_min_us > cf.rto_max_ms * 1000ull ||
@@ -458,8 +493,10 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	/* A segment is one mbuf: headroom, then TCP header with options,
 	 * then payload (the IP and Ethernet headers go in the headroom). */
 	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
-	for (i = 0; i < 4; i++)
-		tn->isn_secret[i] = (uint32_t)rte_rand();
+	/* rte_rand() is seeded from the TSC and the hardware RNG where
+	 * there is one: per boot and per process. */
+	tn->isn_key[0] = rte_rand();
+	tn->isn_key[1] = rte_rand();
 	snprintf(name, sizeof(name), "pxtcp_%" PRIxPTR, (uintptr_t)tn & 0xffffffff);
 	tn->conn_pool = rte_mempool_create(name, cf.max_conns,
 			sizeof(struct tcp_conn), cf.max_conns >= 1024 ? 32 : 0, 0,
@@ -544,7 +581,8 @@ static const char *const stat_names[] = {
 	"active_opens", "passive_opens", "established", "accept_overflow",
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
-	"drop_out_of_window", "drop_paws", "drop_bad_ack", "drop_rcvq_full",
+	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",
+	"challenge_limited", "drop_rcvq_full",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
 	"nombuf", "conns",
 };

@@ -668,10 +668,26 @@ seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *seg,
 			SEQ_LT(seg->seq + seqlen - 1, c->rcv_nxt + wnd));
 }
 
-/* Challenge ACK (RFC 5961 3.2, 4.2): at once, not delayed. */
+/* Challenge ACK (RFC 5961 3.2, 4.2, 5.2): at once, not delayed, and at
+ * most challenge_per_s a second per lcore (RFC 5961 7), so a blind
+ * attacker cannot turn them into a flood. */
 static void
 challenge_ack(struct tcp_conn *c)
 {
+	struct tcp_lcore *tl = c->tl;
+	uint64_t now = tl->ilc->now, rate = tl->tn->conf.challenge_per_s;
+	uint64_t add = (now - tl->chal_last) * rate / tl->tn->hz;
+
+	if (add > 0) {
+		tl->chal_tokens = RTE_MIN(tl->chal_tokens + add, rate);
+		tl->chal_last = now;
+	}
+	if (tl->chal_tokens == 0) {
+		tl->st.challenge_limited++;
+		return;
+	}
+	tl->chal_tokens--;
+	tl->st.challenge_acks++;
 	c->flags |= TF_ACK_NOW;
 	tcp_output(c);
 }
@@ -713,6 +729,13 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			PAWS_IDLE_MS) {
 		tl->st.drop_paws++;
 		tcp_ack_soon(c, 1);
+		goto drop;
+	}
+	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
+	 * sequence number, gets a challenge ACK (before the sequence check,
+	 * which would only ACK it when out of window). */
+	if ((seg->flags & TH_SYN) && c->state != TCP_SYN_RCVD) {
+		challenge_ack(c);
 		goto drop;
 	}
 	/* first: check the sequence number. RFC 9293 3.10.7.4: with a zero
@@ -809,6 +832,13 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		/* RFC 9293: an ACK for something not yet sent. */
 		tl->st.drop_bad_ack++;
 		tcp_ack_soon(c, 1);
+		goto drop;
+	}
+	/* RFC 5961 5.2: an ACK older than the largest window we were ever
+	 * offered is not from this connection's peer: challenge it. */
+	if (SEQ_LT(seg->ack, c->snd_una - c->max_sndwnd)) {
+		tl->st.drop_bad_ack++;
+		challenge_ack(c);
 		goto drop;
 	}
 	wnd = seg->wnd << c->snd_wscale;

@@ -277,8 +277,13 @@ tcp_retransmit_una(struct tcp_conn *c)
 	uint32_t end = tcp_data_end(c), len = 0;
 	uint8_t flags = 0;
 
-	if (SEQ_LT(c->snd_una, end))
-		len = RTE_MIN(end - c->snd_una, c->mss - data_opt_len(c));
+	/* Only what was sent before (to sent_end): past snd_max it would be
+	 * new data snd_max does not cover, and the peer's ACK of it would
+	 * look like an ACK of data never sent. */
+	uint32_t sent_end = SEQ_LT(c->snd_max, end) ? c->snd_max : end;
+
+	if (SEQ_LT(c->snd_una, sent_end))
+		len = RTE_MIN(sent_end - c->snd_una, c->mss - data_opt_len(c));
 	if ((c->flags & TF_FIN_QUEUED) && c->snd_una + len == end &&
 			SEQ_GT(c->snd_max, end))
 		flags |= TH_FIN;

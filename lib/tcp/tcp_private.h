@@ -237,6 +237,7 @@ struct tcp_lcore {
 	struct tcp_conn_list tw;     /* TIME_WAIT, oldest first */
 	uint32_t port_hint;
 	unsigned int index;
+	uint64_t chal_tokens, chal_last; /* challenge ACK bucket */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
 };
 
@@ -248,7 +249,8 @@ struct tcp_netif {
 	uint64_t cyc_per_us, cyc_per_ms;
 	uint64_t delack_cyc, msl_cyc, fw2_cyc;
 	uint32_t max_seg;            /* payload that fits one mbuf with headers */
-	uint32_t isn_secret[4];
+	uint64_t isn_key[2];         /* RFC 6528 secret, per boot */
+	uint64_t chal_per_s;         /* RFC 5961 7: challenge ACKs per second */
 	struct px_tcp_listener *listen[65536]; /* by host-order port */
 	struct px_tcp_listener *all;
 	struct tcp_lcore *lc[PX_MAX_LCORES];
@@ -373,6 +375,7 @@ int tcp_accept_ready(struct tcp_conn *c);
 struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 		struct tcp_lcore *tl);
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
+uint64_t tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1);
 void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
 

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * libFuzzer target: TCP segments against an established connection (and
+ * its listener). Each input first opens a connection from a new peer
+ * port with a well-formed handshake (its options picked by the first
+ * byte), then is read as records, each one segment on that connection:
+ *
+ *   flags(1) dseq(2) dack(2) wnd(2) optlen(1) opts(optlen) plen(1)
+ *   payload(plen) read(1)
+ *
+ * with sequence and acknowledgment numbers relative to the connection's
+ * (so most land near the window, where the interesting code is). After
+ * each record the application may read (last byte, bit 0); records stop
+ * once the connection is reset. At the end the connection is aborted and
+ * every mbuf must be back in the pool.
+ */
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include <px_exec.h>
+#include <px_inet.h>
+#include <px_tcp.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct rte_mempool *mp;
+static struct px_netif *nif;
+static struct px_tcp_listener *lst;
+static unsigned int baseline;
+static uint32_t our_ip, peer_ip;
+static uint32_t last_seq, last_ack;
+static uint8_t last_flags;
+static uint16_t port_ctr;
+
+static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
+static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
+
+/* Transmit: remember the last TCP segment's numbers, free everything. */
+static uint16_t
+capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	uint16_t i;
+
+	(void)ctx;
+	for (i = 0; i < n; i++) {
+		ip = rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *,
+				sizeof(struct rte_ether_hdr));
+		if (rte_pktmbuf_data_len(pkts[i]) >= sizeof(struct rte_ether_hdr) +
+				sizeof(*ip) + sizeof(*th) &&
+				ip->next_proto_id == IPPROTO_TCP) {
+			th = (const struct rte_tcp_hdr *)(ip + 1);
+			last_seq = ntohl(th->sent_seq);
+			last_ack = ntohl(th->recv_ack);
+			last_flags = th->tcp_flags;
+		}
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+static void
+teardown(void)
+{
+	px_tcp_detach(nif);
+	px_netif_free(nif);
+	rte_mempool_free(mp);
+	px_fini(true);
+}
+
+static void
+setup(void)
+{
+	static char *argv[] = { (char *)(uintptr_t)"fuzz", (char *)(uintptr_t)"--no-huge",
+		(char *)(uintptr_t)"-m", (char *)(uintptr_t)"256",
+		(char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"--no-telemetry",
+		(char *)(uintptr_t)"-l", (char *)(uintptr_t)"0",
+		(char *)(uintptr_t)"--file-prefix=fuzz_tcp",
+		(char *)(uintptr_t)"--log-level=*:error", NULL };
+	struct px_inet_conf c = { .mac = our_mac, .prefix = 24 };
+	struct px_tcp_conf tc = { .max_conns = 256 };
+	struct rte_mbuf *m;
+
+	if (px_init(10, argv, NULL) < 0)
+		abort();
+	mp = rte_pktmbuf_pool_create("fuzz_tcp", 4095, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	our_ip = inet_addr("10.1.0.2");
+	peer_ip = inet_addr("10.1.0.1");
+	c.ip = our_ip;
+	if (mp == NULL || px_netif_create(&c, mp, capture_tx, NULL, &nif) != 0 ||
+			px_tcp_attach(nif, &tc) != 0 ||
+			px_tcp_listen(nif, htons(7), 64, &lst) != 0)
+		abort();
+	/* Learn the peer's MAC once, so replies are not held behind ARP. */
+	m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		abort();
+	{
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)
+			rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+		struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+		eth->dst_addr = our_mac;
+		eth->src_addr = peer_mac;
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+		arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+		arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+		arp->arp_plen = 4;
+		arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+		arp->arp_data.arp_sha = peer_mac;
+		arp->arp_data.arp_sip = peer_ip;
+		memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+		arp->arp_data.arp_tip = our_ip;
+	}
+	px_netif_input(nif, &m, 1);
+	baseline = rte_mempool_in_use_count(mp);
+	atexit(teardown);
+}
+
+/* Send one segment from the peer. opts are raw option bytes (padded with
+ * end-of-list to a multiple of 4, at most 40). */
+static void
+inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+		const uint8_t *opts, uint32_t olen, const uint8_t *pl, uint32_t plen)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint32_t ol = (olen + 3) & ~3u, len = sizeof(*ip) + sizeof(*th) + ol + plen;
+
+	m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		abort();
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + len));
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eth->dst_addr = our_mac;
+	eth->src_addr = peer_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons((uint16_t)len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = peer_ip;
+	ip->dst_addr = our_ip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memset(th, 0, sizeof(*th) + ol);
+	th->src_port = htons(sport);
+	th->dst_port = htons(7);
+	th->sent_seq = htonl(seq);
+	th->recv_ack = htonl(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + ol) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = htons(wnd);
+	if (olen > 0)
+		memcpy(th + 1, opts, olen);
+	if (plen > 0)
+		memcpy((uint8_t *)(th + 1) + ol, pl, plen);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	px_netif_input(nif, &m, 1);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t syn_opts[] = {
+		2, 4, 0x05, 0xb4,           /* MSS 1460 */
+		4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, /* SACK-perm, TS 1 */
+		1, 3, 3, 7,                 /* WS 7 */
+	};
+	static uint8_t buf[65536];
+	struct px_tcp_conn *c = NULL;
+	uint32_t iss, base = 1000, off = 0, olen, plen;
+	uint16_t sport;
+	uint8_t sel;
+
+	if (nif == NULL)
+		setup();
+	if (size < 1)
+		return 0;
+	sport = (uint16_t)(1024 + port_ctr++ % 60000);
+	sel = data[0];
+	off = 1;
+	/* Handshake: SYN with all, some or none of the options. */
+	last_flags = 0;
+	inject(sport, base, 0, 0x02, 65535, syn_opts,
+			(sel & 1) ? sizeof(syn_opts) : (sel & 2) ? 4 : 0, NULL, 0);
+	if (last_flags != 0x12) {
+		/* A SYN to a listener must get a SYN-ACK. */
+		px_tcp_stats_print(nif, stderr, false);
+		abort();
+	}
+	iss = last_seq;
+	{
+		static const uint8_t ts[] = { 1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0 };
+
+		inject(sport, base + 1, iss + 1, 0x10, 512, ts,
+				(sel & 1) ? sizeof(ts) : 0, NULL, 0);
+	}
+	if (px_tcp_accept(lst, &c, 0) != 0)
+		abort();
+	/* The records. */
+	while (off + 9 <= size) {
+		uint8_t flags = data[off];
+		int16_t dseq = (int16_t)(data[off + 1] << 8 | data[off + 2]);
+		int16_t dack = (int16_t)(data[off + 3] << 8 | data[off + 4]);
+		uint16_t wnd = (uint16_t)(data[off + 5] << 8 | data[off + 6]);
+
+		olen = RTE_MIN((uint32_t)data[off + 7], 40u);
+		off += 8;
+		if (off + olen + 1 > size)
+			break;
+		memcpy(buf, data + off, olen);
+		off += olen;
+		plen = data[off++];
+		if (off + plen > size)
+			plen = (uint32_t)(size - off);
+		inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
+				iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
+				buf, olen, data + off, plen);
+		off += plen;
+		if (off < size && (data[off++] & 1))
+			px_tcp_read(c, buf, sizeof(buf), 0);
+		/* Reset: a later SYN on the tuple would open a half-open
+		 * connection that only a timer (not run here) would end. */
+		{
+			struct px_tcp_info inf;
+
+			if (px_tcp_info(c, &inf) == 0 && inf.state == PX_TCP_CLOSED)
+				break;
+		}
+	}
+	px_tcp_abort(c);
+	if (rte_mempool_in_use_count(mp) != baseline) {
+		fprintf(stderr, "mbuf leak: %u in use, baseline %u\n",
+			rte_mempool_in_use_count(mp), baseline);
+		abort();
+	}
+	return 0;
+}
