@@ -463,13 +463,25 @@ def test_tcp_time_wait_port_reuse(tap_echo):
     res = t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"], timeout=10)
     assert res.returncode == 0, res.stderr
     code = f"""
-import socket
+import errno, socket, time
+def conn():
+    # Linux reuses a TIME_WAIT port once its timestamp is a second old.
+    for _ in range(60):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('{t.kernel_ip}', 45123))
+        try:
+            s.connect(('{t.pollux_ip}', 7))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno != errno.EADDRNOTAVAIL:
+                raise
+            time.sleep(0.1)
+    raise OSError('port never reusable')
 ok = 0
 for i in range(5):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('{t.kernel_ip}', 45123))
-    s.connect(('{t.pollux_ip}', 7))
+    s = conn()
     s.sendall(b'again %d' % i)
     ok += s.recv(64) == b'again %d' % i
     s.close()
@@ -538,7 +550,7 @@ def test_tcp_simultaneous_close_and_tw_reuse(tap_echo_factory):
     """Both sides close at once; then the same 4-tuple is used again
     while Pollux's side is still in TIME_WAIT.
 
-    Steps: 25 ms each way (fault stage), MSL 500 ms. The kernel sends
+    Steps: 25 ms each way (fault stage), MSL 5 s. The kernel sends
     the sockperf port a malformed frame (Pollux closes on it) and shuts
     down its own side 40 ms later, so the two FINs cross on the wire.
     Within Pollux's TIME_WAIT the kernel (tcp_tw_reuse=1) connects again
@@ -550,18 +562,27 @@ def test_tcp_simultaneous_close_and_tw_reuse(tap_echo_factory):
     """
     t = tap_echo_factory(udp_ports=(), extra_args=[
         "--fault-rx", "delay=25ms", "--fault-tx", "delay=25ms",
-        "--msl-ms", "500"])
+        "--msl-ms", "5000"])
     assert t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"],
                  timeout=10).returncode == 0
     s0 = t.fresh_stats()
     code = f"""
-import socket, struct, subprocess, time
+import errno, socket, struct, subprocess, time
 def conn():
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('{t.kernel_ip}', 45200))
-    s.connect(('{t.pollux_ip}', 11111))
-    return s
+    # Linux reuses a TIME_WAIT port once its timestamp is a second old.
+    for _ in range(60):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('{t.kernel_ip}', 45200))
+        try:
+            s.connect(('{t.pollux_ip}', 11111))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno != errno.EADDRNOTAVAIL:
+                raise
+            time.sleep(0.1)
+    raise OSError('port never reusable')
 s = conn()
 s.sendall(b'\\0' * 14)
 time.sleep(0.04)
@@ -579,7 +600,7 @@ r = s.recv(14)
 print('pong' if r == struct.pack('>QHI', 7, 2, 14) else repr(r))
 s.close()
 """
-    res = t.run(["python3", "-c", code], timeout=30)
+    res = t.run(["python3", "-c", code], timeout=60)
     lines = res.stdout.split()
     assert lines[:3] == ["eof", "tw", "pong"], (res.stdout, res.stderr)
     s1 = t.fresh_stats()
