@@ -62,6 +62,29 @@ print(bad)
     assert res.stdout.strip() == "0", (res.stdout, res.stderr)
 
 
+def reuse_conn_code(t, sport: int, dport: int) -> str:
+    """Python source of conn(): a socket bound to sport connected to
+    Pollux's dport, retrying while Linux holds sport in TIME_WAIT (it
+    reuses such a port once its timestamp is a second old)."""
+    return f"""
+import errno, socket, time
+def conn():
+    for _ in range(60):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('{t.kernel_ip}', {sport}))
+        try:
+            s.connect(('{t.pollux_ip}', {dport}))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno != errno.EADDRNOTAVAIL:
+                raise
+            time.sleep(0.1)
+    raise OSError('port never reusable')
+"""
+
+
 def nft_loss(t, per_mille: int, link: bool = True) -> None:
     """Random loss of what Pollux sends, on the kernel side (no netem
     here): an input-hook drop is a wire loss to the kernel's TCP. (An
@@ -462,23 +485,7 @@ def test_tcp_time_wait_port_reuse(tap_echo):
     t = tap_echo
     res = t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"], timeout=10)
     assert res.returncode == 0, res.stderr
-    code = f"""
-import errno, socket, time
-def conn():
-    # Linux reuses a TIME_WAIT port once its timestamp is a second old.
-    for _ in range(60):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('{t.kernel_ip}', 45123))
-        try:
-            s.connect(('{t.pollux_ip}', 7))
-            return s
-        except OSError as e:
-            s.close()
-            if e.errno != errno.EADDRNOTAVAIL:
-                raise
-            time.sleep(0.1)
-    raise OSError('port never reusable')
+    code = reuse_conn_code(t, 45123, 7) + """
 ok = 0
 for i in range(5):
     s = conn()
@@ -566,23 +573,8 @@ def test_tcp_simultaneous_close_and_tw_reuse(tap_echo_factory):
     assert t.run(["sysctl", "-w", "net.ipv4.tcp_tw_reuse=1"],
                  timeout=10).returncode == 0
     s0 = t.fresh_stats()
-    code = f"""
-import errno, socket, struct, subprocess, time
-def conn():
-    # Linux reuses a TIME_WAIT port once its timestamp is a second old.
-    for _ in range(60):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('{t.kernel_ip}', 45200))
-        try:
-            s.connect(('{t.pollux_ip}', 11111))
-            return s
-        except OSError as e:
-            s.close()
-            if e.errno != errno.EADDRNOTAVAIL:
-                raise
-            time.sleep(0.1)
-    raise OSError('port never reusable')
+    code = reuse_conn_code(t, 45200, 11111) + f"""
+import struct, subprocess
 s = conn()
 s.sendall(b'\\0' * 14)
 time.sleep(0.04)

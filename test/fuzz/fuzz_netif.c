@@ -26,10 +26,10 @@
 #include <px_inet.h>
 #include <px_tcp.h>
 
+#include "fuzz_common.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct rte_mempool *mp;
-static struct px_netif *nif;
 static unsigned int baseline;
 static uint64_t fake_now;
 
@@ -50,48 +50,28 @@ echo(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from,
 	px_udp_echo_mbuf(s, m, from);
 }
 
-/* At exit: give everything back, so LeakSanitizer's check (which runs
- * after this atexit handler) sees no runtime-lifetime object as leaked. */
-static void
-teardown(void)
-{
-	px_tcp_detach(nif);
-	px_netif_free(nif);
-	rte_mempool_free(mp);
-	px_fini(true);
-}
-
 static void
 setup(void)
 {
-	static char *argv[] = { (char *)(uintptr_t)"fuzz", (char *)(uintptr_t)"--no-huge",
-		(char *)(uintptr_t)"-m", (char *)(uintptr_t)"256",
-		(char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"--no-telemetry",
-		(char *)(uintptr_t)"-l", (char *)(uintptr_t)"0",
-		(char *)(uintptr_t)"--file-prefix=fuzz_netif",
-		(char *)(uintptr_t)"--log-level=*:error", NULL };
 	struct px_inet_conf c = {
 		.mac = {{ 0x02, 0, 0, 0, 0, 0x02 }},
 		.prefix = 24,
 	};
-	struct px_udp_sock *s;
-
-	if (px_init(10, argv, NULL) < 0)
-		abort();
-	mp = rte_pktmbuf_pool_create("fuzz", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-			SOCKET_ID_ANY);
-	c.ip = inet_addr("10.1.0.2");
 	struct px_tcp_conf tc = { .max_conns = 64 };
 	struct px_tcp_listener *l;
+	struct px_udp_sock *s;
 
-	if (mp == NULL || px_netif_create(&c, mp, drop_tx, NULL, &nif) != 0 ||
-			px_udp_bind_cb(nif, htons(7), echo, NULL, &s) != 0 ||
-			px_tcp_attach(nif, &tc) != 0 ||
-			px_tcp_listen(nif, htons(7), 16, &l) != 0)
+	fuzz_runtime_init("fuzz_netif");
+	fuzz_mp = rte_pktmbuf_pool_create("fuzz", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			SOCKET_ID_ANY);
+	c.ip = inet_addr("10.1.0.2");
+	if (fuzz_mp == NULL || px_netif_create(&c, fuzz_mp, drop_tx, NULL, &fuzz_nif) != 0 ||
+			px_udp_bind_cb(fuzz_nif, htons(7), echo, NULL, &s) != 0 ||
+			px_tcp_attach(fuzz_nif, &tc) != 0 ||
+			px_tcp_listen(fuzz_nif, htons(7), 16, &l) != 0)
 		abort();
-	baseline = rte_mempool_in_use_count(mp);
+	baseline = rte_mempool_in_use_count(fuzz_mp);
 	fake_now = rte_rdtsc();
-	atexit(teardown);
 }
 
 int
@@ -100,11 +80,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rte_mbuf *m;
 	char *p;
 
-	if (nif == NULL)
+	if (fuzz_nif == NULL)
 		setup();
 	if (size > 2048)
 		return 0;
-	m = rte_pktmbuf_alloc(mp);
+	m = rte_pktmbuf_alloc(fuzz_mp);
 	if (m == NULL)
 		abort();
 	p = rte_pktmbuf_append(m, (uint16_t)size);
@@ -113,15 +93,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(p, data, size);
-	px_netif_input(nif, &m, 1);
+	px_netif_input(fuzz_nif, &m, 1);
 	/* Packets waiting on ARP are the only ones the stack may hold; a
 	 * simulated second per input retires unanswered entries after their
 	 * retries, so what it holds stays bounded. */
 	fake_now += rte_get_tsc_hz();
-	px_netif_tick(nif, fake_now);
-	if (rte_mempool_in_use_count(mp) > baseline + 6 * 16) {
+	px_netif_tick(fuzz_nif, fake_now);
+	if (rte_mempool_in_use_count(fuzz_mp) > baseline + 6 * 16) {
 		fprintf(stderr, "mbuf leak: %u in use, baseline %u\n",
-			rte_mempool_in_use_count(mp), baseline);
+			rte_mempool_in_use_count(fuzz_mp), baseline);
 		abort();
 	}
 	return 0;

@@ -35,10 +35,10 @@
 #include <px_inet.h>
 #include <px_tcp.h>
 
+#include "fuzz_common.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct rte_mempool *mp;
-static struct px_netif *nif;
 static struct px_tcp_listener *lst;
 static unsigned int baseline;
 static uint32_t our_ip, peer_ip;
@@ -75,40 +75,24 @@ capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static void
-teardown(void)
-{
-	px_tcp_detach(nif);
-	px_netif_free(nif);
-	rte_mempool_free(mp);
-	px_fini(true);
-}
-
-static void
 setup(void)
 {
-	static char *argv[] = { (char *)(uintptr_t)"fuzz", (char *)(uintptr_t)"--no-huge",
-		(char *)(uintptr_t)"-m", (char *)(uintptr_t)"256",
-		(char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"--no-telemetry",
-		(char *)(uintptr_t)"-l", (char *)(uintptr_t)"0",
-		(char *)(uintptr_t)"--file-prefix=fuzz_tcp",
-		(char *)(uintptr_t)"--log-level=*:error", NULL };
 	struct px_inet_conf c = { .mac = our_mac, .prefix = 24 };
 	struct px_tcp_conf tc = { .max_conns = 256 };
 	struct rte_mbuf *m;
 
-	if (px_init(10, argv, NULL) < 0)
-		abort();
-	mp = rte_pktmbuf_pool_create("fuzz_tcp", 4095, 0, 0,
+	fuzz_runtime_init("fuzz_tcp");
+	fuzz_mp = rte_pktmbuf_pool_create("fuzz_tcp", 4095, 0, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	our_ip = inet_addr("10.1.0.2");
 	peer_ip = inet_addr("10.1.0.1");
 	c.ip = our_ip;
-	if (mp == NULL || px_netif_create(&c, mp, capture_tx, NULL, &nif) != 0 ||
-			px_tcp_attach(nif, &tc) != 0 ||
-			px_tcp_listen(nif, htons(7), 64, &lst) != 0)
+	if (fuzz_mp == NULL || px_netif_create(&c, fuzz_mp, capture_tx, NULL, &fuzz_nif) != 0 ||
+			px_tcp_attach(fuzz_nif, &tc) != 0 ||
+			px_tcp_listen(fuzz_nif, htons(7), 64, &lst) != 0)
 		abort();
 	/* Learn the peer's MAC once, so replies are not held behind ARP. */
-	m = rte_pktmbuf_alloc(mp);
+	m = rte_pktmbuf_alloc(fuzz_mp);
 	if (m == NULL)
 		abort();
 	{
@@ -129,9 +113,8 @@ setup(void)
 		memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
 		arp->arp_data.arp_tip = our_ip;
 	}
-	px_netif_input(nif, &m, 1);
-	baseline = rte_mempool_in_use_count(mp);
-	atexit(teardown);
+	px_netif_input(fuzz_nif, &m, 1);
+	baseline = rte_mempool_in_use_count(fuzz_mp);
 }
 
 /* Send one segment from the peer. opts are raw option bytes (padded with
@@ -146,7 +129,7 @@ inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 	struct rte_mbuf *m;
 	uint32_t ol = (olen + 3) & ~3u, len = sizeof(*ip) + sizeof(*th) + ol + plen;
 
-	m = rte_pktmbuf_alloc(mp);
+	m = rte_pktmbuf_alloc(fuzz_mp);
 	if (m == NULL)
 		abort();
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + len));
@@ -180,7 +163,7 @@ inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 	if (plen > 0)
 		memcpy((uint8_t *)(th + 1) + ol, pl, plen);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	px_netif_input(nif, &m, 1);
+	px_netif_input(fuzz_nif, &m, 1);
 }
 
 int
@@ -197,7 +180,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t sport;
 	uint8_t sel;
 
-	if (nif == NULL)
+	if (fuzz_nif == NULL)
 		setup();
 	if (size < 1)
 		return 0;
@@ -210,7 +193,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(sel & 1) ? sizeof(syn_opts) : (sel & 2) ? 4 : 0, NULL, 0);
 	if (last_flags != 0x12) {
 		/* A SYN to a listener must get a SYN-ACK. */
-		px_tcp_stats_print(nif, stderr, false);
+		px_tcp_stats_print(fuzz_nif, stderr, false);
 		abort();
 	}
 	iss = last_seq;
@@ -254,9 +237,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	px_tcp_abort(c);
-	if (rte_mempool_in_use_count(mp) != baseline) {
+	if (rte_mempool_in_use_count(fuzz_mp) != baseline) {
 		fprintf(stderr, "mbuf leak: %u in use, baseline %u\n",
-			rte_mempool_in_use_count(mp), baseline);
+			rte_mempool_in_use_count(fuzz_mp), baseline);
 		abort();
 	}
 	return 0;
