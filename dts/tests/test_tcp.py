@@ -62,6 +62,30 @@ print(bad)
     assert res.stdout.strip() == "0", (res.stdout, res.stderr)
 
 
+class Capture:
+    """tcpdump in the namespace for count frames matching expr (verbose);
+    .out is what it printed once the with-block ends."""
+
+    def __init__(self, t, count: int, expr: str) -> None:
+        self.proc = subprocess.Popen(t.netns.argv(
+            ["tcpdump", "-ni", t.ifname, "-c", str(count), "-v", expr]),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.out = ""
+
+    def __enter__(self) -> "Capture":
+        time.sleep(1.0)  # tcpdump is listening
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                self.out, _ = self.proc.communicate(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+
 def reuse_conn_code(t, sport: int, dport: int) -> str:
     """Python source of conn(): a socket bound to sport connected to
     Pollux's dport, retrying while Linux holds sport in TIME_WAIT (it
@@ -133,20 +157,12 @@ def test_tcp_handshake_options(tap_echo):
     Pollux's MSS is 1460 (the port MTU less 40).
     """
     t = tap_echo
-    cap = subprocess.Popen(t.netns.argv(
-        ["tcpdump", "-ni", t.ifname, "-c", "2", "-v",
-         f"tcp[tcpflags] & tcp-syn != 0 and host {t.pollux_ip}"]),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        time.sleep(1.0)
+    with Capture(t, 2, f"tcp[tcpflags] & tcp-syn != 0 and host {t.pollux_ip}"
+                 ) as cap:
         res = t.run(["nc", "-N", "-w", "3", t.pollux_ip, "7"], input="opts\n",
                     timeout=15)
         assert res.stdout == "opts\n", res
-        out, _ = cap.communicate(timeout=10)
-    finally:
-        if cap.poll() is None:
-            cap.kill()
-            cap.wait()
+    out = cap.out
     syn = re.search(r"Flags \[S\].*options \[(.*?)\]", out)
     synack = re.search(r"Flags \[S\.\].*options \[(.*?)\]", out)
     assert syn and synack, out
@@ -522,18 +538,9 @@ def test_tcp_sack_blocks(tap_echo_factory):
     byte-exact.
     """
     t = tap_echo_factory(udp_ports=(), extra_args=loss_args(30))
-    cap = subprocess.Popen(t.netns.argv(
-        ["tcpdump", "-ni", t.ifname, "-c", "5", "-v",
-         f"src host {t.pollux_ip} and tcp[12] > 0x80"]),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        time.sleep(1.0)
+    with Capture(t, 5, f"src host {t.pollux_ip} and tcp[12] > 0x80") as cap:
         rep = stream(t, 8 * MIB, timeout=60)
-        out, _ = cap.communicate(timeout=20)
-    finally:
-        if cap.poll() is None:
-            cap.kill()
-            cap.wait()
+    out = cap.out
     assert_exact(rep, 8 * MIB)
     assert re.search(r"sack \d+ \{\d+:\d+\}", out), out
 
