@@ -45,6 +45,9 @@ static struct wire wa, wb; /* wa: frames A sent (to B) */
 static uint32_t ip_a, ip_b;
 static uint32_t loss_ppm, dup_ppm, reorder_ppm;
 static uint64_t rng = 0x2545f4914f6cdd1dull;
+/* Drop A's data frames with these numbers (1-based, counted from the
+ * last reset of a_data_frames): exact holes for the SACK case. */
+static uint32_t drop_nth[8], drop_cnt, a_data_frames;
 static volatile int wire_stop;
 static volatile int wire_hold; /* the wire task leaves both queues alone */
 static unsigned int baseline;
@@ -58,6 +61,21 @@ rnd(void)
 	return (uint32_t)(rng >> 11);
 }
 
+/* TCP payload bytes of a frame on the wire (0 if not TCP). */
+static uint32_t
+tcp_payload(struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	const struct rte_tcp_hdr *th;
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+
+	if (ip->next_proto_id != IPPROTO_TCP)
+		return 0;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	return rte_be_to_cpu_16(ip->total_length) - ihl - (th->data_off >> 4) * 4u;
+}
+
 static uint16_t
 wire_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -65,6 +83,16 @@ wire_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
+		if (w == &wa && drop_cnt > 0 && tcp_payload(pkts[i]) > 0) {
+			uint32_t k, nth = ++a_data_frames;
+
+			for (k = 0; k < drop_cnt && drop_nth[k] != nth; k++)
+				;
+			if (k < drop_cnt) {
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
+		}
 		if (w->n >= WIRE || (loss_ppm && rnd() % 1000000 < loss_ppm)) {
 			rte_pktmbuf_free(pkts[i]);
 			continue;
@@ -165,6 +193,7 @@ echo_server(void *arg)
 
 /* Client: send len bytes, read them back, compare. */
 static uint8_t txbuf[1 << 20], rxbuf[1 << 20];
+static enum px_tcp_cc client_cc; /* the client side's congestion control */
 
 struct sender {
 	struct px_tcp_conn *c;
@@ -192,6 +221,7 @@ echo_roundtrip(size_t len, uint32_t seed)
 
 	fill(txbuf, len, seed);
 	T_EQ(px_tcp_connect(na, ip_b, htons(7), 5ull * 1000000000, &c), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CC, client_cc), 0);
 	s.c = c;
 	s.len = len;
 	T_EQ(px_spawn(send_all, &s, NULL, &t), 0);
@@ -233,6 +263,11 @@ case_handshake_opts(void)
 	T_EQ(px_tcp_info(c, &inf), 0);
 	T_EQ(inf.state, PX_TCP_ESTABLISHED);
 	T_CHECK(inf.ts && inf.sack);
+	T_EQ(inf.cc, PX_TCP_CC_CUBIC); /* the default */
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CC, PX_TCP_CC_NEWRENO), 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.cc, PX_TCP_CC_NEWRENO);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CC, 7), -EINVAL);
 	T_CHECK(inf.snd_wscale > 0 && inf.rcv_wscale > 0);
 	T_EQ(inf.mss, 1460 - 12);
 	T_EQ(px_tcp_close(c), 0);
@@ -275,6 +310,43 @@ case_echo_lossy(void)
 	T_CHECK(a1.retrans + b1.retrans > a0.retrans + b0.retrans);
 	T_CHECK(a1.ooo_in + b1.ooo_in > a0.ooo_in + b0.ooo_in);
 	T_CHECK(a1.dup_data + b1.dup_data > a0.dup_data + b0.dup_data);
+	T_CHECK(a1.sack_recoveries + b1.sack_recoveries >
+		a0.sack_recoveries + b0.sack_recoveries);
+	T_CHECK(a1.sack_rexmit + b1.sack_rexmit > a0.sack_rexmit + b0.sack_rexmit);
+	settle();
+	return NULL;
+}
+
+/* RFC 6675: three holes in one window are each resent once, from the
+ * SACK scoreboard, without a timeout, and the receiver sees no byte
+ * twice. */
+static void *
+case_sack_holes(void)
+{
+	struct px_tcp_stats a0, a1, b0, b1;
+	void *r;
+
+	px_tcp_stats(na, &a0);
+	px_tcp_stats(nb, &b0);
+	a_data_frames = 0;
+	drop_nth[0] = 3;
+	drop_nth[1] = 6;
+	drop_nth[2] = 9;
+	drop_cnt = 3;
+	r = echo_roundtrip(256 << 10, 3);
+	drop_cnt = 0;
+	if (r != NULL)
+		return r;
+	px_tcp_stats(na, &a1);
+	px_tcp_stats(nb, &b1);
+	T_EQ(a1.retrans - a0.retrans, 3);
+	T_EQ(a1.rto - a0.rto, 0);
+	T_EQ(a1.sack_recoveries - a0.sack_recoveries, 1);
+	/* the first is the fast retransmit; a partial ACK may send one */
+	T_CHECK(a1.sack_rexmit - a0.sack_rexmit >= 1);
+	T_EQ(a1.dsack_in - a0.dsack_in, 0);
+	T_EQ(b1.dup_data - b0.dup_data, 0);
+	T_EQ(b1.ooo_in - b0.ooo_in > 0, 1);
 	settle();
 	return NULL;
 }
@@ -812,7 +884,11 @@ tcp_main(void *arg)
 	T_EQ(px_spawn(echo_server, NULL, NULL, &st), 0);
 	T_RUN(case_handshake_opts);
 	T_RUN(case_echo_clean);
-	T_RUN(case_echo_lossy);
+	T_RUN(case_echo_lossy);          /* CUBIC both ways */
+	client_cc = PX_TCP_CC_NEWRENO;
+	T_RUN(case_echo_lossy);          /* and NewReno sending from A */
+	client_cc = PX_TCP_CC_DEFAULT;
+	T_RUN(case_sack_holes);
 	T_RUN(case_refused);
 	T_RUN(case_many_short);
 	T_EQ(px_tcp_listener_close(lst), 0);

@@ -86,6 +86,8 @@ usage(const char *prog)
 		"  --tcp-bufs BYTES    default send and receive buffer (default 262144)\n"
 		"  --rto-min-us N      minimum retransmission timeout (default 5000)\n"
 		"  --msl-ms N          maximum segment lifetime; TIME_WAIT is 2x (30000)\n"
+		"  --cc NAME           congestion control: cubic (default) or newreno\n"
+		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
@@ -153,6 +155,8 @@ parse_opts(int argc, char **argv)
 		{ "rto-min-us", required_argument, NULL, 'r' },
 		{ "msl-ms", required_argument, NULL, 'L' },
 		{ "mbufs", required_argument, NULL, 'P' },
+		{ "cc", required_argument, NULL, 'G' },
+		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
@@ -269,6 +273,19 @@ parse_opts(int argc, char **argv)
 				opts.tcp_conns = (uint32_t)v;
 			else
 				opts.mbufs = (uint32_t)v;
+			break;
+		case 'G':
+			if (strcmp(optarg, "cubic") == 0) {
+				opts.tcp_conf.cc = PX_TCP_CC_CUBIC;
+			} else if (strcmp(optarg, "newreno") == 0) {
+				opts.tcp_conf.cc = PX_TCP_CC_NEWRENO;
+			} else {
+				fprintf(stderr, "pollux-echo: --cc takes cubic or newreno\n");
+				return -1;
+			}
+			break;
+		case 'Q':
+			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SACK;
 			break;
 		case 'k':
 			snprintf(buf, sizeof(buf), "%s", optarg);

@@ -241,6 +241,43 @@ def test_tcp_stream_loss(tap_echo_factory, per_mille, nbytes):
     assert st.counter("tcp.ooo_in") > 0
 
 
+def test_tcp_sack_recovery_vs_newreno(tap_echo_factory):
+    """SACK recovery (RFC 6675) resends only the holes and beats recovery
+    without SACK under 5 % loss each way, in the same run.
+
+    Steps: two echo servers, one default (SACK on), one with --no-sack;
+    each with 5 % loss of Pollux's segments (nftables) and of the
+    kernel's (fault stage); stream 32 MiB through each, timed.
+    Verify: both byte-exact; with SACK, recoveries ran on the scoreboard
+    (tcp.sack_recoveries, tcp.sack_rexmit), Pollux resent at most 1.5
+    segments per segment the link dropped, and the kernel reported
+    (D-SACK) no more than 10 % of the resends as duplicates; the SACK run
+    was faster than the run without.
+    """
+    nbytes = 32 * MIB
+    runs = {}
+    for mode, extra in (("sack", []), ("nosack", ["--no-sack"])):
+        t = tap_echo_factory(udp_ports=(), extra_args=loss_args(50) + extra)
+        nft_loss(t, 50)
+        t0 = time.monotonic()
+        rep = stream(t, nbytes, timeout=600.0)
+        secs = time.monotonic() - t0
+        assert_exact(rep, nbytes)
+        st = t.fresh_stats()
+        runs[mode] = {"secs": secs, "drops": nft_drops(t),
+                      **{k: st.counter(f"tcp.{k}") for k in (
+                          "retrans", "rto", "fast_retrans",
+                          "sack_recoveries", "sack_rexmit", "dsack_in",
+                          "sack_skip", "undo", "rto_rexmit")}}
+        print(mode, runs[mode])
+    s, n = runs["sack"], runs["nosack"]
+    assert s["sack_recoveries"] > 0 and s["sack_rexmit"] > 0, runs
+    assert n["sack_recoveries"] == 0 and n["sack_rexmit"] == 0, runs
+    assert s["retrans"] <= 1.5 * s["drops"], runs
+    assert s["dsack_in"] <= 0.10 * s["retrans"], runs
+    assert s["secs"] < n["secs"], runs
+
+
 @pytest.mark.parametrize("spec,nbytes", [
     ("delay=25ms,reorder=10%", 1 << 30),
     ("dup=1%", 1 << 30),

@@ -34,6 +34,13 @@
 extern "C" {
 #endif
 
+/** Congestion control algorithms (px_tcp_conf.cc, PX_TCP_OPT_CC). */
+enum px_tcp_cc {
+	PX_TCP_CC_DEFAULT = 0, /**< the stack's default: CUBIC */
+	PX_TCP_CC_CUBIC,       /**< CUBIC (RFC 9438) */
+	PX_TCP_CC_NEWRENO,     /**< NewReno (RFC 5681, RFC 6582) */
+};
+
 /** Stack-wide settings, fixed at px_tcp_attach(); 0 picks the default. */
 struct px_tcp_conf {
 	uint32_t max_conns;        /**< connection blocks per interface: 4096 */
@@ -53,6 +60,8 @@ struct px_tcp_conf {
 	                                connection: 64 (at most 64) */
 	uint32_t challenge_per_s;  /**< RFC 5961 challenge ACKs per second
 	                                per lcore: 1000 */
+	enum px_tcp_cc cc;         /**< congestion control of new
+	                                connections: CUBIC */
 	uint32_t flags;            /**< PX_TCP_CONF_F_* */
 };
 
@@ -94,6 +103,13 @@ struct px_tcp_stats {
 	uint64_t rto;               /**< retransmission timeouts */
 	uint64_t fast_retrans;      /**< fast retransmits (3 duplicate ACKs) */
 	uint64_t undo;              /**< fast retransmits found spurious (RFC 3522) and undone */
+	uint64_t sack_recoveries;   /**< loss recoveries driven by SACK (RFC 6675) */
+	uint64_t sack_rexmit;       /**< segments resent because SACK showed them lost */
+	uint64_t sack_skip;         /**< bytes not resent after a timeout: SACKed */
+	uint64_t rto_rexmit;        /**< segments resent going back after a timeout */
+	uint64_t dsack_in;          /**< D-SACK blocks received (RFC 2883): a resend was not needed */
+	uint64_t drop_bad_sack;     /**< SACK blocks ignored: outside what was sent */
+	uint64_t sack_sb_full;      /**< SACK ranges forgotten: scoreboard full */
 	uint64_t dup_acks;          /**< duplicate ACKs received */
 	uint64_t ooo_in;            /**< segments queued out of order */
 	uint64_t ooo_drop;          /**< out-of-order segments dropped: queue full */
@@ -135,6 +151,7 @@ struct px_tcp_info {
 	uint32_t rcv_mss;           /**< MSS we advertised */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t ts, sack;           /**< options in use */
+	enum px_tcp_cc cc;          /**< congestion control in use */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	uint32_t cwnd, ssthresh;    /**< bytes */
 	uint32_t snd_wnd, rcv_wnd;  /**< bytes */
@@ -153,6 +170,9 @@ enum px_tcp_opt {
 	PX_TCP_OPT_SNDBUF,      /**< send buffer, bytes (2048..16 MiB) */
 	PX_TCP_OPT_RCVBUF,      /**< receive buffer, bytes (2048..16 MiB);
 	                             window scale is fixed at the handshake */
+	PX_TCP_OPT_CC,          /**< congestion control: an enum px_tcp_cc;
+	                             may change at any time (the window
+	                             carries over) */
 	PX_TCP_OPT_LINGER,      /**< close(): -1 off (default, background
 	                             close), 0 abort with RST, n>0 wait up to
 	                             n ms for the peer to ACK, then RST */

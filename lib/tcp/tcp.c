@@ -102,7 +102,7 @@ tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
 	c->ka_idle_s = 7200;
 	c->ka_intvl_s = 75;
 	c->ka_cnt = 9;
-	c->cc = &tcp_cc_newreno;
+	c->cc = tcp_cc_of(tl->tn->conf.cc);
 	c->dupthresh = 3;
 	tcp_timers_init(c);
 	px_notify_init(&c->rd);
@@ -465,10 +465,13 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		cf.ooo_max = TCP_OOO_MAX;
 	if (cf.challenge_per_s == 0)
 		cf.challenge_per_s = 1000;
+	if (cf.cc == PX_TCP_CC_DEFAULT)
+		cf.cc = PX_TCP_CC_CUBIC;
 	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
 			cf.sndbuf > (16u << 20) || cf.rcvbuf > (16u << 20) ||
 			cf.rto_min_us > cf.rto_max_ms * 1000ull ||
-			cf.max_conns > (1u << 22))
+			cf.max_conns > (1u << 22) ||
+			(unsigned int)cf.cc > PX_TCP_CC_NEWRENO)
 		return -EINVAL;
 	room = rte_pktmbuf_data_room_size(nif->mp);
 	if (room < RTE_PKTMBUF_HEADROOM + 256)
@@ -577,7 +580,8 @@ px_tcp_detach(struct px_netif *nif)
 
 static const char *const stat_names[] = {
 	"seg_in", "seg_out", "bytes_in", "bytes_out", "retrans", "rto",
-	"fast_retrans", "undo", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
+	"fast_retrans", "undo", "sack_recoveries", "sack_rexmit", "sack_skip",
+	"rto_rexmit", "dsack_in", "drop_bad_sack", "sack_sb_full", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
 	"active_opens", "passive_opens", "established", "accept_overflow",
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",

@@ -2,7 +2,15 @@
  * Copyright(c) 2026 The Pollux authors
  */
 
-/* NewReno congestion control (RFC 5681, RFC 6582) with IW10 (RFC 6928). */
+/* Congestion control: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438),
+ * both with IW10 (RFC 6928) and the same slow start. Recovery itself
+ * (which segments to resend) is in tcp_in.c; these only size the
+ * window. */
+
+#include <math.h>
+#include <string.h>
+
+#include <rte_cycles.h>
 
 #include "tcp_private.h"
 
@@ -37,14 +45,14 @@ newreno_on_ack(struct tcp_conn *c, uint32_t acked)
 	}
 }
 
-/* RFC 5681 3.2 step 2 and 3 (equation 4). */
+/* RFC 5681 3.2 step 2 (equation 4); the caller inflates for recovery. */
 static void
 newreno_on_fast_loss(struct tcp_conn *c)
 {
 	uint32_t mss = tcp_eff_mss(c);
 
 	c->ssthresh = RTE_MAX(tcp_flight(c) / 2, 2 * mss);
-	c->cwnd = c->ssthresh + 3 * mss;
+	c->cwnd = c->ssthresh;
 }
 
 /* RFC 5681 3.1 equation 4, and the loss window of one segment. */
@@ -67,6 +75,133 @@ newreno_on_recovered(struct tcp_conn *c)
 	uint32_t mss = tcp_eff_mss(c);
 
 	c->cwnd = RTE_MIN(c->ssthresh, RTE_MAX(tcp_flight(c), mss) + mss);
+}
+
+/* ---- CUBIC (RFC 9438) ---- */
+
+#define CUBIC_C 0.4      /* RFC 9438 4.1 */
+#define CUBIC_BETA 0.7   /* RFC 9438 4.6 */
+/* RFC 9438 4.3: alpha_cubic = 3 (1 - beta) / (1 + beta). */
+#define CUBIC_ALPHA (3.0 * (1.0 - CUBIC_BETA) / (1.0 + CUBIC_BETA))
+
+static void
+cubic_init(struct tcp_conn *c)
+{
+	newreno_init(c);
+	memset(&c->cub, 0, sizeof(c->cub));
+}
+
+/* RFC 9438 4.2-4.5, in congestion avoidance: follow
+ * W_cubic(t) = C (t - K)^3 + W_max (in segments, t in seconds since the
+ * epoch began, looking one RTT ahead), but never below the window Reno
+ * would have (W_est, the Reno-friendly region). */
+static void
+cubic_on_ack(struct tcp_conn *c, uint32_t acked)
+{
+	struct tcp_cubic *k = &c->cub;
+	double mss = tcp_eff_mss(c), cwnd = c->cwnd, t, target, inc;
+	uint64_t now;
+
+	if (c->cwnd < c->ssthresh) {
+		/* RFC 9438 4.10: slow start as Reno's. */
+		c->cwnd += RTE_MIN(acked, 2 * tcp_eff_mss(c));
+		return;
+	}
+	now = rte_rdtsc();
+	if (k->epoch == 0) {
+		/* A new congestion-avoidance epoch (RFC 9438 4.2). */
+		k->epoch = now;
+		k->w_est = cwnd;
+		k->frac = 0;
+		if (k->w_max > cwnd) {
+			k->k = cbrt((k->w_max - cwnd) / mss / CUBIC_C);
+			k->origin = k->w_max;
+		} else {
+			k->k = 0;
+			k->origin = cwnd;
+		}
+	}
+	t = (double)(now - k->epoch) / (double)c->tl->tn->hz +
+		(double)c->srtt_us / 1e6;
+	target = (CUBIC_C * (t - k->k) * (t - k->k) * (t - k->k)) * mss +
+		k->origin;
+	/* RFC 9438 4.2: the target stays within [cwnd, 1.5 cwnd]. */
+	if (target < cwnd)
+		target = cwnd;
+	else if (target > 1.5 * cwnd)
+		target = 1.5 * cwnd;
+	/* RFC 9438 4.3: W_est grows by alpha segments per window acked. */
+	k->w_est += CUBIC_ALPHA * mss * (double)acked / cwnd;
+	if (k->w_est > target)
+		inc = k->w_est - cwnd;
+	else
+		inc = (target - cwnd) * (double)acked / cwnd;
+	k->frac += inc > 0 ? inc : 0;
+	if (k->frac >= 1.0) {
+		uint64_t add = (uint64_t)k->frac;
+
+		k->frac -= (double)add;
+		c->cwnd = (uint32_t)RTE_MIN((uint64_t)c->cwnd + add,
+				(uint64_t)UINT32_MAX / 2);
+	}
+}
+
+/* RFC 9438 4.6-4.7: multiplicative decrease by beta, with fast
+ * convergence (a flow whose peak fell yields to newer flows). */
+static void
+cubic_reduce(struct tcp_conn *c)
+{
+	struct tcp_cubic *k = &c->cub;
+	double cwnd = c->cwnd;
+	uint32_t mss = tcp_eff_mss(c);
+
+	k->epoch = 0;
+	if (cwnd < k->w_max)
+		k->w_max = cwnd * (1.0 + CUBIC_BETA) / 2.0;
+	else
+		k->w_max = cwnd;
+	c->ssthresh = RTE_MAX((uint32_t)(RTE_MIN(c->cwnd, tcp_flight(c)) *
+			CUBIC_BETA), 2 * mss);
+}
+
+static void
+cubic_on_fast_loss(struct tcp_conn *c)
+{
+	cubic_reduce(c);
+	c->cwnd = c->ssthresh;
+}
+
+/* RFC 9438 4.8: a timeout reduces once per series and restarts from
+ * one segment in slow start. */
+static void
+cubic_on_rto(struct tcp_conn *c)
+{
+	if (c->backoff == 0)
+		cubic_reduce(c);
+	c->cub.epoch = 0;
+	c->cwnd = tcp_eff_mss(c);
+}
+
+static void
+cubic_on_recovered(struct tcp_conn *c)
+{
+	newreno_on_recovered(c);
+	c->cub.epoch = 0;
+}
+
+const struct tcp_cc_ops tcp_cc_cubic = {
+	.name = "cubic",
+	.init = cubic_init,
+	.on_ack = cubic_on_ack,
+	.on_fast_loss = cubic_on_fast_loss,
+	.on_rto = cubic_on_rto,
+	.on_recovered = cubic_on_recovered,
+};
+
+const struct tcp_cc_ops *
+tcp_cc_of(enum px_tcp_cc cc)
+{
+	return cc == PX_TCP_CC_NEWRENO ? &tcp_cc_newreno : &tcp_cc_cubic;
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {

@@ -388,7 +388,7 @@ spurious_retransmit(struct tcp_conn *c, const struct tcp_seg *seg)
 		return 0;
 	if (!(c->flags & TF_UNDO_RTO))
 		c->dupthresh = RTE_MIN(c->dupthresh * 2, 64u); /* reordering */
-	c->flags &= ~(TF_UNDO | TF_UNDO_RTO | TF_RECOVERY);
+	c->flags &= ~(TF_UNDO | TF_UNDO_RTO | TF_RECOVERY | TF_SACK_RECOV);
 	c->cwnd = RTE_MAX(c->cwnd, c->undo_cwnd);
 	c->ssthresh = RTE_MAX(c->ssthresh, c->undo_ssthresh);
 	/* RFC 4015 3.2: after a spurious timeout, resume with new data
@@ -412,6 +412,10 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	c->snd_una = ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
+	if (SEQ_LT(c->high_rxt, c->snd_una))
+		c->high_rxt = c->snd_una;
+	if (c->sb_n > 0)
+		tcp_sack_trim(c);
 	if ((c->flags & TF_RTT_TIMING) && SEQ_GT(ack, c->rtt_seq)) {
 		c->flags &= ~TF_RTT_TIMING;
 		tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
@@ -424,9 +428,19 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* RFC 6582 3.2 step 3: full acknowledgment. */
-			c->flags &= ~(TF_RECOVERY | TF_UNDO | TF_UNDO_RTO);
+			c->flags &= ~(TF_RECOVERY | TF_SACK_RECOV | TF_UNDO |
+					TF_UNDO_RTO);
 			c->cc->on_recovered(c);
 			c->dupacks = 0;
+		} else if (c->flags & TF_SACK_RECOV) {
+			/* RFC 6675: the scoreboard picks what to resend (at
+			 * burst end). But a partial ACK also means the data it
+			 * stops at, sent before recovery began and before the
+			 * resent data it acknowledges, is lost (RFC 6582's
+			 * rule): resend it now, not after a timeout, when the
+			 * scoreboard has too little above it to say so. */
+			if (!SEQ_GT(c->high_rxt, c->snd_una))
+				tcp_retransmit_una(c);
 		} else {
 			/* Partial acknowledgment: retransmit the next hole,
 			 * deflate by what was acked, add back one MSS. */
@@ -451,6 +465,36 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		tcp_wake(c, 0, 1);
 }
 
+/* Loss found (duplicate ACKs, or the SACK scoreboard): fast retransmit
+ * and recovery, RFC 6675 when SACK is in use, else RFC 6582. */
+static void
+enter_recovery(struct tcp_conn *c)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	tl->st.fast_retrans++;
+	c->undo_cwnd = c->cwnd;
+	c->undo_ssthresh = c->ssthresh;
+	c->undo_tsval = tcp_ts_now(c);
+	c->flags = (c->flags & ~TF_UNDO_RTO) | TF_UNDO;
+	c->lt_allow = 0;
+	c->cc->on_fast_loss(c); /* ssthresh, and cwnd = ssthresh */
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	if (c->flags & TF_SACK) {
+		/* RFC 6675 5 step 4: no window inflation; pipe decides. */
+		c->flags |= TF_SACK_RECOV;
+		c->high_rxt = c->snd_una;
+		tl->st.sack_recoveries++;
+	} else {
+		/* RFC 5681 3.2 step 3: the three segments that left. */
+		c->cwnd += 3 * tcp_eff_mss(c);
+	}
+	tcp_retransmit_una(c);
+	tcp_rtx_restart(c);
+	tcp_enqueue(c);
+}
+
 static void
 dup_ack(struct tcp_conn *c)
 {
@@ -459,8 +503,10 @@ dup_ack(struct tcp_conn *c)
 	c->dup_acks++;
 	tl->st.dup_acks++;
 	if (c->flags & TF_RECOVERY) {
-		/* RFC 5681 3.2 step 4: inflate per extra duplicate. */
-		c->cwnd += tcp_eff_mss(c);
+		/* RFC 5681 3.2 step 4: inflate per extra duplicate (SACK
+		 * recovery counts the pipe instead). */
+		if (!(c->flags & TF_SACK_RECOV))
+			c->cwnd += tcp_eff_mss(c);
 		return;
 	}
 	if (++c->dupacks < c->dupthresh) {
@@ -476,17 +522,19 @@ dup_ack(struct tcp_conn *c)
 	 * else this loss belongs to an episode already handled. */
 	if (!SEQ_GT(c->snd_una, c->recover))
 		return;
-	tl->st.fast_retrans++;
-	c->undo_cwnd = c->cwnd;
-	c->undo_ssthresh = c->ssthresh;
-	c->undo_tsval = tcp_ts_now(c);
-	c->flags = (c->flags & ~TF_UNDO_RTO) | TF_UNDO;
-	c->lt_allow = 0;
-	c->cc->on_fast_loss(c);
-	c->recover = c->snd_max;
-	c->flags |= TF_RECOVERY;
-	tcp_retransmit_una(c);
-	tcp_rtx_restart(c);
+	enter_recovery(c);
+}
+
+/* RFC 6675 5 (b): the scoreboard alone shows snd_una lost (also on ACKs
+ * that carry data, which are never duplicates). */
+static void
+sack_loss_check(struct tcp_conn *c)
+{
+	if (c->sb_n > 0 && !(c->flags & TF_RECOVERY) &&
+			SEQ_LT(c->snd_una, c->snd_max) &&
+			SEQ_GT(c->snd_una, c->recover) &&
+			tcp_sack_is_lost(c, c->snd_una))
+		enter_recovery(c);
 }
 
 /* Options from the peer's SYN or SYN-ACK: what both sides use. */
@@ -846,12 +894,16 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		/* Nothing in flight: this ACK answers our window probes. */
 		if (c->snd_una == c->snd_max)
 			c->retries = 0;
+		if (seg->nsack > 0 && (c->flags & TF_SACK))
+			tcp_sack_update(c, seg);
 		if (SEQ_GT(seg->ack, c->snd_una)) {
 			new_ack(c, seg->ack, seg);
 		} else if (seg->len == 0 && !(seg->flags & TH_FIN) &&
 				wnd == c->snd_wnd && SEQ_LT(c->snd_una, c->snd_max)) {
 			dup_ack(c);
 		}
+		if (c->sb_n > 0)
+			sack_loss_check(c);
 		/* RFC 9293 3.10.7.4: update the send window from the newest
 		 * segment only. */
 		if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&

@@ -269,6 +269,19 @@ tcp_send_ctl(struct tcp_conn *c, uint32_t seq, uint8_t flags)
 	return send_seg(c, seq, 0, flags);
 }
 
+/* Send again len bytes (and flags) from seq, which went out before. */
+static int
+resend(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	c->retrans++;
+	c->tl->st.retrans++;
+	/* Karn: no RTT sample from a retransmitted segment. */
+	c->flags &= ~TF_RTT_TIMING;
+	if (SEQ_GT(seq + len, c->high_rxt))
+		c->high_rxt = seq + len;
+	return send_seg(c, seq, len, (uint8_t)(flags | TH_PSH));
+}
+
 /* Retransmit the first unacknowledged segment (fast retransmit, partial
  * ACKs in recovery): data from snd_una, the FIN if it is there. */
 int
@@ -282,6 +295,10 @@ tcp_retransmit_una(struct tcp_conn *c)
 	 * look like an ACK of data never sent. */
 	uint32_t sent_end = SEQ_LT(c->snd_max, end) ? c->snd_max : end;
 
+	/* Nor into what the peer SACKed: the hole may be shorter than a
+	 * segment. */
+	if (c->sb_n > 0 && SEQ_LT(c->sb[0].s, sent_end))
+		sent_end = c->sb[0].s;
 	if (SEQ_LT(c->snd_una, sent_end))
 		len = RTE_MIN(sent_end - c->snd_una, c->mss - data_opt_len(c));
 	if ((c->flags & TF_FIN_QUEUED) && c->snd_una + len == end &&
@@ -289,17 +306,24 @@ tcp_retransmit_una(struct tcp_conn *c)
 		flags |= TH_FIN;
 	if (len == 0 && flags == 0)
 		return 0;
-	c->retrans++;
-	c->tl->st.retrans++;
-	/* Karn: no RTT sample from a retransmitted segment. */
-	c->flags &= ~TF_RTT_TIMING;
-	return send_seg(c, c->snd_una, len, (uint8_t)(flags | TH_PSH));
+	return resend(c, c->snd_una, len, flags);
+}
+
+/* RFC 6675 NextSeg rule 1: resend part of a hole the scoreboard shows
+ * lost (data only: a hole lies below SACKed data, so never holds the
+ * FIN). */
+int
+tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	c->tl->st.sack_rexmit++;
+	return resend(c, seq, len, 0);
 }
 
 void
 tcp_output(struct tcp_conn *c)
 {
-	uint32_t end, avail, win, lim, len, eff, sent = 0;
+	uint32_t end, stop, avail, win, lim, len, eff, seq, pipe, sent = 0;
+	uint32_t room = UINT32_MAX;
 	uint8_t flags;
 
 	if (TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN))
@@ -324,11 +348,36 @@ tcp_output(struct tcp_conn *c)
 	}
 	eff = c->mss - data_opt_len(c);
 	end = tcp_data_end(c);
+	if (c->flags & TF_SACK_RECOV) {
+		/* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, resend the
+		 * lost holes first (NextSeg rule 1), then new data (rule 2,
+		 * the loop below, within room). */
+		pipe = tcp_sack_pipe(c);
+		while (pipe + eff <= c->cwnd &&
+				tcp_sack_next_lost(c, eff, &seq, &len)) {
+			if (tcp_retransmit(c, seq, len) < 0)
+				break;
+			pipe += len;
+			sent++;
+		}
+		room = c->cwnd > pipe ? c->cwnd - pipe : 0;
+	}
 	for (;;) {
-		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-		lim = RTE_MIN(c->cwnd + c->lt_allow, c->snd_wnd);
-		win = SEQ_LT(c->snd_nxt, c->snd_una + lim) ?
-			c->snd_una + lim - c->snd_nxt : 0;
+		/* RFC 6675 5.1: resending after a timeout skips SACKed
+		 * ranges and stops short of the next one. */
+		stop = end;
+		if (c->sb_n > 0 && SEQ_LT(c->snd_nxt, c->snd_max))
+			stop = tcp_sack_skip(c, end);
+		avail = SEQ_LT(c->snd_nxt, stop) ? stop - c->snd_nxt : 0;
+		if (c->flags & TF_SACK_RECOV) {
+			win = SEQ_LT(c->snd_nxt, c->snd_una + c->snd_wnd) ?
+				c->snd_una + c->snd_wnd - c->snd_nxt : 0;
+			win = RTE_MIN(win, room);
+		} else {
+			lim = RTE_MIN(c->cwnd + c->lt_allow, c->snd_wnd);
+			win = SEQ_LT(c->snd_nxt, c->snd_una + lim) ?
+				c->snd_una + lim - c->snd_nxt : 0;
+		}
 		flags = 0;
 		if (avail > 0) {
 			len = RTE_MIN(RTE_MIN(avail, eff), win);
@@ -343,14 +392,16 @@ tcp_output(struct tcp_conn *c)
 					break;
 			} else if (len < eff && !(c->flags & TF_NODELAY) &&
 					c->snd_nxt != c->snd_una &&
+					!SEQ_LT(c->snd_nxt, c->snd_max) &&
 					!(c->flags & TF_FIN_QUEUED)) {
 				/* Nagle (RFC 1122 4.2.3.4): one small
-				 * segment in flight at a time. */
+				 * segment in flight at a time (new data). */
 				break;
 			}
-			if (len == avail)
+			if (len == avail && stop == end)
 				flags |= TH_PSH;
-			if ((c->flags & TF_FIN_QUEUED) && len == avail)
+			if ((c->flags & TF_FIN_QUEUED) && len == avail &&
+					stop == end)
 				flags |= TH_FIN;
 		} else if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt == end) {
 			len = 0;
@@ -361,6 +412,7 @@ tcp_output(struct tcp_conn *c)
 		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
 			c->retrans++;
 			c->tl->st.retrans++;
+			c->tl->st.rto_rexmit++;
 		} else if (!(c->flags & TF_RTT_TIMING) && len > 0) {
 			c->flags |= TF_RTT_TIMING;
 			c->rtt_seq = c->snd_nxt;
@@ -368,6 +420,7 @@ tcp_output(struct tcp_conn *c)
 		}
 		if (send_seg(c, c->snd_nxt, len, flags) < 0)
 			break;
+		room -= RTE_MIN(room, len);
 		c->snd_nxt += len + ((flags & TH_FIN) ? 1 : 0);
 		if (SEQ_GT(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;

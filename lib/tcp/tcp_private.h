@@ -26,6 +26,7 @@
 #define TCP_DEFAULT_MSS 536    /* RFC 9293 3.7.1: no MSS option */
 #define TCP_MAX_WSCALE 14      /* RFC 7323 2.3 */
 #define TCP_OPT_SPACE 40
+#define TCP_SACK_SB 32         /* SACKed ranges the sender keeps */
 
 /* Flags as on the wire. */
 #define TH_FIN 0x01
@@ -89,6 +90,7 @@ enum tcp_state {
 #define TF_FORCE      (1u << 20) /* persist expired: send past SWS rules */
 #define TF_UNDO       (1u << 21) /* a retransmission may be undone */
 #define TF_UNDO_RTO   (1u << 22) /* ... and it was a timeout's */
+#define TF_SACK_RECOV (1u << 23) /* recovery driven by SACK (RFC 6675) */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -107,7 +109,8 @@ struct tcp_cc_ops {
 	void (*init)(struct tcp_conn *c);
 	/* New data acknowledged outside recovery. */
 	void (*on_ack)(struct tcp_conn *c, uint32_t acked);
-	/* Loss detected by duplicate ACKs: set ssthresh and cwnd. */
+	/* Loss detected (duplicate ACKs or SACK): set ssthresh, and cwnd to
+	 * it (the caller adds NewReno's inflation). */
 	void (*on_fast_loss)(struct tcp_conn *c);
 	/* Retransmission timeout. */
 	void (*on_rto)(struct tcp_conn *c);
@@ -115,12 +118,29 @@ struct tcp_cc_ops {
 	void (*on_recovered)(struct tcp_conn *c);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+const struct tcp_cc_ops *tcp_cc_of(enum px_tcp_cc cc);
+
+/* CUBIC's state (RFC 9438 4.1), bytes and seconds. */
+struct tcp_cubic {
+	uint64_t epoch;   /* TSC when this avoidance epoch began; 0: none */
+	double k;         /* seconds from epoch to the plateau */
+	double origin;    /* the plateau (W_max, or cwnd if above it) */
+	double w_max;     /* window before the last reduction */
+	double w_est;     /* Reno-friendly window */
+	double frac;      /* growth not yet a whole byte */
+};
 
 /* A contiguous range held out of order: a chain of segments. */
 struct tcp_ooo_ent {
 	uint32_t seq;
 	uint32_t len;
 	struct rte_mbuf *m, *tail;
+};
+
+/* A range of sequence space the peer SACKed, [s, e). */
+struct tcp_sack_blk {
+	uint32_t s, e;
 };
 
 /* A parsed segment. */
@@ -198,9 +218,14 @@ struct tcp_conn {
 	struct px_tcp_cbs cbs;
 	void *cb_arg;
 	const struct tcp_cc_ops *cc;
+	struct tcp_cubic cub;
 	/* per-connection counters */
 	uint64_t seg_in, seg_out, retrans, dup_acks, ooo_in, bytes_in, bytes_out;
+	/* SACK scoreboard (tcp_sack.c): sb_n sorted ranges above snd_una,
+	 * sacked bytes in them; high_rxt is RFC 6675 HighRxt */
+	uint32_t sb_n, sacked, high_rxt;
 	struct tcp_ooo_ent ooo[TCP_OOO_MAX];
+	struct tcp_sack_blk sb[TCP_SACK_SB];
 };
 
 TAILQ_HEAD(tcp_conn_list, tcp_conn);
@@ -395,10 +420,21 @@ void tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc);
 int tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);
 
+/* tcp_sack.c */
+void tcp_sack_clear(struct tcp_conn *c);
+void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg);
+void tcp_sack_trim(struct tcp_conn *c);
+int tcp_sack_is_lost(const struct tcp_conn *c, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcp_conn *c);
+int tcp_sack_next_lost(const struct tcp_conn *c, uint32_t max, uint32_t *seq,
+		uint32_t *len);
+uint32_t tcp_sack_skip(struct tcp_conn *c, uint32_t end);
+
 /* tcp_out.c */
 void tcp_output(struct tcp_conn *c);
 int tcp_send_ctl(struct tcp_conn *c, uint32_t seq, uint8_t flags);
 int tcp_retransmit_una(struct tcp_conn *c);
+int tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len);
 void tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 		uint16_t lport, const struct tcp_seg *seg);
 void tcp_ack_soon(struct tcp_conn *c, int now);

@@ -829,6 +829,14 @@ px_tcp_setopt(struct px_tcp_conn *pc, enum px_tcp_opt opt, int64_t val)
 			tcp_window_update(c);
 		}
 		return 0;
+	case PX_TCP_OPT_CC:
+		if (val < PX_TCP_CC_DEFAULT || val > PX_TCP_CC_NEWRENO)
+			return -EINVAL;
+		if (val == PX_TCP_CC_DEFAULT)
+			val = c->tl->tn->conf.cc;
+		c->cc = tcp_cc_of((enum px_tcp_cc)val);
+		memset(&c->cub, 0, sizeof(c->cub));
+		return 0;
 	case PX_TCP_OPT_LINGER:
 		if (val < -1 || val > 3600 * 1000)
 			return -EINVAL;
@@ -861,6 +869,7 @@ px_tcp_info(const struct px_tcp_conn *pc, struct px_tcp_info *o)
 	o->rcv_wscale = c->rcv_wscale;
 	o->ts = (c->flags & TF_TS) != 0;
 	o->sack = (c->flags & TF_SACK) != 0;
+	o->cc = c->cc == &tcp_cc_newreno ? PX_TCP_CC_NEWRENO : PX_TCP_CC_CUBIC;
 	o->srtt_us = c->srtt_us;
 	o->rttvar_us = c->rttvar_us;
 	o->rto_us = c->rto_us;

@@ -231,7 +231,12 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
 	}
 	c->cc->on_rto(c);
-	c->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	c->flags &= ~(TF_RECOVERY | TF_SACK_RECOV | TF_RTT_TIMING);
+	/* RFC 6675 5.1: the go-back skips SACKed data; a second timeout in
+	 * a row may mean the peer reneged (RFC 2018 8): forget it all. */
+	if (c->backoff > 0)
+		tcp_sack_clear(c);
+	c->high_rxt = c->snd_una;
 	c->recover = c->snd_max; /* RFC 6582 4: no fast retransmit for data
 	                            sent before the timeout */
 	c->dupacks = 0;
