@@ -624,6 +624,80 @@ case_many_short(void)
 	return NULL;
 }
 
+/* SYN cookies: 72 SYNs at once for a listener of backlog 64: 64 get
+ * state, 8 get cookies, and all 72 connections echo. */
+#define COOKIE_CONNS 72
+static struct px_tcp_listener *cookie_lst;
+static uint32_t cookie_ok;
+
+static void *
+cookie_acceptor(void *arg)
+{
+	struct px_tcp_conn *c;
+
+	static const struct px_task_opts det = { .flags = PX_TASK_F_DETACHED };
+
+	RTE_SET_USED(arg);
+	while (px_tcp_accept(cookie_lst, &c, PX_TIMEOUT_INF) == 0)
+		if (px_spawn(echo_conn, c, &det, NULL) != 0)
+			px_tcp_abort(c);
+	return NULL;
+}
+
+static void *
+cookie_client(void *arg)
+{
+	struct px_tcp_conn *c;
+	char b[8];
+
+	RTE_SET_USED(arg);
+	if (px_tcp_connect(na, ip_b, htons(10), 5ull * 1000000000, &c) != 0)
+		return NULL;
+	if (px_tcp_write(c, "ping", 4, 1000000000ull) == 4 &&
+			px_tcp_read(c, b, sizeof(b), 3ull * 1000000000) == 4 &&
+			memcmp(b, "ping", 4) == 0)
+		cookie_ok++;
+	px_tcp_close(c);
+	return NULL;
+}
+
+static void *
+case_syn_cookies(void)
+{
+	struct px_task *acc, *cl[COOKIE_CONNS];
+	struct px_tcp_stats a0, a1, b0, b1;
+	int i;
+
+	T_EQ(px_tcp_listen(nb, htons(10), 64, &cookie_lst), 0);
+	T_EQ(px_spawn(cookie_acceptor, NULL, NULL, &acc), 0);
+	px_tcp_stats(na, &a0);
+	px_tcp_stats(nb, &b0);
+	cookie_ok = 0;
+	wire_hold = 1;
+	for (i = 0; i < COOKIE_CONNS; i++)
+		T_EQ(px_spawn(cookie_client, NULL, NULL, &cl[i]), 0);
+	do {
+		px_yield();
+		px_tcp_stats(na, &a1);
+	} while (a1.active_opens - a0.active_opens < COOKIE_CONNS);
+	/* All the SYNs reach B in one go; its answers then flow freely. */
+	wire_deliver(&wa);
+	wire_hold = 0;
+	for (i = 0; i < COOKIE_CONNS; i++)
+		T_EQ(px_task_join(cl[i], NULL, PX_TIMEOUT_INF), 0);
+	px_tcp_stats(nb, &b1);
+	T_EQ(cookie_ok, COOKIE_CONNS);
+	T_EQ(b1.syncookies_sent - b0.syncookies_sent, COOKIE_CONNS - 64);
+	T_EQ(b1.syncookies_ok - b0.syncookies_ok, COOKIE_CONNS - 64);
+	T_EQ(b1.syncookies_bad - b0.syncookies_bad, 0);
+	T_EQ(px_tcp_listener_close(cookie_lst), 0);
+	T_EQ(px_task_join(acc, NULL, PX_TIMEOUT_INF), 0);
+	settle();
+	px_tcp_stats(nb, &b1);
+	T_EQ(b1.conns, 0);
+	return NULL;
+}
+
 /* Keepalive: probes answered keep the connection; a dead peer ends it
  * with -ETIMEDOUT after KEEPCNT probes. */
 static void *
@@ -891,6 +965,7 @@ tcp_main(void *arg)
 	T_RUN(case_sack_holes);
 	T_RUN(case_refused);
 	T_RUN(case_many_short);
+	T_RUN(case_syn_cookies);
 	T_EQ(px_tcp_listener_close(lst), 0);
 	T_EQ(px_task_join(st, NULL, PX_TIMEOUT_INF), 0);
 	T_EQ(px_tcp_listen(nb, htons(8), 64, &lst), 0);

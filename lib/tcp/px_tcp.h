@@ -71,6 +71,9 @@ struct px_tcp_conf {
 #define PX_TCP_CONF_F_NO_SACK  (1u << 1)
 /** Do not offer or accept window scaling (RFC 7323). */
 #define PX_TCP_CONF_F_NO_WS    (1u << 2)
+/** Drop SYNs past a listener's half-open limit instead of answering them
+ *  with SYN cookies (RFC 4987). */
+#define PX_TCP_CONF_F_NO_SYNCOOKIES (1u << 3)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -117,7 +120,11 @@ struct px_tcp_stats {
 	uint64_t active_opens;      /**< connect() calls that sent a SYN */
 	uint64_t passive_opens;     /**< SYNs that created a connection */
 	uint64_t established;       /**< connections that reached ESTABLISHED */
-	uint64_t accept_overflow;   /**< SYNs dropped: backlog full */
+	uint64_t accept_overflow;   /**< SYNs (or cookie ACKs) dropped: accept queue full */
+	uint64_t synq_full;         /**< SYNs dropped: half-open limit, cookies off */
+	uint64_t syncookies_sent;   /**< SYN-ACKs sent with a cookie, no state kept */
+	uint64_t syncookies_ok;     /**< connections made from a returned cookie */
+	uint64_t syncookies_bad;    /**< ACKs to a listener whose cookie failed */
 	uint64_t conn_exhausted;    /**< SYNs/connects refused: no connection block */
 	uint64_t tw_recycled;       /**< TIME_WAIT blocks reclaimed early */
 	uint64_t tw_reuse;          /**< SYNs that took over a TIME_WAIT 4-tuple */
@@ -205,7 +212,9 @@ void px_tcp_detach(struct px_netif *nif);
 /**
  * Listen on a port (task sockets). Every lcore gets its own accept queue
  * of *backlog* entries; connections are accepted on the lcore their flow
- * lands on.
+ * lands on. Each lcore keeps at most max(backlog, 64) half-open
+ * connections; past that, SYNs are answered with SYN cookies (unless
+ * PX_TCP_CONF_F_NO_SYNCOOKIES), so a SYN flood costs no memory.
  *
  * @param port
  *   Local port, network order, not 0.

@@ -500,6 +500,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	 * there is one: per boot and per process. */
 	tn->isn_key[0] = rte_rand();
 	tn->isn_key[1] = rte_rand();
+	tn->cookie_key[0] = rte_rand();
+	tn->cookie_key[1] = rte_rand();
 	snprintf(name, sizeof(name), "pxtcp_%" PRIxPTR, (uintptr_t)tn & 0xffffffff);
 	tn->conn_pool = rte_mempool_create(name, cf.max_conns,
 			sizeof(struct tcp_conn), cf.max_conns >= 1024 ? 32 : 0, 0,
@@ -583,6 +585,7 @@ static const char *const stat_names[] = {
 	"fast_retrans", "undo", "sack_recoveries", "sack_rexmit", "sack_skip",
 	"rto_rexmit", "dsack_in", "drop_bad_sack", "sack_sb_full", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
 	"active_opens", "passive_opens", "established", "accept_overflow",
+	"synq_full", "syncookies_sent", "syncookies_ok", "syncookies_bad",
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",

@@ -564,47 +564,12 @@ negotiate(struct tcp_conn *c, const struct tcp_seg *seg)
 	}
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listening port (or none). */
+/* What a passive connection takes from its listener and first segment. */
 static void
-listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
-		const struct rte_tcp_hdr *th, struct tcp_seg *seg)
+passive_init(struct tcp_lcore *tl, struct px_tcp_listener *l,
+		const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+		struct tcp_conn *c)
 {
-	struct px_tcp_listener *l;
-	struct tcp_listen_lc *llc;
-	struct tcp_conn *c;
-
-	/* acquire: pairs with the release store in px_tcp_listen(). */
-	l = __atomic_load_n(&tl->tn->listen[rte_be_to_cpu_16(th->dst_port)],
-			__ATOMIC_ACQUIRE);
-	if (l == NULL || __atomic_load_n(&l->closed, __ATOMIC_RELAXED)) {
-		/* RFC 9293 3.10.7.1: CLOSED; a RST answers all but a RST. */
-		tl->st.drop_no_conn++;
-		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
-		return;
-	}
-	if (seg->flags & TH_RST) {
-		tl->st.drop_state++;
-		return;
-	}
-	if (seg->flags & TH_ACK) {
-		tl->st.drop_no_conn++;
-		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
-		return;
-	}
-	if (!(seg->flags & TH_SYN)) {
-		tl->st.drop_state++;
-		return;
-	}
-	llc = tcp_listen_lc_of(l, tl);
-	if (llc->len >= l->backlog || llc->synq >= RTE_MAX(l->backlog, 64u)) {
-		/* TODO(px): SYN cookies (the hardening issue). */
-		tl->st.accept_overflow++;
-		return;
-	}
-	if (tcp_conn_alloc(tl, &c) < 0) {
-		tl->st.conn_exhausted++;
-		return;
-	}
 	c->raddr = ip->src_addr;
 	c->laddr = ip->dst_addr;
 	c->rport = th->src_port;
@@ -615,8 +580,171 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 		c->cbs = l->cbs;
 		c->cb_arg = l->cb_arg;
 	}
-	llc->synq++;
 	tcp_conn_init_common(tl, c);
+}
+
+/* RFC 4987 3.6: past the half-open limit, answer with a SYN cookie and
+ * keep nothing (the lcore's scratch block only builds the segment). */
+static void
+cookie_synack(struct tcp_lcore *tl, struct px_tcp_listener *l,
+		struct tcp_listen_lc *llc, const struct rte_ipv4_hdr *ip,
+		const struct rte_tcp_hdr *th, const struct tcp_seg *seg)
+{
+	struct tcp_conn *c = &tl->scratch;
+
+	memset(c, 0, offsetof(struct tcp_conn, ooo));
+	c->tl = tl;
+	c->rcvbuf = tl->tn->conf.rcvbuf;
+	c->sndbuf = tl->tn->conf.sndbuf;
+	c->cc = tcp_cc_of(tl->tn->conf.cc);
+	tcp_timers_init(c);
+	passive_init(tl, l, ip, th, c);
+	negotiate(c, seg);
+	if (!(c->flags & TF_TS)) {
+		/* Nowhere to keep them: offer neither. */
+		c->flags &= ~(TF_WS | TF_SACK);
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	c->state = TCP_SYN_RCVD;
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	c->iss = tcp_cookie_make(tl, c, seg->seq,
+			seg->has_mss ? seg->mss : TCP_DEFAULT_MSS);
+	c->flags |= TF_COOKIE;
+	if (tcp_send_ctl(c, c->iss, TH_SYN | TH_ACK) == 0)
+		tl->st.syncookies_sent++;
+	/* Two cookie periods: as long as a cookie stays good. */
+	llc->cookie_until = tl->ilc->now + 128 * tl->tn->hz;
+}
+
+/* An ACK for a listener: a returning SYN cookie? Returns 1 with the new
+ * SYN_RCVD connection in *out (the segment then completes it as usual),
+ * 0 if it is no cookie, -1 if it was one but is dropped. */
+static int
+cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
+		struct tcp_listen_lc *llc, const struct rte_ipv4_hdr *ip,
+		const struct rte_tcp_hdr *th, const struct tcp_seg *seg,
+		struct tcp_conn **out)
+{
+	const struct px_tcp_conf *cf = &tl->tn->conf;
+	struct tcp_conn *c = &tl->scratch;
+	uint16_t mss;
+
+	if (tl->ilc->now >= llc->cookie_until ||
+			(seg->flags & (TH_SYN | TH_RST)))
+		return 0;
+	c->raddr = ip->src_addr;
+	c->laddr = ip->dst_addr;
+	c->rport = th->src_port;
+	c->lport = th->dst_port;
+	if (tcp_cookie_check(tl, c, seg->seq - 1, seg->ack - 1, &mss) < 0 ||
+			(seg->has_ts && !(cf->flags & PX_TCP_CONF_F_NO_TS) &&
+			 (uint32_t)(rte_rdtsc() / tl->tn->cyc_per_ms) -
+			 (seg->tsecr & ~31u) > 128000)) {
+		tl->st.syncookies_bad++;
+		return 0;
+	}
+	if (l->cbs.on_accept == NULL && llc->len >= l->backlog) {
+		tl->st.accept_overflow++;
+		return -1;
+	}
+	if (tcp_conn_alloc(tl, &c) < 0) {
+		tl->st.conn_exhausted++;
+		return -1;
+	}
+	passive_init(tl, l, ip, th, c);
+	if (seg->has_ts && !(cf->flags & PX_TCP_CONF_F_NO_TS)) {
+		c->ts_recent = seg->tsval;
+		c->ts_recent_tsc = rte_rdtsc();
+		tcp_cookie_opts(c, seg->tsecr);
+	} else {
+		c->flags &= ~(TF_TS | TF_WS | TF_SACK);
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	c->mss = (uint16_t)RTE_MAX(RTE_MIN((uint32_t)mss, (uint32_t)c->rmss), 64u);
+	c->irs = seg->seq - 1;
+	c->rcv_nxt = seg->seq;
+	c->rcv_adv = c->rcv_nxt;
+	/* The window our SYN-ACK offered (unscaled, RFC 7323 2.2). */
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_wnd(c), (uint32_t)UINT16_MAX);
+	c->last_ack_sent = c->rcv_nxt;
+	c->iss = seg->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->recover = c->iss;
+	c->sq_seq = c->iss + 1;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = c->iss;
+	c->state = TCP_SYN_RCVD;
+	llc->synq++;
+	tcp_conn_insert(tl, c);
+	tl->st.passive_opens++;
+	tl->st.syncookies_ok++;
+	*out = c;
+	return 1;
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listening port (or none). Returns
+ * a connection the segment goes on to (a SYN cookie came back), else
+ * NULL: the segment was handled here. */
+static struct tcp_conn *
+listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
+		const struct rte_tcp_hdr *th, struct tcp_seg *seg)
+{
+	struct px_tcp_listener *l;
+	struct tcp_listen_lc *llc;
+	struct tcp_conn *c;
+	int r;
+
+	/* acquire: pairs with the release store in px_tcp_listen(). */
+	l = __atomic_load_n(&tl->tn->listen[rte_be_to_cpu_16(th->dst_port)],
+			__ATOMIC_ACQUIRE);
+	if (l == NULL || __atomic_load_n(&l->closed, __ATOMIC_RELAXED)) {
+		/* RFC 9293 3.10.7.1: CLOSED; a RST answers all but a RST. */
+		tl->st.drop_no_conn++;
+		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
+		return NULL;
+	}
+	if (seg->flags & TH_RST) {
+		tl->st.drop_state++;
+		return NULL;
+	}
+	llc = tcp_listen_lc_of(l, tl);
+	if (seg->flags & TH_ACK) {
+		r = cookie_ack(tl, l, llc, ip, th, seg, &c);
+		if (r > 0)
+			return c;
+		if (r < 0)
+			return NULL;
+		tl->st.drop_no_conn++;
+		tcp_send_rst_reply(tl, ip->src_addr, th->src_port, th->dst_port, seg);
+		return NULL;
+	}
+	if (!(seg->flags & TH_SYN)) {
+		tl->st.drop_state++;
+		return NULL;
+	}
+	if (l->cbs.on_accept == NULL && llc->len >= l->backlog) {
+		/* Nowhere to put it even once complete (as Linux). */
+		tl->st.accept_overflow++;
+		return NULL;
+	}
+	if (llc->synq >= RTE_MAX(l->backlog, 64u)) {
+		if (tl->tn->conf.flags & PX_TCP_CONF_F_NO_SYNCOOKIES)
+			tl->st.synq_full++;
+		else
+			cookie_synack(tl, l, llc, ip, th, seg);
+		return NULL;
+	}
+	if (tcp_conn_alloc(tl, &c) < 0) {
+		tl->st.conn_exhausted++;
+		return NULL;
+	}
+	passive_init(tl, l, ip, th, c);
+	llc->synq++;
 	negotiate(c, seg);
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
@@ -634,6 +762,7 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 	tl->st.passive_opens++;
 	/* FIXME: data on a SYN is dropped; the peer sends it again. */
 	tcp_output(c);
+	return NULL;
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. Takes m. */
@@ -1062,8 +1191,9 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 		c = NULL;
 	}
 	if (c == NULL) {
-		listen_input(tl, ip, th, &seg);
-		goto drop;
+		c = listen_input(tl, ip, th, &seg);
+		if (c == NULL)
+			goto drop;
 	}
 	c->seg_in++;
 	rte_pktmbuf_adj(m, (uint16_t)doff);

@@ -110,7 +110,10 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 		if (c->flags & TF_TS) {
 			*p++ = 8;
 			*p++ = 10;
-			t = rte_cpu_to_be_32(tcp_ts_now(c));
+			t = tcp_ts_now(c);
+			if (c->flags & TF_COOKIE)
+				t = tcp_cookie_tsval(c, t);
+			t = rte_cpu_to_be_32(t);
 			memcpy(p, &t, 4);
 			p += 4;
 			t = rte_cpu_to_be_32((flags & TH_ACK) ? c->ts_recent : 0);

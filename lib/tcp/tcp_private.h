@@ -91,6 +91,7 @@ enum tcp_state {
 #define TF_UNDO       (1u << 21) /* a retransmission may be undone */
 #define TF_UNDO_RTO   (1u << 22) /* ... and it was a timeout's */
 #define TF_SACK_RECOV (1u << 23) /* recovery driven by SACK (RFC 6675) */
+#define TF_COOKIE     (1u << 24) /* a stateless SYN-ACK (tcp_cookie.c) */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -237,6 +238,8 @@ struct tcp_listen_lc {
 	uint32_t synq;           /* half-open connections */
 	uint32_t drained;        /* closed and emptied on this lcore */
 	uint32_t ninit;          /* ready initialised (by this lcore) */
+	uint64_t cookie_until;   /* TSC: cookies sent lately, ACKs may
+	                            carry one */
 	struct px_notify ready;
 };
 
@@ -264,6 +267,7 @@ struct tcp_lcore {
 	unsigned int index;
 	uint64_t chal_tokens, chal_last; /* challenge ACK bucket */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
+	struct tcp_conn scratch;     /* builds cookie SYN-ACKs (no state) */
 };
 
 struct tcp_netif {
@@ -275,6 +279,7 @@ struct tcp_netif {
 	uint64_t delack_cyc, msl_cyc, fw2_cyc;
 	uint32_t max_seg;            /* payload that fits one mbuf with headers */
 	uint64_t isn_key[2];         /* RFC 6528 secret, per boot */
+	uint64_t cookie_key[2];      /* SYN cookie secret, per boot */
 	uint64_t chal_per_s;         /* RFC 5961 7: challenge ACKs per second */
 	struct px_tcp_listener *listen[65536]; /* by host-order port */
 	struct px_tcp_listener *all;
@@ -429,6 +434,14 @@ uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 int tcp_sack_next_lost(const struct tcp_conn *c, uint32_t max, uint32_t *seq,
 		uint32_t *len);
 uint32_t tcp_sack_skip(struct tcp_conn *c, uint32_t end);
+
+/* tcp_cookie.c */
+uint32_t tcp_cookie_make(const struct tcp_lcore *tl, const struct tcp_conn *c,
+		uint32_t irs, uint16_t peer_mss);
+int tcp_cookie_check(const struct tcp_lcore *tl, const struct tcp_conn *c,
+		uint32_t irs, uint32_t cookie, uint16_t *mss);
+uint32_t tcp_cookie_tsval(const struct tcp_conn *c, uint32_t now_ms);
+void tcp_cookie_opts(struct tcp_conn *c, uint32_t tsecr);
 
 /* tcp_out.c */
 void tcp_output(struct tcp_conn *c);
