@@ -86,6 +86,10 @@ usage(const char *prog)
 		"  --tcp-bufs BYTES    default send and receive buffer (default 262144)\n"
 		"  --rto-min-us N      minimum retransmission timeout (default 5000)\n"
 		"  --msl-ms N          maximum segment lifetime; TIME_WAIT is 2x (30000)\n"
+		"  --synack-retries N  SYN-ACK resends before a half-open connection\n"
+		"                      is dropped (default 5)\n"
+		"  --no-syncookies     drop SYNs past the half-open limit (default:\n"
+		"                      answer them with SYN cookies)\n"
 		"  --cc NAME           congestion control: cubic (default) or newreno\n"
 		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
@@ -156,6 +160,8 @@ parse_opts(int argc, char **argv)
 		{ "msl-ms", required_argument, NULL, 'L' },
 		{ "mbufs", required_argument, NULL, 'P' },
 		{ "cc", required_argument, NULL, 'G' },
+		{ "synack-retries", required_argument, NULL, 'Y' },
+		{ "no-syncookies", no_argument, NULL, 'J' },
 		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "bytes", required_argument, NULL, 'b' },
@@ -252,6 +258,7 @@ parse_opts(int argc, char **argv)
 		case 'F':
 		case 'r':
 		case 'L':
+		case 'Y':
 		case 'P':
 		case 'K':
 			v = strtoul(optarg, &end, 10);
@@ -271,6 +278,8 @@ parse_opts(int argc, char **argv)
 				opts.tcp_conf.msl_ms = (uint32_t)v;
 			else if (c == 'K')
 				opts.tcp_conns = (uint32_t)v;
+			else if (c == 'Y')
+				opts.tcp_conf.synack_retries = (uint32_t)v;
 			else
 				opts.mbufs = (uint32_t)v;
 			break;
@@ -286,6 +295,9 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'Q':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SACK;
+			break;
+		case 'J':
+			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;
 			break;
 		case 'k':
 			snprintf(buf, sizeof(buf), "%s", optarg);
