@@ -60,6 +60,11 @@ struct px_tcp_conf {
 	                                connection: 64 (at most 64) */
 	uint32_t challenge_per_s;  /**< RFC 5961 challenge ACKs per second
 	                                per lcore: 1000 */
+	uint32_t mbuf_reserve;     /**< free mbufs the stack keeps for
+	                                receiving: below it windows stop
+	                                growing and out-of-order data is
+	                                dropped, below half of it all
+	                                arriving data is: 1/8 of the pool */
 	enum px_tcp_cc cc;         /**< congestion control of new
 	                                connections: CUBIC */
 	uint32_t flags;            /**< PX_TCP_CONF_F_* */
@@ -141,6 +146,8 @@ struct px_tcp_stats {
 	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
 	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */
 	uint64_t drop_rcvq_full;    /**< data past the receive buffer */
+	uint64_t drop_nomem;        /**< data dropped: mbuf pool short (mbuf_reserve) */
+	uint64_t ooo_purged;        /**< out-of-order bytes given up: mbuf pool short */
 	uint64_t drop_state;        /**< segment not valid in this state */
 	uint64_t zero_wnd_probes;   /**< window probes sent */
 	uint64_t keepalive_probes;  /**< keepalive probes sent */

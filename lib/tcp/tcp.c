@@ -496,6 +496,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	/* A segment is one mbuf: headroom, then TCP header with options,
 	 * then payload (the IP and Ethernet headers go in the headroom). */
 	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
+	tn->mem_low = cf.mbuf_reserve != 0 ? cf.mbuf_reserve :
+		RTE_MAX(nif->mp->size / 8, 64u);
 	/* rte_rand() is seeded from the TSC and the hardware RNG where
 	 * there is one: per boot and per process. */
 	tn->isn_key[0] = rte_rand();
@@ -589,7 +591,7 @@ static const char *const stat_names[] = {
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",
-	"challenge_limited", "drop_rcvq_full",
+	"challenge_limited", "drop_rcvq_full", "drop_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
 	"nombuf", "conns",
 };

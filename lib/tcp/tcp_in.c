@@ -293,12 +293,27 @@ ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
 	c->ooo_cnt++;
 }
 
+/* The mbuf pool runs dry: give up the out-of-order data (the peer must
+ * keep what it sent until it is acknowledged, RFC 2018 8). */
+static void
+ooo_purge(struct tcp_conn *c)
+{
+	uint32_t i;
+
+	c->tl->st.ooo_purged += c->ooo_bytes;
+	for (i = 0; i < c->ooo_cnt; i++)
+		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
+	c->ooo_cnt = 0;
+	c->ooo_bytes = 0;
+}
+
 /* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
 static void
 rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 {
 	struct tcp_lcore *tl = c->tl;
 	uint32_t d, wnd_end;
+	int lvl;
 
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		d = c->rcv_nxt - seq;
@@ -323,6 +338,16 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		}
 		len = wnd_end - seq;
 		chain_keep(m, len);
+	}
+	lvl = tcp_mem_level(tl);
+	if (unlikely(lvl > 0) && (lvl > 1 || seq != c->rcv_nxt)) {
+		/* Shed load: the peer sends it again. */
+		tl->st.drop_nomem++;
+		if (lvl > 1 && c->ooo_cnt > 0)
+			ooo_purge(c);
+		rte_pktmbuf_free(m);
+		tcp_ack_soon(c, 1);
+		return;
 	}
 	if (seq != c->rcv_nxt) {
 		/* RFC 5681 4.2: out of order, ACK at once (a duplicate ACK

@@ -32,6 +32,9 @@ tcp_rcv_wnd(struct tcp_conn *c)
 
 	if (space > max)
 		space = max;
+	/* The mbuf pool runs short: no more than was offered. */
+	if (space > cur && unlikely(tcp_mem_level(c->tl) > 0))
+		space = cur;
 	/* Open the window only by a useful amount. */
 	if (space > cur && space - cur < RTE_MIN(c->rcvbuf / 2, mss) &&
 			space < c->rcvbuf)

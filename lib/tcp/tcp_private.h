@@ -266,6 +266,8 @@ struct tcp_lcore {
 	uint32_t port_hint;
 	unsigned int index;
 	uint64_t chal_tokens, chal_last; /* challenge ACK bucket */
+	uint64_t mem_tsc;            /* tcp_mem_level(): last reading ... */
+	int mem_lvl;                 /* ... and what it said */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
 	struct tcp_conn scratch;     /* builds cookie SYN-ACKs (no state) */
 };
@@ -278,6 +280,7 @@ struct tcp_netif {
 	uint64_t cyc_per_us, cyc_per_ms;
 	uint64_t delack_cyc, msl_cyc, fw2_cyc;
 	uint32_t max_seg;            /* payload that fits one mbuf with headers */
+	uint32_t mem_low;            /* tcp_mem_level(): free mbufs kept */
 	uint64_t isn_key[2];         /* RFC 6528 secret, per boot */
 	uint64_t cookie_key[2];      /* SYN cookie secret, per boot */
 	uint64_t chal_per_s;         /* RFC 5961 7: challenge ACKs per second */
@@ -314,6 +317,26 @@ tcp_lookup(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport, uint16_t lport)
 			c->lport != lport))
 		c = c->hnext;
 	return c;
+}
+
+/* How short the interface's mbuf pool runs, read at most every 10 us
+ * (rte_mempool_avail_count() walks the lcore caches). 0: fine; 1: low,
+ * the receive windows stop growing and out-of-order data is not kept;
+ * 2: critical, arriving data is dropped, so the pool keeps what the
+ * receive ring needs to bring in the ACKs that free the send queues. */
+static inline int
+tcp_mem_level(struct tcp_lcore *tl)
+{
+	uint64_t now = tl->ilc->now;
+	unsigned int avail;
+
+	if (unlikely(now - tl->mem_tsc > tl->tn->cyc_per_us * 10)) {
+		tl->mem_tsc = now;
+		avail = rte_mempool_avail_count(tl->nif->mp);
+		tl->mem_lvl = avail >= tl->tn->mem_low ? 0 :
+			avail >= tl->tn->mem_low / 2 ? 1 : 2;
+	}
+	return tl->mem_lvl;
 }
 
 /* Bytes of sequence space in flight. */
