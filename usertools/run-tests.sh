@@ -9,6 +9,7 @@
 #   unit  on build-uc/   (portable ucontext task switch)
 #   fuzz  on build-fuzz/ (libFuzzer, each target for fuzz_seconds)
 #   dts   on build/      (pytest + scapy end to end; root for the netns cases)
+#   dts   on build-san/  (the same cases against the ASan + UBSan apps)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,20 +33,22 @@ run_suite build unit
 run_suite build-san unit --timeout-multiplier 4
 run_suite build-uc unit
 run_suite build-fuzz fuzz
-rm -rf build/dts-junit
+rm -rf build/dts-junit build-san/dts-junit
 run_suite build dts
+run_suite build-san dts
 
 # Count meson tests; for a dts file, count its pytest cases instead (from
 # the junit XML it wrote), unless meson saw it fail without them.
-/usr/bin/python3 - build/dts-junit "${results[@]}" <<'PY'
+/usr/bin/python3 - "${results[@]}" <<'PY'
 import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-junit_dir = Path(sys.argv[1])
 passed = failed = skipped = 0
-for path in sys.argv[2:]:
+for path in sys.argv[1:]:
+    # <build dir>/meson-logs/<base>.json; its dts junit files beside it
+    junit_dir = Path(path).parent.parent / "dts-junit"
     try:
         lines = open(path, encoding="utf-8").read().splitlines()
     except OSError:

@@ -23,6 +23,18 @@ def source_dir() -> Path:
     return Path(os.environ.get("PX_SOURCE_DIR", Path(__file__).parents[2]))
 
 
+def sanitized() -> bool:
+    """Whether the build under test has ASan/UBSan (b_sanitize)."""
+    import json
+    info = build_dir() / "meson-info" / "intro-buildoptions.json"
+    try:
+        opts = json.loads(info.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(o.get("name") == "b_sanitize" and o.get("value") not in
+               ("none", "", [], None) for o in opts)
+
+
 def hugepages_missing() -> str:
     """Why hugepages cannot be used, or "" when they can."""
     total = 0
