@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void __attribute__((noreturn))
 fail(const char *what, int line)
 {
-	fprintf(stderr, "fuzz_tcp_opts.c:%d: invariant failed: %s\n", line, what);
+	fprintf(stderr, "fuzz_tcp_opts.c:%d: invariant failed: %s\n", line,
+		what);
 	abort();
 }
 
