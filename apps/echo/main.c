@@ -50,6 +50,7 @@ struct echo_opts {
 	uint64_t bytes;
 	uint32_t mbufs;
 	uint32_t tcp_conns;
+	int tcp_rr;
 };
 
 static volatile sig_atomic_t quit;
@@ -110,7 +111,12 @@ usage(const char *prog)
 		"  --tcp-client IP:PORT  stream --bytes of a pattern to a TCP echo server,\n"
 		"                      check every byte returned, report and exit\n"
 		"  --bytes N           bytes for --tcp-client (default 1048576)\n"
-		"  --conns N           --tcp-client connections, spread over the lcores (1)\n"
+		"  --conns N           --tcp-client/--tcp-rr connections, spread over the\n"
+		"                      lcores (1)\n"
+		"  --tcp-rr IP:PORT    closed-loop request-response to a TCP echo server:\n"
+		"                      each connection writes --size bytes and reads them\n"
+		"                      back, for --client-ms; prints the rate and the\n"
+		"                      round-trip percentiles (the first tenth is warm-up)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -164,6 +170,7 @@ parse_opts(int argc, char **argv)
 		{ "no-syncookies", no_argument, NULL, 'J' },
 		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "tcp-client", required_argument, NULL, 'k' },
+		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -214,6 +221,8 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'u':
 			opts.n_udp = 0;
+			if (strcmp(optarg, "off") == 0)
+				break;
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			for (tok = strtok_r(buf, ",", &save); tok != NULL;
 					tok = strtok_r(NULL, ",", &save)) {
@@ -299,13 +308,16 @@ parse_opts(int argc, char **argv)
 		case 'J':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;
 			break;
+		case 'E':
+			opts.tcp_rr = 1;
+			/* fall through */
 		case 'k':
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			slash = strrchr(buf, ':');
 			v = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
 			if (slash == NULL || (*slash = '\0', parse_ip(buf, &opts.tcp_server.ip)) != 0 ||
 					*end != '\0' || v == 0 || v > 65535) {
-				fprintf(stderr, "pollux-echo: --tcp-client needs IP:PORT\n");
+				fprintf(stderr, "pollux-echo: --tcp-client/--tcp-rr need IP:PORT\n");
 				return -1;
 			}
 			opts.tcp_server.port = htons((uint16_t)v);
@@ -801,8 +813,14 @@ main_task(void *arg)
 		return ret == 0 ? NULL : (void *)1;
 	}
 	if (opts.tcp_server.ip != 0) {
-		ret = echo_tcp_client(nif, opts.tcp_server.ip, opts.tcp_server.port,
-				opts.bytes, opts.client_ms, opts.tcp_conns);
+		if (opts.tcp_rr)
+			ret = echo_tcp_rr(nif, opts.tcp_server.ip,
+					opts.tcp_server.port, opts.size,
+					opts.tcp_conns, opts.client_ms);
+		else
+			ret = echo_tcp_client(nif, opts.tcp_server.ip,
+					opts.tcp_server.port, opts.bytes,
+					opts.client_ms, opts.tcp_conns);
 		all_lcores((void *)1);
 		return ret == 0 ? NULL : (void *)1;
 	}

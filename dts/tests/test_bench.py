@@ -66,3 +66,29 @@ def test_compare_udp(build_dir, source_dir, tmp_path, hugepages):
     assert m, res.stdout
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0
     assert "udp_echo_pps" in out_json.read_text()
+
+
+def test_compare_tcp(build_dir, source_dir, tmp_path):
+    """`bench/compare tcp` runs Pollux's and Linux's ping-pong and prints
+    the ratios.
+
+    Steps: bench/compare tcp --rounds 1 --seconds 2 (the plumbing, not a
+    figure): pollux-echo --tcp-rr against pollux-echo over net_memif,
+    sockperf against sockperf over loopback.
+    Verify: exit 0; p50 and p99 lines with positive round trips on both
+    sides; the JSON file names both pairs.
+    """
+    if shutil.which("sockperf") is None:
+        pytest.fail("sockperf missing (usertools/setup.sh installs it)")
+    out_json = tmp_path / "tcp.json"
+    res = subprocess.run([str(source_dir / "bench" / "compare"), "tcp",
+                          "--build", str(build_dir), "--rounds", "1",
+                          "--seconds", "2", "--out", str(out_json)],
+                         capture_output=True, text=True, timeout=200)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for metric in ("p50", "p99"):
+        m = re.search(rf"^tcp_pingpong_rtt_{metric}_us: pollux=([\d.]+) "
+                      rf"linux=([\d.]+) ratio=([\d.]+)", res.stdout, re.M)
+        assert m, res.stdout
+        assert float(m.group(1)) > 0 and float(m.group(2)) > 0
+        assert f"tcp_pingpong_rtt_{metric}_us" in out_json.read_text()
