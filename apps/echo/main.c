@@ -117,6 +117,8 @@ usage(const char *prog)
 		"                      each connection writes --size bytes and reads them\n"
 		"                      back, for --client-ms; prints the rate and the\n"
 		"                      round-trip percentiles (the first tenth is warm-up)\n"
+		"  --tcp-crr IP:PORT   the same with a new connection per request\n"
+		"                      (connect, request, response, close)\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -171,6 +173,7 @@ parse_opts(int argc, char **argv)
 		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
+		{ "tcp-crr", required_argument, NULL, 'A' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -308,8 +311,9 @@ parse_opts(int argc, char **argv)
 		case 'J':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;
 			break;
+		case 'A':
 		case 'E':
-			opts.tcp_rr = 1;
+			opts.tcp_rr = c == 'A' ? 2 : 1;
 			/* fall through */
 		case 'k':
 			snprintf(buf, sizeof(buf), "%s", optarg);
@@ -816,7 +820,8 @@ main_task(void *arg)
 		if (opts.tcp_rr)
 			ret = echo_tcp_rr(nif, opts.tcp_server.ip,
 					opts.tcp_server.port, opts.size,
-					opts.tcp_conns, opts.client_ms);
+					opts.tcp_conns, opts.client_ms,
+					opts.tcp_rr == 2);
 		else
 			ret = echo_tcp_client(nif, opts.tcp_server.ip,
 					opts.tcp_server.port, opts.bytes,

@@ -391,49 +391,63 @@ struct rr_job {
 	uint16_t port;
 	uint32_t size;
 	uint64_t warm, end;        /* TSC: start counting, stop */
+	int crr;                   /* a new connection per request */
 	uint64_t msgs, bad, max;
 	int ret;
 	uint8_t *out, *in;         /* size bytes each (not on the task stack) */
 	uint64_t hist[RR_BUCKETS];
 };
 
-/* One connection: write size bytes, read them back, time it; again. */
+/* One request: write size bytes, read them back. 0, or an error. */
+static int
+rr_exchange(struct rr_job *j, struct px_tcp_conn *c)
+{
+	size_t got;
+	ssize_t n;
+
+	n = px_tcp_write(c, j->out, j->size, 1000000000ull);
+	if (n != (ssize_t)j->size)
+		return n < 0 ? (int)n : -EIO;
+	for (got = 0; got < j->size; got += (size_t)n) {
+		n = px_tcp_read(c, j->in + got, j->size - got, 1000000000ull);
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+	}
+	j->bad += memcmp(j->in, j->out, j->size) != 0;
+	return 0;
+}
+
+/* One loop: time a request at a time on one connection, or (crr) on a
+ * new connection each, connect and close included. */
 static void *
 rr_one(void *arg)
 {
 	struct rr_job *j = arg;
-	struct px_tcp_conn *c;
-	uint8_t *out = j->out, *in = j->in;
+	struct px_tcp_conn *c = NULL;
 	uint64_t t0, t1;
-	size_t got;
-	ssize_t n;
 	uint32_t i;
 
-	j->ret = px_tcp_connect(j->nif, j->ip, j->port, 5000000000ull, &c);
-	if (j->ret < 0) {
-		printf("tcp-rr: connect: %s\n", strerror(-j->ret));
-		return NULL;
-	}
-	px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1);
 	for (i = 0; i < j->size; i++)
-		out[i] = pattern(i);
+		j->out[i] = pattern(i);
+	j->ret = 0;
 	while ((t0 = rte_rdtsc()) < j->end) {
-		n = px_tcp_write(c, out, j->size, 1000000000ull);
-		if (n != (ssize_t)j->size) {
-			j->ret = n < 0 ? (int)n : -EIO;
-			break;
+		if (c == NULL) {
+			j->ret = px_tcp_connect(j->nif, j->ip, j->port,
+					5000000000ull, &c);
+			if (j->ret < 0) {
+				printf("tcp-rr: connect: %s\n", strerror(-j->ret));
+				return NULL;
+			}
+			px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1);
 		}
-		for (got = 0; got < j->size; got += (size_t)n) {
-			n = px_tcp_read(c, in + got, j->size - got, 1000000000ull);
-			if (n <= 0)
-				break;
-		}
-		if (got < j->size) {
-			j->ret = n < 0 ? (int)n : -EIO;
+		j->ret = rr_exchange(j, c);
+		if (j->ret < 0)
 			break;
+		if (j->crr) {
+			px_tcp_close(c);
+			c = NULL;
 		}
 		t1 = rte_rdtsc();
-		j->bad += memcmp(in, out, j->size) != 0;
 		if (t0 >= j->warm) {
 			j->hist[rr_bucket(t1 - t0)]++;
 			j->msgs++;
@@ -441,13 +455,14 @@ rr_one(void *arg)
 				j->max = t1 - t0;
 		}
 	}
-	px_tcp_close(c);
+	if (c != NULL)
+		px_tcp_close(c);
 	return NULL;
 }
 
 int
 echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port, uint32_t size,
-		unsigned int conns, uint64_t ms)
+		unsigned int conns, uint64_t ms, int crr)
 {
 	static const double pcts[] = { 50, 90, 99, 99.9 };
 	double us_per_cyc = 1e6 / (double)rte_get_tsc_hz(), p[4], secs;
@@ -473,7 +488,7 @@ echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port, uint32_t size,
 	for (k = 0; k < conns; k++) {
 		jobs[k] = (struct rr_job){ .nif = nif, .ip = ip, .port = port,
 			.size = size, .warm = t0 + RTE_MIN(hz / 10000 * ms, hz),
-			.end = t0 + hz / 1000 * ms, .ret = -EINPROGRESS,
+			.end = t0 + hz / 1000 * ms, .ret = -EINPROGRESS, .crr = crr,
 			.out = malloc(size), .in = malloc(size) };
 		if (jobs[k].out == NULL || jobs[k].in == NULL) {
 			jobs[k].ret = -ENOMEM;
@@ -509,9 +524,10 @@ echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port, uint32_t size,
 			}
 		}
 	}
-	printf("tcp-rr: conns=%u size=%u msgs=%" PRIu64 " seconds=%.2f rate=%.0f"
+	printf("tcp-%s: conns=%u size=%u msgs=%" PRIu64 " seconds=%.2f rate=%.0f"
 		" p50_us=%.2f p90_us=%.2f p99_us=%.2f p999_us=%.2f max_us=%.2f"
-		" mismatched=%" PRIu64 " %s\n", conns, size, msgs, secs,
+		" mismatched=%" PRIu64 " %s\n", crr ? "crr" : "rr", conns, size,
+		msgs, secs,
 		secs > 0 ? (double)msgs / secs : 0.0, p[0], p[1], p[2], p[3],
 		(double)max * us_per_cyc, bad,
 		failed == 0 && bad == 0 && msgs > 0 ? "OK" : "FAILED");

@@ -37,11 +37,12 @@ void echo_tcp_stop(void);
  * check what returns; prints a report line. 0 if every byte came back. */
 int echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
 		uint64_t bytes, uint64_t timeout_ms, unsigned int conns);
-/* Closed-loop request-response over conns connections for ms
+/* Closed-loop request-response in conns parallel loops for ms
  * milliseconds: each writes size bytes, reads them back and times the
- * round trip; prints the rate and latency percentiles. 0, or -EIO if a
- * connection failed or an echo differed. */
+ * round trip, on one connection, or (crr) on a new connection per
+ * request, connect and close included; prints the rate and latency
+ * percentiles. 0, or -EIO if a connection failed or an echo differed. */
 int echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port,
-		uint32_t size, unsigned int conns, uint64_t ms);
+		uint32_t size, unsigned int conns, uint64_t ms, int crr);
 
 #endif /* _TCP_ECHO_H_ */

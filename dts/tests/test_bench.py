@@ -74,9 +74,10 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
 
     Steps: bench/compare tcp --rounds 1 --seconds 2 (the plumbing, not a
     figure): ping-pong (pollux-echo --tcp-rr against pollux-echo over
-    net_memif; sockperf over loopback) and echo throughput over 128
-    connections (the same Pollux pair; px-tcp-rr against px-epoll-echo).
-    Verify: exit 0; the four metric lines with positive figures on both
+    net_memif; sockperf over loopback), echo throughput over 128
+    connections (the same Pollux pair; px-tcp-rr against px-epoll-echo)
+    and the connection rate (--tcp-crr; px-tcp-rr --crr).
+    Verify: exit 0; the five metric lines with positive figures on both
     sides; the JSON file names every pair.
     """
     if not (build_dir / "bench" / "px-tcp-rr").exists():
@@ -92,7 +93,8 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
     for name, base in (("tcp_pingpong_rtt_p50_us", "linux"),
                        ("tcp_pingpong_rtt_p99_us", "linux"),
                        ("tcp_echo_128conns_msgs_per_s", "epoll"),
-                       ("tcp_echo_server_cpu_us_per_msg", "epoll")):
+                       ("tcp_echo_server_cpu_us_per_msg", "epoll"),
+                       ("tcp_conn_rate_per_s", "epoll")):
         m = re.search(rf"^{name}: pollux=([\d.e+]+) {base}=([\d.e+]+) "
                       rf"ratio=([\d.e+]+)", res.stdout, re.M)
         assert m, res.stdout
