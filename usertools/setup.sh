@@ -17,6 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 PACKAGES=(
+	cargo
 	clang
 	dpdk
 	dpdk-dev
@@ -28,6 +29,7 @@ PACKAGES=(
 	libbenchmark-dev
 	libclang-rt-14-dev
 	libdpdk-dev
+	librust-tokio-dev
 	llvm
 	meson
 	netcat-openbsd

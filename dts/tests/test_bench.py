@@ -75,9 +75,10 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
     Steps: bench/compare tcp --rounds 1 --seconds 2 (the plumbing, not a
     figure): ping-pong (pollux-echo --tcp-rr against pollux-echo over
     net_memif; sockperf over loopback), echo throughput over 128
-    connections (the same Pollux pair; px-tcp-rr against px-epoll-echo)
+    connections (the same Pollux pair; px-tcp-rr against px-epoll-echo
+    and against the Tokio current_thread server built from bench/tokio)
     and the connection rate (--tcp-crr; px-tcp-rr --crr).
-    Verify: exit 0; the five metric lines with positive figures on both
+    Verify: exit 0; the seven metric lines with positive figures on both
     sides; the JSON file names every pair.
     """
     if not (build_dir / "bench" / "px-tcp-rr").exists():
@@ -94,9 +95,11 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
                        ("tcp_pingpong_rtt_p99_us", "linux"),
                        ("tcp_echo_128conns_msgs_per_s", "epoll"),
                        ("tcp_echo_server_cpu_us_per_msg", "epoll"),
+                       ("tcp_echo_128conns_msgs_per_s", "tokio"),
+                       ("tcp_echo_server_cpu_us_per_msg", "tokio"),
                        ("tcp_conn_rate_per_s", "epoll")):
         m = re.search(rf"^{name}: pollux=([\d.e+]+) {base}=([\d.e+]+) "
                       rf"ratio=([\d.e+]+)", res.stdout, re.M)
         assert m, res.stdout
         assert float(m.group(1)) > 0 and float(m.group(2)) > 0, m.group(0)
-        assert name in out_json.read_text()
+        assert name in out_json.read_text() and base in out_json.read_text()
