@@ -7,9 +7,10 @@
  * echo server, as a careful C programmer writes one (non-blocking
  * sockets, level-triggered epoll, TCP_NODELAY, read then write back what
  * fits, EPOLLOUT only while a reply is pending). With --spin it polls
- * epoll_wait with a zero timeout, like a busy-polling runtime.
+ * epoll_wait with a zero timeout, like a busy-polling runtime; with
+ * --discard it drops what it reads (the sink for bulk runs).
  *
- * usage: px-epoll-echo PORT [--spin]
+ * usage: px-epoll-echo PORT [--spin] [--discard]
  * SIGTERM or SIGINT stop it; it then prints its CPU time (user + system,
  * seconds) and the messages' bytes it echoed.
  */
@@ -68,15 +69,18 @@ main(int argc, char **argv)
 	struct sockaddr_in sa = { 0 };
 	unsigned long long bytes = 0;
 	struct rusage ru;
-	int lfd, ep, one = 1, spin, i, n, fd, r;
+	int lfd, ep, one = 1, spin = 0, discard = 0, i, n, fd, r;
 	char *buf = malloc(BUF);
 	ssize_t got;
 
 	if (argc < 2 || buf == NULL) {
-		fprintf(stderr, "usage: px-epoll-echo PORT [--spin]\n");
+		fprintf(stderr, "usage: px-epoll-echo PORT [--spin] [--discard]\n");
 		return 2;
 	}
-	spin = argc > 2 && strcmp(argv[2], "--spin") == 0;
+	for (i = 2; i < argc; i++) {
+		spin |= strcmp(argv[i], "--spin") == 0;
+		discard |= strcmp(argv[i], "--discard") == 0;
+	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -131,6 +135,8 @@ main(int argc, char **argv)
 			if (got <= 0)
 				goto closefd;
 			bytes += (unsigned long long)got;
+			if (discard)
+				continue;
 			r = (int)write(fd, buf, (size_t)got);
 			if (r == got)
 				continue;

@@ -8,9 +8,11 @@
  * back) on one connection, or with --crr on a new connection each
  * (connect, request, response, close). One thread drives them all with
  * epoll in a spinning loop for SECONDS, the first tenth being warm-up.
- * Prints the requests and the rate.
+ * Prints the requests and the rate. With --bulk it instead writes SIZE
+ * bytes at a time on one blocking connection (to a discard server) and
+ * prints the bytes and their rate.
  *
- * usage: px-tcp-rr HOST PORT CONNS SIZE SECONDS [--crr]
+ * usage: px-tcp-rr HOST PORT CONNS SIZE SECONDS [--crr | --bulk]
  */
 
 #include <arpa/inet.h>
@@ -41,6 +43,37 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --bulk: one connection, blocking writes until the end. */
+static int
+bulk(double seconds)
+{
+	unsigned long long bytes = 0;
+	double t0, warm, end, t;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t w;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("px-tcp-rr: connect");
+		return 1;
+	}
+	t0 = now_s();
+	warm = t0 + seconds / 10;
+	end = t0 + seconds;
+	while ((t = now_s()) < end) {
+		w = write(fd, out, (size_t)size);
+		if (w < 0) {
+			perror("px-tcp-rr: write");
+			return 1;
+		}
+		if (t >= warm)
+			bytes += (unsigned long long)w;
+	}
+	close(fd);
+	printf("px-tcp-rr: bulk bytes=%llu seconds=%.3f rate=%.0f errors=0\n",
+		bytes, end - warm, (double)bytes / (end - warm));
+	return bytes > 0 ? 0 : 1;
 }
 
 /* Send a request on fd and wait for its reply. */
@@ -89,7 +122,7 @@ main(int argc, char **argv)
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: px-tcp-rr HOST PORT CONNS SIZE SECONDS "
-			"[--crr]\n");
+			"[--crr | --bulk]\n");
 		return 2;
 	}
 	conns = atoi(argv[3]);
@@ -107,6 +140,8 @@ main(int argc, char **argv)
 	if (out == NULL || in == NULL)
 		return 1;
 	memset(out, 'x', (size_t)size);
+	if (argc > 6 && strcmp(argv[6], "--bulk") == 0)
+		return bulk(atof(argv[5]));
 	ep = epoll_create1(0);
 	for (i = 0; i < conns; i++)
 		if (open_conn() < 0) {

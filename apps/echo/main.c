@@ -119,6 +119,8 @@ usage(const char *prog)
 		"                      round-trip percentiles (the first tenth is warm-up)\n"
 		"  --tcp-crr IP:PORT   the same with a new connection per request\n"
 		"                      (connect, request, response, close)\n"
+		"  --tcp-send IP:PORT  bulk: one connection writes as fast as it can to\n"
+		"                      a discard server for --client-ms; prints goodput\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
 		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
@@ -174,6 +176,7 @@ parse_opts(int argc, char **argv)
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "tcp-crr", required_argument, NULL, 'A' },
+		{ "tcp-send", required_argument, NULL, 'D' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -312,8 +315,9 @@ parse_opts(int argc, char **argv)
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;
 			break;
 		case 'A':
+		case 'D':
 		case 'E':
-			opts.tcp_rr = c == 'A' ? 2 : 1;
+			opts.tcp_rr = c == 'A' ? 2 : c == 'D' ? 3 : 1;
 			/* fall through */
 		case 'k':
 			snprintf(buf, sizeof(buf), "%s", optarg);
@@ -817,7 +821,10 @@ main_task(void *arg)
 		return ret == 0 ? NULL : (void *)1;
 	}
 	if (opts.tcp_server.ip != 0) {
-		if (opts.tcp_rr)
+		if (opts.tcp_rr == 3)
+			ret = echo_tcp_send(nif, opts.tcp_server.ip,
+					opts.tcp_server.port, opts.client_ms);
+		else if (opts.tcp_rr)
 			ret = echo_tcp_rr(nif, opts.tcp_server.ip,
 					opts.tcp_server.port, opts.size,
 					opts.tcp_conns, opts.client_ms,

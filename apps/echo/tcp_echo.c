@@ -537,3 +537,74 @@ echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port, uint32_t size,
 	free(hist);
 	return failed == 0 && bad == 0 && msgs > 0 ? 0 : -EIO;
 }
+
+/* ---- bulk send ---- */
+
+struct send_job {
+	struct px_netif *nif;
+	uint32_t ip;
+	uint16_t port;
+	uint64_t warm, end;        /* TSC: start counting, stop */
+	uint64_t bytes;            /* counted after warm-up */
+	uint8_t *buf;
+	int ret;
+};
+
+#define SEND_CHUNK 65536
+
+static void *
+send_one(void *arg)
+{
+	struct send_job *j = arg;
+	struct px_tcp_conn *c;
+	uint8_t sink[64];
+	ssize_t n;
+
+	j->ret = px_tcp_connect(j->nif, j->ip, j->port, 5000000000ull, &c);
+	if (j->ret < 0) {
+		printf("tcp-send: connect: %s\n", strerror(-j->ret));
+		return NULL;
+	}
+	while (rte_rdtsc() < j->end) {
+		n = px_tcp_write(c, j->buf, SEND_CHUNK, 1000000000ull);
+		if (n < 0) {
+			j->ret = (int)n;
+			break;
+		}
+		if (rte_rdtsc() >= j->warm)
+			j->bytes += (uint64_t)n;
+	}
+	/* Half-close and wait for the peer's close: everything arrived. */
+	px_tcp_shutdown(c);
+	while ((n = px_tcp_read(c, sink, sizeof(sink), 5000000000ull)) > 0)
+		;
+	if (n < 0 && j->ret == 0)
+		j->ret = (int)n;
+	px_tcp_close(c);
+	return NULL;
+}
+
+int
+echo_tcp_send(struct px_netif *nif, uint32_t ip, uint16_t port, uint64_t ms)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc();
+	struct send_job j = { .nif = nif, .ip = ip, .port = port,
+		.warm = t0 + RTE_MIN(hz / 10000 * ms, hz),
+		.end = t0 + hz / 1000 * ms, .ret = -EINPROGRESS };
+	struct px_task *t;
+	double secs;
+
+	j.buf = malloc(SEND_CHUNK);
+	if (j.buf == NULL)
+		return -ENOMEM;
+	memset(j.buf, 'x', SEND_CHUNK);
+	if (px_spawn(send_one, &j, NULL, &t) == 0)
+		px_task_join(t, NULL, PX_TIMEOUT_INF);
+	free(j.buf);
+	secs = (double)(j.end - j.warm) / (double)hz;
+	printf("tcp-send: bytes=%" PRIu64 " seconds=%.2f gbps=%.3f %s\n",
+		j.bytes, secs, secs > 0 ? (double)j.bytes * 8 / secs / 1e9 : 0.0,
+		j.ret == 0 && j.bytes > 0 ? "OK" : "FAILED");
+	fflush(stdout);
+	return j.ret == 0 && j.bytes > 0 ? 0 : -EIO;
+}

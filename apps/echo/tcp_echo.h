@@ -44,5 +44,10 @@ int echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
  * percentiles. 0, or -EIO if a connection failed or an echo differed. */
 int echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port,
 		uint32_t size, unsigned int conns, uint64_t ms, int crr);
+/* Bulk: one connection writes as fast as it can for ms milliseconds
+ * (to a discard server), then half-closes and waits for the peer's
+ * close; prints the goodput after a tenth of warm-up. */
+int echo_tcp_send(struct px_netif *nif, uint32_t ip, uint16_t port,
+		uint64_t ms);
 
 #endif /* _TCP_ECHO_H_ */

@@ -77,8 +77,9 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
     net_memif; sockperf over loopback), echo throughput over 128
     connections (the same Pollux pair; px-tcp-rr against px-epoll-echo
     and against the Tokio current_thread server built from bench/tokio)
-    and the connection rate (--tcp-crr; px-tcp-rr --crr).
-    Verify: exit 0; the seven metric lines with positive figures on both
+    the connection rate (--tcp-crr; px-tcp-rr --crr) and bulk goodput
+    (--tcp-send; px-tcp-rr --bulk into px-epoll-echo --discard).
+    Verify: exit 0; the nine metric lines with positive figures on both
     sides; the JSON file names every pair.
     """
     if not (build_dir / "bench" / "px-tcp-rr").exists():
@@ -97,7 +98,9 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
                        ("tcp_echo_server_cpu_us_per_msg", "epoll"),
                        ("tcp_echo_128conns_msgs_per_s", "tokio"),
                        ("tcp_echo_server_cpu_us_per_msg", "tokio"),
-                       ("tcp_conn_rate_per_s", "epoll")):
+                       ("tcp_conn_rate_per_s", "epoll"),
+                       ("tcp_bulk_gbps", "linux"),
+                       ("tcp_bulk_rx_ns_per_kib", "linux")):
         m = re.search(rf"^{name}: pollux=([\d.e+]+) {base}=([\d.e+]+) "
                       rf"ratio=([\d.e+]+)", res.stdout, re.M)
         assert m, res.stdout
