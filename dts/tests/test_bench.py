@@ -76,7 +76,7 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
     figure): ping-pong (pollux-echo --tcp-rr against pollux-echo over
     net_memif; sockperf over loopback), echo throughput over 128
     connections (the same Pollux pair; px-tcp-rr against px-epoll-echo
-    and against the Tokio current_thread server built from bench/tokio)
+    and against the Tokio current_thread server built from bench/tokio),
     the connection rate (--tcp-crr; px-tcp-rr --crr) and bulk goodput
     (--tcp-send; px-tcp-rr --bulk into px-epoll-echo --discard).
     Verify: exit 0; the nine metric lines with positive figures on both
