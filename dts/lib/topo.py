@@ -153,6 +153,22 @@ class TapEcho:
     def fresh_stats(self, timeout: float = 3.0) -> Stats:
         return self.app.fresh_stats(timeout)
 
+    def assert_tcp_clean(self, before: Stats, timeout: float = 10.0) -> Stats:
+        """Wait up to timeout for the app to hold no TCP connection block,
+        then assert none is left and its mbufs in use are back to where
+        they were in `before` (give or take the lcore caches). Returns
+        the last stats."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = self.fresh_stats()
+            if s.counter("tcp.conns") == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert s.counter("tcp.conns") == 0, s.dump()
+        assert s.counter("mbuf.in_use") <= before.counter("mbuf.in_use") + 64, \
+            s.dump()
+        return s
+
     def stop(self, timeout: float = 10.0) -> Stopped:
         self.result = self.app.stop(timeout)
         return self.result

@@ -307,14 +307,7 @@ def test_tcp_mbuf_pressure(tap_echo_factory):
     # It shed load: data dropped while the pool was short.
     assert s1.counter("tcp.drop_nomem") > s0.counter("tcp.drop_nomem"), \
         s1.dump()
-    deadline = time.monotonic() + 10
-    while True:
-        s2 = t.fresh_stats()
-        if s2.counter("tcp.conns") == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert s2.counter("tcp.conns") == 0
-    assert s2.counter("mbuf.in_use") <= s0.counter("mbuf.in_use") + 64
+    t.assert_tcp_clean(s0)
 
 
 @pytest.mark.parametrize("spec,nbytes", [
@@ -416,15 +409,8 @@ def test_tcp_many_short_connections(tap_echo):
     t = tap_echo
     s0 = t.fresh_stats()
     short_connections(t, 10000)
-    deadline = time.monotonic() + 10
-    while True:
-        s1 = t.fresh_stats()
-        if s1.counter("tcp.conns") == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert s1.counter("tcp.conns") == 0
+    s1 = t.assert_tcp_clean(s0)
     assert s1.counter("tcp.passive_opens") - s0.counter("tcp.passive_opens") >= 10000
-    assert s1.counter("mbuf.in_use") <= s0.counter("mbuf.in_use") + 64
 
 
 @pytest.mark.parametrize("mode", ["pp", "tp"])

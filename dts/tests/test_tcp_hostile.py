@@ -334,11 +334,4 @@ print(json.dumps(dict(ok=ok, bad=bad, new_ok=new_ok, new_fail=new_fail)))
     assert s1.counter("tcp.syncookies_ok") - s0.counter("tcp.syncookies_ok") > 0
     assert s1.counter("tcp.syncookies_bad") == s0.counter("tcp.syncookies_bad")
     # Half-open blocks go after 1 + 2 + 4 s of SYN-ACK retries.
-    deadline = time.monotonic() + 20
-    while True:
-        s2 = t.fresh_stats()
-        if s2.counter("tcp.conns") == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert s2.counter("tcp.conns") == 0, s2.dump()
-    assert s2.counter("mbuf.in_use") <= s0.counter("mbuf.in_use") + 64
+    t.assert_tcp_clean(s0, timeout=20)
