@@ -17,6 +17,18 @@ PAIRS = ["timer_arm_cancel", "timer_arm_expire", "task_switch",
          "task_spawn_join", "xchan_burst32"]
 
 
+def compare(source_dir, build_dir, suite: str, out_json, *args: str,
+            timeout: float = 280) -> str:
+    """Run bench/compare SUITE --build BUILD --out OUT ARGS; assert it
+    exits 0 and return what it printed."""
+    res = subprocess.run([str(source_dir / "bench" / "compare"), suite,
+                          "--build", str(build_dir), "--out", str(out_json),
+                          *args], capture_output=True, text=True,
+                         timeout=timeout)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
 def test_compare_micro(build_dir, source_dir, tmp_path):
     """Run `bench/compare micro` with a short minimum time.
 
@@ -27,15 +39,12 @@ def test_compare_micro(build_dir, source_dir, tmp_path):
     if not (build_dir / "bench" / "px-bench").exists():
         pytest.skip("Google Benchmark not found: bench/ not built")
     out_json = tmp_path / "micro.json"
-    res = subprocess.run([str(source_dir / "bench" / "compare"), "micro",
-                          "--build", str(build_dir), "--min-time", "0.05",
-                          "--out", str(out_json)],
-                         capture_output=True, text=True, timeout=280)
-    assert res.returncode == 0, res.stdout + res.stderr
+    out = compare(source_dir, build_dir, "micro", out_json,
+                  "--min-time", "0.05")
     for pair in PAIRS:
         m = re.search(rf"^{pair}: pollux=\S+ \w+=\S+ ratio=([\d.]+)",
-                      res.stdout, re.M)
-        assert m, f"no line for {pair}:\n{res.stdout}"
+                      out, re.M)
+        assert m, f"no line for {pair}:\n{out}"
         assert float(m.group(1)) > 0
     data = json.loads(out_json.read_text())
     names = json.dumps(data)
@@ -56,14 +65,11 @@ def test_compare_udp(build_dir, source_dir, tmp_path, hugepages):
     if shutil.which("dpdk-testpmd") is None:
         pytest.fail("dpdk-testpmd missing (Debian dpdk-dev, usertools/setup.sh)")
     out_json = tmp_path / "udp.json"
-    res = subprocess.run([str(source_dir / "bench" / "compare"), "udp",
-                          "--build", str(build_dir), "--rounds", "1",
-                          "--seconds", "1", "--out", str(out_json)],
-                         capture_output=True, text=True, timeout=200)
-    assert res.returncode == 0, res.stdout + res.stderr
+    out = compare(source_dir, build_dir, "udp", out_json, "--rounds", "1",
+                  "--seconds", "1", timeout=200)
     m = re.search(r"^udp_echo_pps: pollux=(\d+) testpmd=(\d+) ratio=([\d.]+)",
-                  res.stdout, re.M)
-    assert m, res.stdout
+                  out, re.M)
+    assert m, out
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0
     assert "udp_echo_pps" in out_json.read_text()
 
@@ -87,11 +93,8 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
     if shutil.which("sockperf") is None:
         pytest.fail("sockperf missing (usertools/setup.sh installs it)")
     out_json = tmp_path / "tcp.json"
-    res = subprocess.run([str(source_dir / "bench" / "compare"), "tcp",
-                          "--build", str(build_dir), "--rounds", "1",
-                          "--seconds", "2", "--out", str(out_json)],
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
+    out = compare(source_dir, build_dir, "tcp", out_json, "--rounds", "1",
+                  "--seconds", "2", timeout=300)
     for name, base in (("tcp_pingpong_rtt_p50_us", "linux"),
                        ("tcp_pingpong_rtt_p99_us", "linux"),
                        ("tcp_echo_128conns_msgs_per_s", "epoll"),
@@ -102,7 +105,7 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
                        ("tcp_bulk_gbps", "linux"),
                        ("tcp_bulk_rx_ns_per_kib", "linux")):
         m = re.search(rf"^{name}: pollux=([\d.e+]+) {base}=([\d.e+]+) "
-                      rf"ratio=([\d.e+]+)", res.stdout, re.M)
-        assert m, res.stdout
+                      rf"ratio=([\d.e+]+)", out, re.M)
+        assert m, out
         assert float(m.group(1)) > 0 and float(m.group(2)) > 0, m.group(0)
         assert name in out_json.read_text() and base in out_json.read_text()
