@@ -24,12 +24,14 @@ PACKAGES=(
 	ethtool
 	g++
 	gcc
+	gnuplot-nox
 	iproute2
 	iputils-ping
 	libbenchmark-dev
 	libclang-rt-14-dev
 	libdpdk-dev
 	librust-tokio-dev
+	linux-perf
 	llvm
 	meson
 	netcat-openbsd
@@ -42,6 +44,8 @@ PACKAGES=(
 	socat
 	sockperf
 	tcpdump
+	tshark
+	valgrind
 )
 HUGEPAGES=${PX_HUGEPAGES:-512}   # 2 MiB pages: 1 GiB
 
