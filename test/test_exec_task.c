@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -631,6 +632,45 @@ test_exec_poll(void)
 	return TEST_SUCCESS;
 }
 
+/* px_exec_call() from a control thread: fn records where it ran. */
+struct call_probe {
+	unsigned int lcore;
+	uint64_t timeout_ns;
+	int calls, ret;
+};
+
+static void
+probe_fn(void *arg)
+{
+	struct call_probe *p = arg;
+
+	p->lcore = rte_lcore_id();
+	p->calls++;
+}
+
+static void *
+probe_thread(void *arg)
+{
+	struct call_probe *p = arg;
+
+	p->ret = px_exec_call(p->lcore, probe_fn, p, p->timeout_ns);
+	return NULL;
+}
+
+/* Call into *lcore* from a fresh pthread; returns px_exec_call()'s result. */
+static int
+call_from_thread(struct call_probe *p, unsigned int lcore, uint64_t timeout_ns)
+{
+	pthread_t th;
+
+	p->lcore = lcore;
+	p->timeout_ns = timeout_ns;
+	if (pthread_create(&th, NULL, probe_thread, p) != 0)
+		return -EAGAIN;
+	pthread_join(th, NULL);
+	return p->ret;
+}
+
 static int
 test_exec_run(void)
 {
@@ -653,10 +693,29 @@ test_exec_run(void)
 	t0 = rte_rdtsc();
 	PX_TEST_ASSERT_OK(px_run(sleepy_main, (void *)(uintptr_t)400, NULL));
 	PX_TEST_ASSERT(rte_rdtsc() - t0 >= px_ns_to_cycles(400000000), "cut short");
+	/* px_exec_call(): not from an executor lcore; withdrawn when the
+	 * target's loop is not running (fn never runs, even later). */
+	{
+		struct call_probe p = { 0 };
+
+		PX_TEST_ASSERT_EQ(px_exec_call(worker, probe_fn, &p, 1000), -EINVAL);
+		PX_TEST_ASSERT_EQ(call_from_thread(&p, worker, 50000000), -ETIMEDOUT);
+		PX_TEST_ASSERT_EQ(p.calls, 0);
+		PX_TEST_ASSERT_EQ(call_from_thread(&p, RTE_MAX_LCORE - 1, 1000), -EINVAL);
+	}
 	/* After px_run(), a loop the application launches keeps running. */
 	PX_TEST_ASSERT_OK(rte_eal_remote_launch(px_lcore_loop, NULL, worker));
 	rte_delay_us_block(20000);
 	PX_TEST_ASSERT_EQ(rte_eal_get_lcore_state(worker), RUNNING);
+	/* ... and runs a control thread's call on the worker, once (the
+	 * stale request from above stays withdrawn). */
+	{
+		struct call_probe p = { 0 };
+
+		PX_TEST_ASSERT_OK(call_from_thread(&p, worker, 1000000000));
+		PX_TEST_ASSERT_EQ(p.calls, 1);
+		PX_TEST_ASSERT_EQ(p.lcore, worker);
+	}
 	px_stop();
 	PX_TEST_ASSERT_OK(rte_eal_wait_lcore(worker));
 	px_fini(true);

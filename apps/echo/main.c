@@ -51,9 +51,15 @@ struct echo_opts {
 	uint32_t mbufs;
 	uint32_t tcp_conns;
 	int tcp_rr;
+	uint32_t drain_ms;  /* shutdown: how long connections get to close */
+	const char *pcap;   /* capture file, or NULL */
+	int verbose;        /* pollux.* log types at debug */
 };
 
+/* SIGINT/SIGTERM: 1 drains, 2 (a second signal) cuts the drain short. */
 static volatile sig_atomic_t quit;
+/* SIGUSR1: print the counters; SIGUSR2: the live tasks. */
+static volatile sig_atomic_t dump_req, tasks_req;
 static struct echo_opts opts;
 static struct px_port *port;
 static struct px_netif *nif;
@@ -63,8 +69,12 @@ static struct px_udp_sock *socks[PX_MAX_LCORES][MAX_UDP_PORTS];
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGUSR1)
+		dump_req = 1;
+	else if (sig == SIGUSR2)
+		tasks_req = 1;
+	else if (quit < 2)
+		quit++;
 }
 
 static void
@@ -95,6 +105,13 @@ usage(const char *prog)
 		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
+		"  --drain-ms N        on SIGINT/SIGTERM stop accepting and give open\n"
+		"                      TCP connections N ms to close before resetting\n"
+		"                      them (default 3000; a second signal cuts it short)\n"
+		"  --pcap FILE         write the port's traffic, both ways, to FILE\n"
+		"                      (pcapng, for tshark/Wireshark)\n"
+		"  --verbose           pollux.* log types at debug (default: notice;\n"
+		"                      or EAL --log-level=pollux.tcp:debug for one)\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
 		"  --fault-rx SPEC     inject faults on receive, e.g.\n"
 		"                      drop=1%%,dup=0.5%%,corrupt=0.1%%,reorder=10%%,delay=25ms,hold=1ms\n"
@@ -123,7 +140,9 @@ usage(const char *prog)
 		"                      a discard server for --client-ms; prints goodput\n"
 		"  --help              this text\n"
 		"The first DPDK port is used, e.g. --vdev=net_tap0,iface=px0.\n"
-		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n"
+		"SIGINT/SIGTERM stop it gracefully; SIGUSR1 prints the counters, SIGUSR2\n"
+		"the live tasks per lcore (also /pollux/tasks in telemetry); counters\n"
+		"are printed at exit, with mbuf.leaked (exit status 3 if not 0).\n"
 		"Example: %s --no-pci -l 0 --vdev=net_tap0,iface=px0 -- --ip 10.0.0.2/24\n",
 		prog, prog);
 }
@@ -179,6 +198,9 @@ parse_opts(int argc, char **argv)
 		{ "tcp-send", required_argument, NULL, 'D' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
+		{ "drain-ms", required_argument, NULL, 2000 },
+		{ "verbose", no_argument, NULL, 2001 },
+		{ "pcap", required_argument, NULL, 2002 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +418,21 @@ parse_opts(int argc, char **argv)
 			*(c == 'n' ? &opts.count : c == 'z' ? &opts.size :
 				c == 'w' ? &opts.window : &opts.client_ms) = (uint32_t)v;
 			break;
+		case 2000:
+			v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v > 3600000) {
+				fprintf(stderr, "pollux-echo: bad --drain-ms '%s' "
+					"(0..3600000)\n", optarg);
+				return -1;
+			}
+			opts.drain_ms = (uint32_t)v;
+			break;
+		case 2001:
+			opts.verbose = 1;
+			break;
+		case 2002:
+			opts.pcap = optarg;
+			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -486,6 +523,7 @@ parse_args(int argc, char **argv)
 		opts.tcp.n_ports[3] = 1;
 	opts.bytes = 1 << 20;
 	opts.mbufs = 32767;
+	opts.drain_ms = 3000;
 	/* The file first, so the command line overrides it. */
 	for (i = 1; i < argc; i++) {
 		const char *file = NULL;
@@ -563,6 +601,8 @@ print_stats(FILE *f, int json)
 	put(f, json, "port", "rx_drop", ps.rx_drop, &first);
 	put(f, json, "port", "tx_drop", ps.tx_drop, &first);
 	put(f, json, "port", "tx_retry", ps.tx_retry, &first);
+	put(f, json, "port", "captured", ps.captured, &first);
+	put(f, json, "port", "capture_drop", ps.capture_drop, &first);
 	close_block(f, json);
 	open_block(f, json, "mbuf", &first);
 	put(f, json, "mbuf", "in_use", rte_mempool_in_use_count(mp), &first);
@@ -767,9 +807,28 @@ lcore_socks(void *arg)
 	return NULL;
 }
 
-/* Run lcore_socks() on every executor and wait for them. */
+/* Shutdown on each lcore: wait for its open connections to close, until
+ * the deadline (TSC, *arg) or a second signal, then reset the rest.
+ * Returns how many it reset. */
+static void *
+lcore_drain(void *arg)
+{
+	uint64_t deadline = *(const uint64_t *)arg;
+	int n;
+
+	while (px_tcp_open_count(nif) > 0 && quit < 2 && rte_rdtsc() < deadline)
+		px_sleep_ns(1000 * 1000);
+	n = px_tcp_reset_all(nif);
+	if (n > 0)
+		px_sleep_ns(2 * 1000 * 1000); /* the RSTs leave with the next flush */
+	return (void *)(intptr_t)RTE_MAX(n, 0);
+}
+
+/* Run fn(arg) in a task on every executor and wait for them; returns the
+ * sum of their results (an error: negative, or with sum NULL, any
+ * non-zero result). */
 static int
-all_lcores(void *arg)
+all_lcores_fn(px_task_fn_t fn, void *arg, long *sum)
 {
 	struct px_task *t[PX_MAX_LCORES];
 	unsigned int i, n = px_exec_count();
@@ -777,13 +836,63 @@ all_lcores(void *arg)
 	int ret = 0;
 
 	for (i = 0; i < n; i++)
-		if (px_spawn_on((unsigned int)px_exec_lcore(i), lcore_socks, arg,
+		if (px_spawn_on((unsigned int)px_exec_lcore(i), fn, arg,
 				NULL, &t[i]) != 0)
 			return -EAGAIN;
-	for (i = 0; i < n; i++)
-		if (px_task_join(t[i], &r, PX_TIMEOUT_INF) != 0 || r != NULL)
-			ret = r != NULL ? (int)(intptr_t)r : -EIO;
+	for (i = 0; i < n; i++) {
+		if (px_task_join(t[i], &r, PX_TIMEOUT_INF) != 0)
+			ret = -EIO;
+		else if (sum != NULL)
+			*sum += (long)(intptr_t)r;
+		else if (r != NULL)
+			ret = (int)(intptr_t)r;
+	}
 	return ret;
+}
+
+/* Bind (arg NULL) or close (arg 1) the sockets on every executor. */
+static int
+all_lcores(void *arg)
+{
+	return all_lcores_fn(lcore_socks, arg, NULL);
+}
+
+/* Graceful shutdown: no new connections, the open ones get --drain-ms to
+ * close, then a RST each; the UDP sockets close. */
+static void
+shutdown_gracefully(void)
+{
+	uint64_t t0 = rte_rdtsc();
+	uint64_t deadline = t0 + rte_get_tsc_hz() / 1000 * opts.drain_ms;
+	long reset = 0;
+
+	echo_tcp_stop();
+	all_lcores_fn(lcore_drain, &deadline, &reset);
+	all_lcores((void *)1);
+	printf("pollux-echo: shutdown: drained in %.0f ms, %ld connection(s) "
+		"reset\n", px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
+	fflush(stdout);
+}
+
+/* SIGUSR2, on each lcore: its live tasks on stdout (on request only). */
+static void *
+lcore_tasks(void *arg)
+{
+	(void)arg;
+	px_task_dump(stdout);
+	fflush(stdout);
+	return NULL;
+}
+
+/* SIGUSR1: the counters on stdout, from the blocking pool. */
+static void *
+dump_stats(void *arg)
+{
+	(void)arg;
+	printf("counters:\n");
+	print_stats(stdout, 0);
+	fflush(stdout);
+	return NULL;
 }
 
 static void *
@@ -839,10 +948,17 @@ main_task(void *arg)
 	while (!quit) {
 		if (opts.stats_file != NULL)
 			px_spawn_blocking(write_stats, NULL, NULL);
+		if (dump_req) {
+			dump_req = 0;
+			px_spawn_blocking(dump_stats, NULL, NULL);
+		}
+		if (tasks_req) {
+			tasks_req = 0;
+			all_lcores_fn(lcore_tasks, NULL, NULL);
+		}
 		px_sleep_ns(100 * 1000 * 1000);
 	}
-	echo_tcp_stop();
-	all_lcores((void *)1);
+	shutdown_gracefully();
 	return NULL;
 }
 
@@ -851,6 +967,7 @@ main(int argc, char **argv)
 {
 	struct px_conf conf = { 0 };
 	void *res = NULL;
+	unsigned int leaked;
 	int i, ret, sep = argc;
 	uint16_t port_id;
 
@@ -880,6 +997,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "pollux-echo: runtime start failed: %s\n", strerror(-ret));
 		return 1;
 	}
+	if (opts.verbose)
+		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "pollux-echo: no DPDK port; add one, e.g. "
 			"--vdev=net_tap0,iface=px0\n");
@@ -927,6 +1046,8 @@ main(int argc, char **argv)
 		ret = px_tcp_attach(nif, &opts.tcp_conf);
 	if (ret == 0)
 		ret = px_port_attach(port, nif);
+	if (ret == 0 && opts.pcap != NULL)
+		ret = px_port_capture(port, opts.pcap, 0);
 	if (ret == 0 && (opts.have_fault_rx || opts.have_fault_tx))
 		ret = px_port_fault_set(port, opts.have_fault_rx ? &opts.fault_rx : NULL,
 				opts.have_fault_tx ? &opts.fault_tx : NULL);
@@ -947,15 +1068,28 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	ret = px_run(main_task, NULL, &res);
 	printf("counters:\n");
 	print_stats(stdout, 0);
-	fflush(stdout);
+	/* The last stats file holds the final counters. */
+	if (opts.stats_file != NULL && write_stats(NULL) != NULL)
+		fprintf(stderr, "pollux-echo: cannot write %s\n", opts.stats_file);
 	/* The interface first: packets waiting on ARP go back to the port's
-	 * pool before the pool goes. */
+	 * pool before the pool goes. With everything closed, an mbuf still
+	 * in use is a leak. */
 	px_tcp_detach(nif);
 	px_netif_free(nif);
+	px_port_close(port);
+	leaked = rte_mempool_in_use_count(px_port_mempool(port));
+	printf("mbuf.leaked=%u\n", leaked);
+	fflush(stdout);
+	if (leaked != 0)
+		fprintf(stderr, "pollux-echo: %u mbuf(s) leaked\n", leaked);
 	px_port_free(port);
 	px_fini(true);
+	if (leaked != 0)
+		return 3;
 	return ret == 0 && res == NULL ? 0 : 1;
 }

@@ -65,7 +65,8 @@ class TapEcho:
                  udp_ports: Sequence[int] = UDP_PORTS,
                  lcores: str = "0@0", huge: Optional[bool] = None,
                  move: bool = False, extra_args: Sequence[str] = (),
-                 ready_timeout: float = 30.0) -> None:
+                 ready_timeout: float = 30.0,
+                 telemetry: bool = False) -> None:
         self.binary = echo_binary(build_dir)
         self.netns = netns.NetNs()
         self.ns = self.netns.name
@@ -85,10 +86,12 @@ class TapEcho:
             args += ["--udp", ",".join(str(p) for p in self.udp_ports)]
         # "{kernel_ip}" in an argument is the namespace side's address.
         args += [a.replace("{kernel_ip}", self.kernel_ip) for a in extra_args]
+        eal = eal_args(self.prefix, [f"net_tap0,iface={self.ifname}"],
+                       lcores=lcores, huge=huge)
+        if telemetry:   # the EAL's socket for dpdk-telemetry.py
+            eal.remove("--no-telemetry")
         self.app = PolluxApp(
-            self.binary,
-            eal_args(self.prefix, [f"net_tap0,iface={self.ifname}"],
-                     lcores=lcores, huge=huge),
+            self.binary, eal,
             args, netns=None if move else self.ns,
             stats_file=self.stats_file)
         self.pollux_mac: Optional[str] = None

@@ -11,6 +11,9 @@ RTE_LOG_REGISTER(px_logtype_core, pollux.core, NOTICE);
 RTE_LOG_REGISTER(px_logtype_timer, pollux.timer, NOTICE);
 RTE_LOG_REGISTER(px_logtype_xchan, pollux.xchan, NOTICE);
 RTE_LOG_REGISTER(px_logtype_exec, pollux.exec, NOTICE);
+RTE_LOG_REGISTER(px_logtype_port, pollux.port, NOTICE);
+RTE_LOG_REGISTER(px_logtype_inet, pollux.inet, NOTICE);
+RTE_LOG_REGISTER(px_logtype_tcp, pollux.tcp, NOTICE);
 
 const char *
 px_version(void)

@@ -23,6 +23,9 @@ extern int px_logtype_core;  /**< "pollux.core" */
 extern int px_logtype_timer; /**< "pollux.timer" */
 extern int px_logtype_xchan; /**< "pollux.xchan" */
 extern int px_logtype_exec;  /**< "pollux.exec" */
+extern int px_logtype_port;  /**< "pollux.port" */
+extern int px_logtype_inet;  /**< "pollux.inet" */
+extern int px_logtype_tcp;   /**< "pollux.tcp" */
 
 /** Log under a Pollux type: PX_LOG(ERR, exec, "bad %d", x). Adds a newline. */
 #define PX_LOG(level, type, ...) \

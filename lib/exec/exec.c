@@ -20,6 +20,7 @@
 #include <rte_pause.h>
 
 #include <px_log.h>
+#include <px_tel.h>
 
 #include "exec_private.h"
 
@@ -188,6 +189,7 @@ px_init_after_eal(const struct px_conf *conf)
 		goto err;
 	px__g.stop = 0;
 	px__g.inited = 1;
+	exec_tel_register();
 	return 0;
 err:
 	PX_LOG(ERR, exec, "runtime start failed: %s", strerror(-ret));
@@ -227,11 +229,13 @@ px_fini(bool eal_cleanup)
 	if (!px__g.inited)
 		return;
 	blocking_fini();
+	px_tel_lock(); /* telemetry reads the executors */
 	for (lcore_id = 0; lcore_id < RTE_MAX_LCORE; lcore_id++) {
 		exec_destroy(px__g.by_lcore[lcore_id]);
 		px__g.by_lcore[lcore_id] = NULL;
 	}
 	px__g.n = 0;
+	px_tel_unlock();
 	px__g.inited = 0;
 	if (eal_cleanup && px__g.eal_ours) {
 		rte_eal_cleanup();
@@ -392,6 +396,9 @@ mbox_drain(struct exec *e)
 				break;
 			case MSG_BLOCKING_DONE:
 				blocking_msg(e, m);
+				break;
+			case MSG_CALL:
+				call_msg(e, m);
 				break;
 			default:
 				e->st.msgs_unknown++;

@@ -30,6 +30,7 @@ enum exec_msg_type {
 	MSG_SEM_RELEASE,   /* a: sem */
 	MSG_NOTIFY,        /* a: notify, u32: 1 = all */
 	MSG_WG_DONE,       /* a: wait group */
+	MSG_CALL,          /* u32: px_exec_call() generation */
 };
 
 enum task_state {
@@ -195,5 +196,9 @@ void sync_msg(struct exec *e, const struct px_msg *m);
 int blocking_init(unsigned int nthreads);
 void blocking_fini(void);
 void blocking_msg(struct exec *e, const struct px_msg *m);
+/* px_exec_call()'s request on the target lcore (exec_tel.c). */
+void call_msg(struct exec *e, const struct px_msg *m);
+/* Register /pollux/exec and /pollux/tasks (once per process). */
+void exec_tel_register(void);
 
 #endif /* _EXEC_PRIVATE_H_ */

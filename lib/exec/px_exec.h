@@ -260,6 +260,20 @@ void px_exec_stats_dump(FILE *f);
  */
 int px_task_dump(FILE *f);
 
+/**
+ * Run fn(arg) on *lcore_id*'s executor, between two iterations of its
+ * loop, and wait for it: how a control thread (telemetry, a signal
+ * handler's helper) reads what only the owning lcore may touch, such as
+ * its connections or tasks. One call runs at a time per process; fn must
+ * not park. If the lcore does not take the call within *timeout_ns* (its
+ * loop is not running), the call is withdrawn and fn never runs.
+ *
+ * @return 0 once fn returned; -ETIMEDOUT; -EINVAL if fn is NULL, the
+ *   lcore has no executor, or the caller is itself an executor lcore.
+ */
+int px_exec_call(unsigned int lcore_id, void (*fn)(void *arg), void *arg,
+		uint64_t timeout_ns);
+
 /* ---- typed messages between executors ---- */
 
 /** First message type Pollux's own libraries (the stack, the port layer)

@@ -109,6 +109,11 @@ void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
 
 /* Mailbox types of the stack. */
 #define INET_MSG_RX  (PX_MSG_LIB_BASE + 0) /* a: mbuf, b: nif */
+/* Interfaces telemetry sees (/pollux/inet,N and the TCP endpoints). */
+#define INET_TEL_MAX 8
+/* The interface telemetry parameter *params* names ("" or "N"), or NULL;
+ * call with px_tel_lock() held. */
+struct px_netif *inet_tel_netif(const char *params);
 #define INET_MSG_ARP (PX_MSG_LIB_BASE + 1) /* a: nif, b: ip, c: mac */
 
 /* arp.c */

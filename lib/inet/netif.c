@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -20,6 +21,7 @@
 
 #include <px_exec.h>
 #include <px_log.h>
+#include <px_tel.h>
 
 #include "inet_private.h"
 
@@ -31,6 +33,56 @@ inet_lcore(const struct px_netif *nif)
 	int idx = px_exec_index_self();
 
 	return idx >= 0 && (uint32_t)idx < nif->n_lcores ? nif->lc[idx] : NULL;
+}
+
+/* ---- telemetry: /pollux/inet ---- */
+
+/* Interfaces telemetry can see; under px_tel_lock(). */
+static struct px_netif *tel_nifs[INET_TEL_MAX];
+
+struct px_netif *
+inet_tel_netif(const char *params)
+{
+	unsigned long i = 0;
+	char *end;
+
+	if (params != NULL && *params != '\0') {
+		i = strtoul(params, &end, 10);
+		if (*end != '\0')
+			return NULL;
+	}
+	return i < INET_TEL_MAX ? tel_nifs[i] : NULL;
+}
+
+static int tel_inet(const char *cmd, const char *params, struct rte_tel_data *d);
+
+static void
+tel_add(struct px_netif *nif)
+{
+	unsigned int i;
+
+	px_tel_register("/pollux/inet", tel_inet,
+		"Ethernet, ARP, IPv4, ICMP and UDP counters of an interface. "
+		"Parameter: interface index (default 0).");
+	px_tel_lock();
+	for (i = 0; i < INET_TEL_MAX; i++)
+		if (tel_nifs[i] == NULL) {
+			tel_nifs[i] = nif;
+			break;
+		}
+	px_tel_unlock();
+}
+
+static void
+tel_del(struct px_netif *nif)
+{
+	unsigned int i;
+
+	px_tel_lock();
+	for (i = 0; i < INET_TEL_MAX; i++)
+		if (tel_nifs[i] == nif)
+			tel_nifs[i] = NULL;
+	px_tel_unlock();
 }
 
 int
@@ -106,6 +158,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		if (nif->lc[i]->frag == NULL)
 			goto err;
 	}
+	tel_add(nif);
 	*out = nif;
 	return 0;
 err:
@@ -120,6 +173,7 @@ px_netif_free(struct px_netif *nif)
 
 	if (nif == NULL)
 		return;
+	tel_del(nif);
 	for (i = 0; i < nif->n_lcores; i++) {
 		if (nif->lc[i] == NULL)
 			continue;
@@ -378,6 +432,25 @@ static const char *const stat_names[] = {
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 		sizeof(struct px_inet_stats) / sizeof(uint64_t),
 		"stat_names must list every px_inet_stats counter");
+
+static int
+tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct px_inet_stats s;
+	struct px_netif *nif;
+
+	(void)cmd;
+	px_tel_lock();
+	nif = inet_tel_netif(params);
+	if (nif == NULL) {
+		px_tel_unlock();
+		return -EINVAL;
+	}
+	px_netif_stats(nif, &s);
+	px_tel_unlock();
+	return px_tel_counters(d, stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names));
+}
 
 void
 px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json)

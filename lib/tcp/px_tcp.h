@@ -152,6 +152,7 @@ struct px_tcp_stats {
 	uint64_t zero_wnd_probes;   /**< window probes sent */
 	uint64_t keepalive_probes;  /**< keepalive probes sent */
 	uint64_t timeouts;          /**< connections ended by a timer */
+	uint64_t shutdown_rst;      /**< connections reset by px_tcp_reset_all() */
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
 	uint64_t conns;             /**< live connection blocks (gauge) */
 };
@@ -369,6 +370,28 @@ int px_tcp_close(struct px_tcp_conn *c);
  * @return 0, -EXDEV, -EINVAL.
  */
 int px_tcp_abort(struct px_tcp_conn *c);
+
+/**
+ * Count the calling lcore's open connections on nif: every connection
+ * block that is neither closed nor in TIME_WAIT (half-open ones from a
+ * listener included). A graceful shutdown closes its listeners, then
+ * waits on each lcore for this to reach zero before px_tcp_reset_all().
+ * Call it from a task or callback on an executor lcore.
+ *
+ * @return the count, or -EINVAL (no TCP on nif, or not an executor lcore).
+ */
+int px_tcp_open_count(const struct px_netif *nif);
+
+/**
+ * Reset every open connection of the calling lcore on nif, as the end of
+ * a shutdown drain: each peer gets a RST, both buffers are dropped, the
+ * connection goes to CLOSED with -ECONNABORTED, and tasks parked on it
+ * wake with that error (their handles stay valid until they close them).
+ * TIME_WAIT blocks are left to expire. Counted in tcp.shutdown_rst.
+ *
+ * @return the number of connections reset, or -EINVAL.
+ */
+int px_tcp_reset_all(struct px_netif *nif);
 
 /**
  * Set an option (enum px_tcp_opt).

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 
 #include <px_exec.h>
 #include <px_log.h>
+#include <px_tel.h>
 #include <px_task.h>
 
 #include "tcp_private.h"
@@ -420,6 +422,9 @@ tcp_flush(struct tcp_lcore *tl)
 
 /* ---- attach / detach ---- */
 
+static int tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d);
+static int tel_conns(const char *cmd, const char *params, struct rte_tel_data *d);
+
 int
 px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 {
@@ -534,6 +539,12 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	nif->tcp = tn;
 	nif->tcp_input = tcp_input;
 	nif->tcp_burst_end = tcp_burst_end;
+	px_tel_register("/pollux/tcp", tel_tcp,
+		"TCP counters of an interface, summed over its lcores. "
+		"Parameter: interface index (default 0).");
+	px_tel_register("/pollux/conns", tel_conns,
+		"TCP connections of an interface per lcore: addresses, state, "
+		"queues, window, RTT. Parameter: interface index (default 0).");
 	return 0;
 err_lc:
 	while (i-- > 0) {
@@ -558,6 +569,7 @@ px_tcp_detach(struct px_netif *nif)
 	if (nif == NULL || nif->tcp == NULL)
 		return;
 	tn = nif->tcp;
+	px_tel_lock(); /* /pollux/tcp reads the lcores' counters */
 	nif->tcp_input = NULL;
 	nif->tcp_burst_end = NULL;
 	for (i = 0; i < nif->n_lcores; i++) {
@@ -578,6 +590,7 @@ px_tcp_detach(struct px_netif *nif)
 	rte_mempool_free(tn->conn_pool);
 	rte_free(tn);
 	nif->tcp = NULL;
+	px_tel_unlock();
 }
 
 /* ---- counters ---- */
@@ -593,7 +606,7 @@ static const char *const stat_names[] = {
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "drop_rcvq_full", "drop_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"nombuf", "conns",
+	"shutdown_rst", "nombuf", "conns",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -688,4 +701,104 @@ px_tcp_dump(const struct px_netif *nif, FILE *f)
 		dump_one(f, c);
 	TAILQ_FOREACH(c, &tl->tw, link)
 		dump_one(f, c);
+}
+
+/* ---- telemetry: /pollux/tcp and /pollux/conns ---- */
+
+static int
+tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct px_tcp_stats s;
+	struct px_netif *nif;
+
+	(void)cmd;
+	px_tel_lock();
+	nif = inet_tel_netif(params);
+	if (nif == NULL || nif->tcp == NULL) {
+		px_tel_unlock();
+		return -EINVAL;
+	}
+	px_tcp_stats(nif, &s);
+	px_tel_unlock();
+	return px_tel_counters(d, stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names));
+}
+
+/* One lcore's connections as text lines, written on that lcore. */
+struct conn_list {
+	const struct px_netif *nif;
+	char text[16384];
+};
+
+static void
+conn_line(FILE *f, const struct tcp_conn *c)
+{
+	const uint8_t *l = (const uint8_t *)&c->laddr, *r = (const uint8_t *)&c->raddr;
+
+	fprintf(f, "%u.%u.%u.%u:%u %u.%u.%u.%u:%u %s rq=%u sq=%u cwnd=%u "
+		"snd_wnd=%u srtt_us=%u retrans=%" PRIu64 "\n",
+		l[0], l[1], l[2], l[3], rte_be_to_cpu_16(c->lport),
+		r[0], r[1], r[2], r[3], rte_be_to_cpu_16(c->rport),
+		px_tcp_state_name(tcp_state_public(c->state)), c->rq_bytes,
+		c->sq_bytes, c->cwnd, c->snd_wnd, c->srtt_us, c->retrans);
+}
+
+static void
+conns_on_lcore(void *arg)
+{
+	struct conn_list *cl = arg;
+	struct tcp_lcore *tl;
+	const struct tcp_conn *c;
+	FILE *f;
+
+	if (cl->nif->tcp == NULL || (tl = tcp_lcore_of(cl->nif)) == NULL)
+		return;
+	f = fmemopen(cl->text, sizeof(cl->text) - 1, "w");
+	if (f == NULL)
+		return;
+	TAILQ_FOREACH(c, &tl->conns, link)
+		conn_line(f, c);
+	TAILQ_FOREACH(c, &tl->tw, link)
+		conn_line(f, c);
+	fclose(f);
+}
+
+static int
+tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct conn_list cl;
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	unsigned int lcores[PX_MAX_LCORES];
+	struct px_netif *nif;
+	char name[32];
+	uint32_t i, n;
+
+	(void)cmd;
+	px_tel_lock();
+	nif = inet_tel_netif(params);
+	if (nif == NULL || nif->tcp == NULL) {
+		px_tel_unlock();
+		return -EINVAL;
+	}
+	n = nif->n_lcores;
+	for (i = 0; i < n; i++)
+		lcores[i] = (unsigned int)px_exec_lcore(i);
+	px_tel_unlock();
+	/* The lists are read on their lcores: an lcore whose loop runs has
+	 * not been torn down (teardown follows px_run()). */
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "lcore%u", lcores[i]);
+		memset(cl.text, 0, sizeof(cl.text));
+		cl.nif = nif;
+		if (px_exec_call(lcores[i], conns_on_lcore, &cl,
+				200 * 1000 * 1000) != 0) {
+			rte_tel_data_add_dict_string(d, name, "(lcore not answering)");
+			continue;
+		}
+		px_tel_lines(d, name, cl.text);
+	}
+	pthread_mutex_unlock(&mu);
+	return 0;
 }

@@ -118,6 +118,8 @@ listen_common(struct px_netif *nif, uint16_t port, uint32_t backlog,
 	/* release: the listener is complete before any lcore sees it;
 	 * pairs with the acquire load in listen_input(). */
 	__atomic_store_n(&tn->listen[rte_be_to_cpu_16(port)], l, __ATOMIC_RELEASE);
+	PX_LOG(INFO, tcp, "listening on port %u, backlog %u per lcore",
+		rte_be_to_cpu_16(port), backlog);
 	*out = l;
 	return 0;
 }
@@ -727,6 +729,46 @@ px_tcp_abort(struct px_tcp_conn *pc)
 	reset_conn(c, -ECONNABORTED);
 	conn_release(c);
 	return 0;
+}
+
+int
+px_tcp_open_count(const struct px_netif *nif)
+{
+	struct tcp_lcore *tl;
+	const struct tcp_conn *c;
+	int n = 0;
+
+	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+		return -EINVAL;
+	TAILQ_FOREACH(c, &tl->conns, link)
+		if (c->state != TCP_CLOSED)
+			n++;
+	return n;
+}
+
+int
+px_tcp_reset_all(struct px_netif *nif)
+{
+	struct tcp_lcore *tl;
+	struct tcp_conn *c, *next;
+	int n = 0;
+
+	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+		return -EINVAL;
+	/* Closing an orphan frees it: take the next one first. */
+	for (c = TAILQ_FIRST(&tl->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->state == TCP_CLOSED)
+			continue;
+		reset_conn(c, -ECONNABORTED);
+		tl->st.shutdown_rst++;
+		n++;
+	}
+	if (n > 0)
+		PX_LOG(INFO, tcp, "lcore %u: %d connection(s) reset at shutdown",
+			rte_lcore_id(), n);
+	tcp_flush(tl);
+	return n;
 }
 
 int

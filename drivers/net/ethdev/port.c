@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -15,7 +16,9 @@
 
 #include <px_exec.h>
 #include <px_log.h>
+#include <px_tel.h>
 
+#include "capture.h"
 #include "px_port.h"
 
 #define RX_BURST 32
@@ -48,9 +51,85 @@ struct px_port {
 	struct rte_ether_addr mac;
 	uint32_t link_wait_ms;
 	int started;
+	int closed;  /* px_port_close() ran */
+	struct px_capture *cap;    /* pcapng capture, NULL when off */
 	struct port_queue *q;      /* [nb_q] */
 	struct port_queue *by_index[PX_MAX_LCORES]; /* executor -> its queue or NULL */
 } __rte_cache_aligned;
+
+/* ---- telemetry: /pollux/port ---- */
+
+#define PORT_TEL_MAX 8
+/* Ports telemetry can see; under px_tel_lock(). */
+static struct px_port *tel_ports[PORT_TEL_MAX];
+
+static int
+tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const names[] = {
+		"rx", "tx", "rx_drop", "tx_drop", "tx_retry", "mbuf_in_use",
+		"mbuf_size", "port_id",
+	};
+	struct px_port_stats ps;
+	struct px_port *p = NULL;
+	uint64_t v[PX_ARRAY_SIZE(names)];
+	unsigned long i = 0;
+	char *end;
+
+	(void)cmd;
+	if (params != NULL && *params != '\0') {
+		i = strtoul(params, &end, 10);
+		if (*end != '\0')
+			return -EINVAL;
+	}
+	px_tel_lock();
+	if (i < PORT_TEL_MAX)
+		p = tel_ports[i];
+	if (p == NULL) {
+		px_tel_unlock();
+		return -EINVAL;
+	}
+	px_port_stats_get(p, &ps);
+	v[0] = ps.rx;
+	v[1] = ps.tx;
+	v[2] = ps.rx_drop;
+	v[3] = ps.tx_drop;
+	v[4] = ps.tx_retry;
+	v[5] = rte_mempool_in_use_count(p->mp);
+	v[6] = p->mp->size;
+	v[7] = p->port_id;
+	px_tel_unlock();
+	return px_tel_counters(d, names, v, PX_ARRAY_SIZE(names));
+}
+
+static void
+tel_add(struct px_port *p)
+{
+	unsigned int i;
+
+	px_tel_register("/pollux/port", tel_port,
+		"Port counters and its mbuf pool's use. Parameter: Pollux port "
+		"index, in creation order (default 0).");
+	px_tel_lock();
+	for (i = 0; i < PORT_TEL_MAX; i++)
+		if (tel_ports[i] == NULL) {
+			tel_ports[i] = p;
+			break;
+		}
+	px_tel_unlock();
+}
+
+static void
+tel_del(struct px_port *p)
+{
+	unsigned int i;
+
+	px_tel_lock();
+	for (i = 0; i < PORT_TEL_MAX; i++)
+		if (tel_ports[i] == p)
+			tel_ports[i] = NULL;
+	px_tel_unlock();
+}
 
 int
 px_port_create(uint16_t port_id, const struct px_port_conf *conf,
@@ -104,7 +183,7 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 			RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (p->mp == NULL) {
 		ret = -rte_errno;
-		PX_LOG(ERR, core, "port %u: mbuf pool: %s", port_id,
+		PX_LOG(ERR, port, "port %u: mbuf pool: %s", port_id,
 			rte_strerror(rte_errno));
 		goto err_free;
 	}
@@ -165,10 +244,11 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	ret = rte_eth_macaddr_get(port_id, &p->mac);
 	if (ret < 0)
 		goto err_pool;
+	tel_add(p);
 	*out = p;
 	return 0;
 err_pool:
-	PX_LOG(ERR, core, "port %u: configure: %s", port_id, strerror(-ret));
+	PX_LOG(ERR, port, "port %u: configure: %s", port_id, strerror(-ret));
 	rte_mempool_free(p->mp);
 err_free:
 	rte_free(p->q);
@@ -240,6 +320,8 @@ tx_flush(struct port_queue *q)
 				rte_rdtsc());
 		pkts = faulted;
 	}
+	if (unlikely(q->p->cap != NULL) && n > 0)
+		capture_burst(q->p->cap, q->p->port_id, q->qid, pkts, n, CAP_OUT);
 	while (sent < n) {
 		k = rte_eth_tx_burst(q->p->port_id, q->qid, &pkts[sent], n - sent);
 		sent += k;
@@ -318,6 +400,8 @@ port_poll(void *ctx)
 
 	n = rte_eth_rx_burst(q->p->port_id, q->qid, pkts, RX_BURST);
 	q->st.rx += n;
+	if (unlikely(q->p->cap != NULL) && n > 0)
+		capture_burst(q->p->cap, q->p->port_id, q->qid, pkts, n, CAP_IN);
 	if (unlikely(q->frx != NULL)) {
 		/* Called on empty polls too: delayed packets fall due. */
 		n = (uint16_t)px_fault_process(q->frx, pkts, n, faulted, rte_rdtsc());
@@ -468,10 +552,15 @@ px_port_start(struct px_port *p)
 	end = rte_rdtsc() + rte_get_tsc_hz() / 1000 * p->link_wait_ms;
 	do {
 		if (rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
-				link.link_status == RTE_ETH_LINK_UP)
+				link.link_status == RTE_ETH_LINK_UP) {
+			PX_LOG(INFO, port, "port %u: link up, %u Mb/s", p->port_id,
+				link.link_speed);
 			return 0;
+		}
 		rte_delay_ms(10);
 	} while (rte_rdtsc() < end);
+	PX_LOG(WARNING, port, "port %u: link still down after %u ms",
+		p->port_id, p->link_wait_ms);
 	return -ETIMEDOUT;
 }
 
@@ -490,26 +579,57 @@ px_port_stats_get(const struct px_port *p, struct px_port_stats *out)
 		out->tx_drop += __atomic_load_n(&s->tx_drop, __ATOMIC_RELAXED);
 		out->tx_retry += __atomic_load_n(&s->tx_retry, __ATOMIC_RELAXED);
 	}
-	if (rte_eth_stats_get(p->port_id, &es) == 0)
+	if (!p->closed && rte_eth_stats_get(p->port_id, &es) == 0)
 		out->rx_drop = es.imissed + es.rx_nombuf;
+	capture_counts(p->cap, &out->captured, &out->capture_drop);
+}
+
+int
+px_port_capture(struct px_port *p, const char *path, uint32_t snaplen)
+{
+	if (p == NULL || path == NULL || p->closed)
+		return -EINVAL;
+	if (p->cap != NULL)
+		return -EBUSY;
+	if (snaplen == 0)
+		snaplen = UINT16_MAX;
+	return capture_open(p->port_id, path, snaplen, &p->cap);
+}
+
+void
+px_port_close(struct px_port *p)
+{
+	uint16_t i;
+
+	if (p == NULL || p->closed)
+		return;
+	tel_del(p);
+	/* Whatever was sent up to now is in the file before it closes. */
+	capture_close(p->cap);
+	p->cap = NULL;
+	for (i = 0; i < p->nb_q; i++) {
+		if (p->q[i].ntx > 0)
+			rte_pktmbuf_free_bulk(p->q[i].txbuf, p->q[i].ntx);
+		p->q[i].ntx = 0;
+		px_fault_free(p->q[i].frx);
+		px_fault_free(p->q[i].ftx);
+		p->q[i].frx = p->q[i].ftx = NULL;
+	}
+	if (p->started)
+		rte_eth_dev_stop(p->port_id);
+	p->started = 0;
+	rte_eth_dev_close(p->port_id);
+	p->closed = 1;
+	PX_LOG(INFO, port, "port %u: closed, %u mbuf(s) still in use",
+		p->port_id, rte_mempool_in_use_count(p->mp));
 }
 
 void
 px_port_free(struct px_port *p)
 {
-	uint16_t i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nb_q; i++) {
-		if (p->q[i].ntx > 0)
-			rte_pktmbuf_free_bulk(p->q[i].txbuf, p->q[i].ntx);
-		px_fault_free(p->q[i].frx);
-		px_fault_free(p->q[i].ftx);
-	}
-	if (p->started)
-		rte_eth_dev_stop(p->port_id);
-	rte_eth_dev_close(p->port_id);
+	px_port_close(p);
 	rte_mempool_free(p->mp);
 	rte_free(p->q);
 	rte_free(p);

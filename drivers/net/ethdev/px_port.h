@@ -48,6 +48,9 @@ struct px_port_stats {
 	uint64_t rx_drop;     /**< the PMD's imissed + rx_nombuf */
 	uint64_t tx_drop;     /**< dropped: the PMD's ring stayed full */
 	uint64_t tx_retry;    /**< tx bursts retried on a full ring */
+	uint64_t captured;    /**< packets written to the capture file */
+	uint64_t capture_drop; /**< packets the capture missed (copy pool
+	                            empty or writer behind) */
 };
 
 /** What the port found it can offload (px_port_info()). */
@@ -161,8 +164,33 @@ void px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
 void px_port_stats_get(const struct px_port *p, struct px_port_stats *out);
 
 /**
- * Stop and close the port and free its pool. No lcore may be polling it
- * (call after px_run() returned).
+ * Write the port's traffic to a pcapng file that Wireshark and tshark
+ * read: each received packet as the PMD delivered it (before fault
+ * injection) and each transmitted one as it is handed to the PMD, with
+ * TSC timestamps and direction. The lcores copy packets (at most
+ * *snaplen* bytes each; 0: whole packets) into a capture pool of their
+ * own and a writer thread writes them, so the data path never waits for
+ * the disk; when the writer falls behind, copies are dropped, never
+ * packets, and counted in capture_drop. Call before the port is polled
+ * (before px_run()); px_port_close() finishes the file.
+ *
+ * @return 0; -EINVAL (bad argument or port closed); -EBUSY (already
+ *   capturing); a negative errno from opening *path* or allocating.
+ */
+int px_port_capture(struct px_port *p, const char *path, uint32_t snaplen);
+
+/**
+ * Stop and close the device and free every mbuf the port layer holds
+ * (transmit buffers, fault-injection queues), keeping the pool: what
+ * rte_mempool_in_use_count() then reports on px_port_mempool() is what
+ * the application leaked. Idempotent. No lcore may be polling the port
+ * (call after px_run() returned); px_port_free() follows.
+ */
+void px_port_close(struct px_port *p);
+
+/**
+ * Close the port (px_port_close(), if not done yet) and free its pool
+ * and itself. No lcore may be polling it (call after px_run() returned).
  */
 void px_port_free(struct px_port *p);
 
