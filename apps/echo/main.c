@@ -26,6 +26,7 @@
 #include <px_task.h>
 #include <px_tcp.h>
 
+#include "net.h"
 #include "tcp_echo.h"
 
 #define MAX_UDP_PORTS 16
@@ -967,9 +968,9 @@ main(int argc, char **argv)
 {
 	struct px_conf conf = { 0 };
 	void *res = NULL;
+	struct app_net net;
 	unsigned int leaked;
 	int i, ret, sep = argc;
-	uint16_t port_id;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -999,72 +1000,25 @@ main(int argc, char **argv)
 	}
 	if (opts.verbose)
 		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
-	if (rte_eth_dev_count_avail() == 0) {
-		fprintf(stderr, "pollux-echo: no DPDK port; add one, e.g. "
-			"--vdev=net_tap0,iface=px0\n");
-		px_fini(true);
-		return 1;
-	}
-	RTE_ETH_FOREACH_DEV(port_id)
-		break;
 	{
-		struct px_port_conf pc = { 0 };
+		struct app_net_conf nc = {
+			.app = "pollux-echo", .inet = opts.inet,
+			.have_mac = opts.have_mac, .mbufs = opts.mbufs,
+			.tcp = &opts.tcp_conf, .pcap = opts.pcap,
+			.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL,
+			.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL,
+		};
 
-		pc.nb_mbufs = opts.mbufs;
-		ret = px_port_create(port_id, &pc, &port);
-	}
-	if (ret < 0) {
-		fprintf(stderr, "pollux-echo: port %u: %s\n", port_id, strerror(-ret));
-		px_fini(true);
-		return 1;
-	}
-	if (opts.have_mac) {
-		ret = rte_eth_dev_default_mac_addr_set(port_id, &opts.inet.mac);
+		ret = app_first_port("pollux-echo", &nc.port_id);
+		if (ret == 0)
+			ret = app_net_open(&nc, &net);
 		if (ret < 0) {
-			fprintf(stderr, "pollux-echo: port %u cannot take --mac: %s\n",
-				port_id, strerror(-ret));
-			px_port_free(port);
 			px_fini(true);
 			return 1;
 		}
-	}
-	px_port_mac(port, &opts.inet.mac);
-	{
-		struct px_port_info pi;
-
-		px_port_info(port, &pi);
-		opts.inet.tx_cksum = pi.tx_cksum;
-		printf("pollux-echo: port %u: %u queue pair(s), rss %s, checksum "
-			"offload rx %s tx %s, multi-segment tx %s\n", port_id,
-			pi.nb_queues, pi.rss ? "on" : "off", pi.rx_cksum ? "on" : "off",
-			pi.tx_cksum ? "on" : "off (software)",
-			pi.multi_seg ? "on" : "off");
-	}
-	ret = px_netif_create(&opts.inet, px_port_mempool(port), px_port_tx_cb(),
-			port, &nif);
-	if (ret == 0)
-		ret = px_tcp_attach(nif, &opts.tcp_conf);
-	if (ret == 0)
-		ret = px_port_attach(port, nif);
-	if (ret == 0 && opts.pcap != NULL)
-		ret = px_port_capture(port, opts.pcap, 0);
-	if (ret == 0 && (opts.have_fault_rx || opts.have_fault_tx))
-		ret = px_port_fault_set(port, opts.have_fault_rx ? &opts.fault_rx : NULL,
-				opts.have_fault_tx ? &opts.fault_tx : NULL);
-	if (ret == 0) {
-		ret = px_port_start(port);
-		if (ret == -ETIMEDOUT) {
-			fprintf(stderr, "pollux-echo: link still down, going on\n");
-			ret = 0;
-		}
-	}
-	if (ret < 0) {
-		fprintf(stderr, "pollux-echo: setup failed: %s\n", strerror(-ret));
-		px_tcp_detach(nif);
-		px_netif_free(nif);
-		px_port_free(port);
-		px_fini(true);
-		return 1;
+		opts.inet = nc.inet;
+		port = net.port;
+		nif = net.nif;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -1076,18 +1030,9 @@ main(int argc, char **argv)
 	/* The last stats file holds the final counters. */
 	if (opts.stats_file != NULL && write_stats(NULL) != NULL)
 		fprintf(stderr, "pollux-echo: cannot write %s\n", opts.stats_file);
-	/* The interface first: packets waiting on ARP go back to the port's
-	 * pool before the pool goes. With everything closed, an mbuf still
-	 * in use is a leak. */
-	px_tcp_detach(nif);
-	px_netif_free(nif);
-	px_port_close(port);
-	leaked = rte_mempool_in_use_count(px_port_mempool(port));
-	printf("mbuf.leaked=%u\n", leaked);
-	fflush(stdout);
+	leaked = app_net_close(&net);
 	if (leaked != 0)
 		fprintf(stderr, "pollux-echo: %u mbuf(s) leaked\n", leaked);
-	px_port_free(port);
 	px_fini(true);
 	if (leaked != 0)
 		return 3;

@@ -7,8 +7,8 @@
  * flow lands on: byte echo (zero copy), a sockperf server, discard (a
  * bulk sink) and chargen (a bulk source); a client that streams a
  * pattern to an echo server and checks every byte that comes back; and a
- * closed-loop request-response load (--tcp-rr) that times every round
- * trip with the TSC into a log-linear histogram.
+ * closed-loop request-response load (--tcp-rr, on the load generator
+ * pollux-bench uses).
  */
 
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <px_task.h>
 #include <px_tcp.h>
 
+#include "load.h"
 #include "tcp_echo.h"
 
 static struct px_tcp_listener *listeners[ECHO_TCP_SVC_MAX][ECHO_TCP_MAX_PORTS];
@@ -357,185 +358,28 @@ echo_tcp_client(struct px_netif *nif, uint32_t ip, uint16_t port,
 
 /* ---- request-response load ---- */
 
-/* Log-linear histogram of TSC cycles: exact below RR_SUB, then RR_SUB
- * buckets per power of two (at most 1/16 relative error). */
-#define RR_SUB 16
-#define RR_BUCKETS (64 * RR_SUB)
-
-static unsigned int
-rr_bucket(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < RR_SUB)
-		return (unsigned int)v;
-	e = 63u - (unsigned int)__builtin_clzll(v);
-	return (e - 3) * RR_SUB + (unsigned int)((v >> (e - 4)) & (RR_SUB - 1));
-}
-
-/* The middle of bucket i, in cycles. */
-static double
-rr_value(unsigned int i)
-{
-	unsigned int e = i / RR_SUB + 3, sub = i % RR_SUB;
-
-	if (i < RR_SUB)
-		return i;
-	return (double)((uint64_t)(RR_SUB + sub) << (e - 4)) +
-		(double)(1ull << (e - 4)) / 2;
-}
-
-struct rr_job {
-	struct px_netif *nif;
-	uint32_t ip;
-	uint16_t port;
-	uint32_t size;
-	uint64_t warm, end;        /* TSC: start counting, stop */
-	int crr;                   /* a new connection per request */
-	uint64_t msgs, bad, max;
-	int ret;
-	uint8_t *out, *in;         /* size bytes each (not on the task stack) */
-	uint64_t hist[RR_BUCKETS];
-};
-
-/* One request: write size bytes, read them back. 0, or an error. */
-static int
-rr_exchange(struct rr_job *j, struct px_tcp_conn *c)
-{
-	size_t got;
-	ssize_t n;
-
-	n = px_tcp_write(c, j->out, j->size, 1000000000ull);
-	if (n != (ssize_t)j->size)
-		return n < 0 ? (int)n : -EIO;
-	for (got = 0; got < j->size; got += (size_t)n) {
-		n = px_tcp_read(c, j->in + got, j->size - got, 1000000000ull);
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-	}
-	j->bad += memcmp(j->in, j->out, j->size) != 0;
-	return 0;
-}
-
-/* One loop: time a request at a time on one connection, or (crr) on a
- * new connection each, connect and close included. */
-static void *
-rr_one(void *arg)
-{
-	struct rr_job *j = arg;
-	struct px_tcp_conn *c = NULL;
-	uint64_t t0, t1;
-	uint32_t i;
-
-	for (i = 0; i < j->size; i++)
-		j->out[i] = pattern(i);
-	j->ret = 0;
-	while ((t0 = rte_rdtsc()) < j->end) {
-		if (c == NULL) {
-			j->ret = px_tcp_connect(j->nif, j->ip, j->port,
-					5000000000ull, &c);
-			if (j->ret < 0) {
-				printf("tcp-rr: connect: %s\n", strerror(-j->ret));
-				return NULL;
-			}
-			px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1);
-		}
-		j->ret = rr_exchange(j, c);
-		if (j->ret < 0)
-			break;
-		if (j->crr) {
-			px_tcp_close(c);
-			c = NULL;
-		}
-		t1 = rte_rdtsc();
-		if (t0 >= j->warm) {
-			j->hist[rr_bucket(t1 - t0)]++;
-			j->msgs++;
-			if (t1 - t0 > j->max)
-				j->max = t1 - t0;
-		}
-	}
-	if (c != NULL)
-		px_tcp_close(c);
-	return NULL;
-}
-
 int
 echo_tcp_rr(struct px_netif *nif, uint32_t ip, uint16_t port, uint32_t size,
 		unsigned int conns, uint64_t ms, int crr)
 {
-	static const double pcts[] = { 50, 90, 99, 99.9 };
-	double us_per_cyc = 1e6 / (double)rte_get_tsc_hz(), p[4], secs;
-	uint64_t hz = rte_get_tsc_hz(), t0, msgs = 0, bad = 0, max = 0, seen;
-	uint64_t *hist;
-	struct rr_job *jobs;
-	struct px_task **tasks;
-	unsigned int k, i, n = px_exec_count(), failed = 0, q;
-
-	if (conns == 0)
-		conns = 1;
-	jobs = calloc(conns, sizeof(*jobs));
-	tasks = calloc(conns, sizeof(*tasks));
-	hist = calloc(RR_BUCKETS, sizeof(*hist));
-	if (jobs == NULL || tasks == NULL || hist == NULL) {
-		free(jobs);
-		free(tasks);
-		free(hist);
-		return -ENOMEM;
-	}
 	/* The first tenth (at most a second) warms up and is not counted. */
-	t0 = rte_rdtsc();
-	for (k = 0; k < conns; k++) {
-		jobs[k] = (struct rr_job){ .nif = nif, .ip = ip, .port = port,
-			.size = size, .warm = t0 + RTE_MIN(hz / 10000 * ms, hz),
-			.end = t0 + hz / 1000 * ms, .ret = -EINPROGRESS, .crr = crr,
-			.out = malloc(size), .in = malloc(size) };
-		if (jobs[k].out == NULL || jobs[k].in == NULL) {
-			jobs[k].ret = -ENOMEM;
-			tasks[k] = NULL;
-			continue;
-		}
-		if (px_spawn_on((unsigned int)px_exec_lcore(k % n), rr_one,
-				&jobs[k], NULL, &tasks[k]) != 0)
-			tasks[k] = NULL;
-	}
-	for (k = 0; k < conns; k++) {
-		if (tasks[k] != NULL)
-			px_task_join(tasks[k], NULL, PX_TIMEOUT_INF);
-		failed += jobs[k].ret != 0;
-		msgs += jobs[k].msgs;
-		bad += jobs[k].bad;
-		max = RTE_MAX(max, jobs[k].max);
-		free(jobs[k].out);
-		free(jobs[k].in);
-		for (i = 0; i < RR_BUCKETS; i++)
-			hist[i] += jobs[k].hist[i];
-	}
-	secs = (double)(jobs[0].end - jobs[0].warm) / (double)hz;
-	for (q = 0; q < 4; q++) {
-		uint64_t want = (uint64_t)((double)msgs * pcts[q] / 100.0);
+	struct load_conf lc = { .nif = nif, .ip = ip, .port = port,
+		.proto = LOAD_TCP, .crr = crr, .size = size,
+		.conns = conns ? conns : 1, .warm_ms = RTE_MIN(ms / 10, 1000) };
+	struct load_result r;
+	int ret;
 
-		p[q] = 0;
-		for (i = 0, seen = 0; i < RR_BUCKETS; i++) {
-			seen += hist[i];
-			if (seen > want) {
-				p[q] = rr_value(i) * us_per_cyc;
-				break;
-			}
-		}
-	}
+	lc.run_ms = ms - lc.warm_ms;
+	ret = load_run(&lc, &r);
 	printf("tcp-%s: conns=%u size=%u msgs=%" PRIu64 " seconds=%.2f rate=%.0f"
 		" p50_us=%.2f p90_us=%.2f p99_us=%.2f p999_us=%.2f max_us=%.2f"
-		" mismatched=%" PRIu64 " %s\n", crr ? "crr" : "rr", conns, size,
-		msgs, secs,
-		secs > 0 ? (double)msgs / secs : 0.0, p[0], p[1], p[2], p[3],
-		(double)max * us_per_cyc, bad,
-		failed == 0 && bad == 0 && msgs > 0 ? "OK" : "FAILED");
+		" mismatched=%" PRIu64 " %s\n", crr ? "crr" : "rr", lc.conns, size,
+		r.msgs, r.secs, r.secs > 0 ? (double)r.msgs / r.secs : 0.0,
+		hist_pct_us(&r.hist, 50), hist_pct_us(&r.hist, 90),
+		hist_pct_us(&r.hist, 99), hist_pct_us(&r.hist, 99.9),
+		hist_max_us(&r.hist), r.mismatched, ret == 0 ? "OK" : "FAILED");
 	fflush(stdout);
-	free(jobs);
-	free(tasks);
-	free(hist);
-	return failed == 0 && bad == 0 && msgs > 0 ? 0 : -EIO;
+	return ret;
 }
 
 /* ---- bulk send ---- */

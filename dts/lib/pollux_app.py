@@ -24,7 +24,7 @@ from typing import Optional, Sequence
 
 from . import env
 
-READY = re.compile(r"pollux-echo: ready mac=([0-9a-fA-F:]{17}) ip=(\S+)")
+READY = re.compile(r"pollux-[a-z]+: ready mac=([0-9a-fA-F:]{17}) ip=(\S+)")
 
 # Every app started here, so a session can check that none is left.
 _live: set["PolluxApp"] = set()

@@ -38,8 +38,9 @@ UDP_PORTS = (7, 5000)
 CLOSED_PORT = 9
 
 
-def echo_binary(build_dir: Path) -> Path:
-    return build_dir / "apps" / "echo" / "pollux-echo"
+def echo_binary(build_dir: Path, app: str = "echo") -> Path:
+    """build/apps/<app>/pollux-<app>."""
+    return build_dir / "apps" / app / f"pollux-{app}"
 
 
 def eal_cleanup(prefix: str) -> None:
@@ -66,8 +67,10 @@ class TapEcho:
                  lcores: str = "0@0", huge: Optional[bool] = None,
                  move: bool = False, extra_args: Sequence[str] = (),
                  ready_timeout: float = 30.0,
-                 telemetry: bool = False) -> None:
-        self.binary = echo_binary(build_dir)
+                 telemetry: bool = False, app: str = "echo") -> None:
+        """app: which pollux-<app> runs behind the tap; pollux-echo gets
+        a stats file and --udp, the others only --ip and extra_args."""
+        self.binary = echo_binary(build_dir, app)
         self.netns = netns.NetNs()
         self.ns = self.netns.name
         self.ifname = netns.unique_ifname()
@@ -80,10 +83,11 @@ class TapEcho:
         self.stats_file = workdir / f"{self.ns}-stats.json"
         self.move = move
         self.ready_timeout = ready_timeout
-        args = ["--ip", f"{self.pollux_ip}/24",
-                "--stats-file", str(self.stats_file)]
-        if self.udp_ports:
-            args += ["--udp", ",".join(str(p) for p in self.udp_ports)]
+        args = ["--ip", f"{self.pollux_ip}/24"]
+        if app == "echo":
+            args += ["--stats-file", str(self.stats_file)]
+            if self.udp_ports:
+                args += ["--udp", ",".join(str(p) for p in self.udp_ports)]
         # "{kernel_ip}" in an argument is the namespace side's address.
         args += [a.replace("{kernel_ip}", self.kernel_ip) for a in extra_args]
         eal = eal_args(self.prefix, [f"net_tap0,iface={self.ifname}"],
@@ -93,7 +97,7 @@ class TapEcho:
         self.app = PolluxApp(
             self.binary, eal,
             args, netns=None if move else self.ns,
-            stats_file=self.stats_file)
+            stats_file=self.stats_file if app == "echo" else None)
         self.pollux_mac: Optional[str] = None
         self.kernel_mac: Optional[str] = None
         self.result: Optional[Stopped] = None
