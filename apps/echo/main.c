@@ -26,6 +26,7 @@
 #include <px_task.h>
 #include <px_tcp.h>
 
+#include "ctl.h"
 #include "net.h"
 #include "tcp_echo.h"
 
@@ -57,26 +58,11 @@ struct echo_opts {
 	int verbose;        /* pollux.* log types at debug */
 };
 
-/* SIGINT/SIGTERM: 1 drains, 2 (a second signal) cuts the drain short. */
-static volatile sig_atomic_t quit;
-/* SIGUSR1: print the counters; SIGUSR2: the live tasks. */
-static volatile sig_atomic_t dump_req, tasks_req;
 static struct echo_opts opts;
 static struct px_port *port;
 static struct px_netif *nif;
 /* UDP sockets per executor: each lcore echoes the flows it owns. */
 static struct px_udp_sock *socks[PX_MAX_LCORES][MAX_UDP_PORTS];
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		dump_req = 1;
-	else if (sig == SIGUSR2)
-		tasks_req = 1;
-	else if (quit < 2)
-		quit++;
-}
 
 static void
 usage(const char *prog)
@@ -808,54 +794,11 @@ lcore_socks(void *arg)
 	return NULL;
 }
 
-/* Shutdown on each lcore: wait for its open connections to close, until
- * the deadline (TSC, *arg) or a second signal, then reset the rest.
- * Returns how many it reset. */
-static void *
-lcore_drain(void *arg)
-{
-	uint64_t deadline = *(const uint64_t *)arg;
-	int n;
-
-	while (px_tcp_open_count(nif) > 0 && quit < 2 && rte_rdtsc() < deadline)
-		px_sleep_ns(1000 * 1000);
-	n = px_tcp_reset_all(nif);
-	if (n > 0)
-		px_sleep_ns(2 * 1000 * 1000); /* the RSTs leave with the next flush */
-	return (void *)(intptr_t)RTE_MAX(n, 0);
-}
-
-/* Run fn(arg) in a task on every executor and wait for them; returns the
- * sum of their results (an error: negative, or with sum NULL, any
- * non-zero result). */
-static int
-all_lcores_fn(px_task_fn_t fn, void *arg, long *sum)
-{
-	struct px_task *t[PX_MAX_LCORES];
-	unsigned int i, n = px_exec_count();
-	void *r;
-	int ret = 0;
-
-	for (i = 0; i < n; i++)
-		if (px_spawn_on((unsigned int)px_exec_lcore(i), fn, arg,
-				NULL, &t[i]) != 0)
-			return -EAGAIN;
-	for (i = 0; i < n; i++) {
-		if (px_task_join(t[i], &r, PX_TIMEOUT_INF) != 0)
-			ret = -EIO;
-		else if (sum != NULL)
-			*sum += (long)(intptr_t)r;
-		else if (r != NULL)
-			ret = (int)(intptr_t)r;
-	}
-	return ret;
-}
-
 /* Bind (arg NULL) or close (arg 1) the sockets on every executor. */
 static int
 all_lcores(void *arg)
 {
-	return all_lcores_fn(lcore_socks, arg, NULL);
+	return app_on_lcores(lcore_socks, arg, NULL);
 }
 
 /* Graceful shutdown: no new connections, the open ones get --drain-ms to
@@ -864,25 +807,14 @@ static void
 shutdown_gracefully(void)
 {
 	uint64_t t0 = rte_rdtsc();
-	uint64_t deadline = t0 + rte_get_tsc_hz() / 1000 * opts.drain_ms;
-	long reset = 0;
+	long reset;
 
 	echo_tcp_stop();
-	all_lcores_fn(lcore_drain, &deadline, &reset);
+	reset = app_drain(&nif, 1, opts.drain_ms);
 	all_lcores((void *)1);
 	printf("pollux-echo: shutdown: drained in %.0f ms, %ld connection(s) "
 		"reset\n", px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
 	fflush(stdout);
-}
-
-/* SIGUSR2, on each lcore: its live tasks on stdout (on request only). */
-static void *
-lcore_tasks(void *arg)
-{
-	(void)arg;
-	px_task_dump(stdout);
-	fflush(stdout);
-	return NULL;
 }
 
 /* SIGUSR1: the counters on stdout, from the blocking pool. */
@@ -946,16 +878,16 @@ main_task(void *arg)
 		all_lcores((void *)1);
 		return ret == 0 ? NULL : (void *)1;
 	}
-	while (!quit) {
+	while (!app_quit) {
 		if (opts.stats_file != NULL)
 			px_spawn_blocking(write_stats, NULL, NULL);
-		if (dump_req) {
-			dump_req = 0;
+		if (app_dump_req) {
+			app_dump_req = 0;
 			px_spawn_blocking(dump_stats, NULL, NULL);
 		}
-		if (tasks_req) {
-			tasks_req = 0;
-			all_lcores_fn(lcore_tasks, NULL, NULL);
+		if (app_tasks_req) {
+			app_tasks_req = 0;
+			app_dump_tasks();
 		}
 		px_sleep_ns(100 * 1000 * 1000);
 	}
@@ -1020,10 +952,7 @@ main(int argc, char **argv)
 		port = net.port;
 		nif = net.nif;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGUSR1, on_signal);
-	signal(SIGUSR2, on_signal);
+	app_signals();
 	ret = px_run(main_task, NULL, &res);
 	printf("counters:\n");
 	print_stats(stdout, 0);

@@ -372,6 +372,18 @@ int px_tcp_close(struct px_tcp_conn *c);
 int px_tcp_abort(struct px_tcp_conn *c);
 
 /**
+ * Reset without releasing the handle: send a RST (if the connection is
+ * synchronized), drop the send buffer and go to CLOSED with
+ * -ECONNABORTED. Tasks parked on the connection wake with that error; the
+ * handle stays valid until px_tcp_close() or px_tcp_abort() releases it.
+ * What a relay uses to pass a reset from one side to the other while
+ * another task may still be using the handle. No-op if already closed.
+ *
+ * @return 0, -EXDEV, -EINVAL.
+ */
+int px_tcp_reset(struct px_tcp_conn *c);
+
+/**
  * Count the calling lcore's open connections on nif: every connection
  * block that is neither closed nor in TIME_WAIT (half-open ones from a
  * listener included). A graceful shutdown closes its listeners, then

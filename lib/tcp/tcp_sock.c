@@ -772,6 +772,18 @@ px_tcp_reset_all(struct px_netif *nif)
 }
 
 int
+px_tcp_reset(struct px_tcp_conn *pc)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	int ret = own(c);
+
+	if (ret < 0)
+		return ret;
+	reset_conn(c, -ECONNABORTED);
+	return 0;
+}
+
+int
 px_tcp_close(struct px_tcp_conn *pc)
 {
 	struct tcp_conn *c = (struct tcp_conn *)pc;

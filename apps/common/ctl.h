@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _APP_CTL_H_
+#define _APP_CTL_H_
+
+/*
+ * The control side every Pollux app shares: signals (SIGINT/SIGTERM to
+ * stop, a second one to hurry, SIGUSR1 for counters, SIGUSR2 for the
+ * task dump), running a function on every lcore, and the graceful TCP
+ * drain at shutdown.
+ */
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <px_inet.h>
+#include <px_task.h>
+
+/* 1 after SIGINT/SIGTERM (drain), 2 after a second one (hurry). */
+extern volatile sig_atomic_t app_quit;
+/* Set by SIGUSR1 / SIGUSR2; the app clears them when it acts. */
+extern volatile sig_atomic_t app_dump_req, app_tasks_req;
+
+/* Install the handlers for the signals above. */
+void app_signals(void);
+
+/* Run fn(arg) in a task on every executor and wait for them all. With
+ * sum, add their results (as long) to *sum* and return 0; without, return
+ * the first non-NULL result as an int (an error), or 0. -EAGAIN if a
+ * spawn failed. Call from a task. */
+int app_on_lcores(px_task_fn_t fn, void *arg, long *sum);
+
+/* Print every lcore's live tasks on stdout (SIGUSR2). From a task. */
+void app_dump_tasks(void);
+
+/* Graceful TCP shutdown on every lcore (the listeners already closed):
+ * wait until no connection is open on any of the n interfaces, for at
+ * most drain_ms or until a second signal, then reset the rest. Returns
+ * how many were reset. From a task. */
+long app_drain(struct px_netif *const *nifs, unsigned int n, uint32_t drain_ms);
+
+#endif /* _APP_CTL_H_ */
