@@ -114,3 +114,24 @@ def tap_echo_factory(build_dir, tmp_path) -> Iterator:
     finally:
         for t in made:
             t.close()
+
+
+@pytest.fixture
+def tap_pair_factory(build_dir) -> Iterator:
+    """make(app, before_app=None, **TapPair options) starts a two-port
+    app (topo.TapPair); each is closed at the end of the test."""
+    made: list[topo.TapPair] = []
+
+    def make(app: str, before_app=None, **kw) -> topo.TapPair:
+        if os.geteuid() != 0:
+            pytest.skip("needs root for network namespaces and net_tap "
+                        "(run through usertools/setup.sh test)")
+        t = topo.TapPair(build_dir, app, **kw)
+        made.append(t)
+        return t.start(before_app)
+
+    try:
+        yield make
+    finally:
+        for t in made:
+            t.close()

@@ -251,3 +251,80 @@ class TapEcho:
         kw.setdefault("src", self.kernel_ip)
         kw.setdefault("dst", self.pollux_ip)
         return IP(**kw)
+
+
+class TapPair:
+    """A Pollux app with two net_tap ports: the first port's tap in
+    namespace `front` (the clients' side), the second's in `back` (the
+    servers' side). The app runs in the host namespace and the taps move
+    into their namespaces once it is ready. In extra_args, {front_ip},
+    {back_ip} (Pollux's addresses), {client_ip} and {server_ip} (the
+    kernel's, one per namespace) are filled in."""
+
+    def __init__(self, build_dir: Path, app: str,
+                 extra_args: Sequence[str] = (), lcores: str = "0@0",
+                 huge: Optional[bool] = None,
+                 ready_timeout: float = 30.0) -> None:
+        self.binary = echo_binary(build_dir, app)
+        self.front = netns.NetNs()
+        self.back = netns.NetNs()
+        self.fif = netns.unique_ifname()
+        self.bif = netns.unique_ifname()
+        self.prefix = self.front.name
+        self.front_ip = self.front.ip(POLLUX_HOST)
+        self.client_ip = self.front.ip(KERNEL_HOST)
+        self.back_ip = self.back.ip(POLLUX_HOST)
+        self.server_ip = self.back.ip(KERNEL_HOST)
+        self.ready_timeout = ready_timeout
+        fill = {"front_ip": self.front_ip, "back_ip": self.back_ip,
+                "client_ip": self.client_ip, "server_ip": self.server_ip}
+        args = [a.format(**fill) for a in extra_args]
+        self.app = PolluxApp(
+            self.binary,
+            eal_args(self.prefix, [f"net_tap0,iface={self.fif}",
+                                   f"net_tap1,iface={self.bif}"],
+                     lcores=lcores, huge=huge),
+            args, netns=None)
+        self.result: Optional[Stopped] = None
+
+    def start(self, before_app: Optional[Callable[["TapPair"], None]] = None
+              ) -> "TapPair":
+        """Both namespaces, before_app(self) (e.g. start the servers),
+        the app, then the taps into their namespaces."""
+        if not self.binary.exists():
+            raise AssertionError(f"{self.binary} is not built")
+        try:
+            self.front.create()
+            self.back.create()
+            if before_app:
+                before_app(self)
+            self.app.start()
+            self.app.wait_ready(self.ready_timeout)
+            for ns, ifname, host in ((self.front, self.fif, KERNEL_HOST),
+                                     (self.back, self.bif, KERNEL_HOST)):
+                if not netns.link_exists(ifname):
+                    raise AssertionError(f"{ifname} missing after ready")
+                ns.move_link(ifname)
+                ns.configure(ifname, ns.cidr(host))
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> Stopped:
+        self.result = self.app.stop(timeout)
+        return self.result
+
+    def close(self) -> Optional[Stopped]:
+        """Stop the app and delete everything; idempotent."""
+        try:
+            if self.app.proc is not None and self.result is None:
+                self.result = self.app.stop()
+        finally:
+            self.front.delete()
+            self.back.delete()
+            netns.delete_link(self.fif)
+            netns.delete_link(self.bif)
+            if self.app.proc is not None:
+                eal_cleanup(self.prefix)
+        return self.result

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The Pollux authors
 """A kernel TCP and UDP echo server on PORT, for dts: a thread per TCP
-connection, one for UDP. Prints "ready" once both sockets listen; runs
-until killed or for LIFETIME_S.
+connection, one for UDP. Prints "ready" once both sockets listen, and
+"reset" for each TCP connection the peer reset; runs until killed or for
+LIFETIME_S.
 
 usage: echo_server.py PORT [LIFETIME_S]
 """
@@ -22,6 +23,9 @@ def tcp_conn(c: socket.socket) -> None:
         while True:
             try:
                 data = c.recv(65536)
+            except ConnectionResetError:
+                print("reset", flush=True)   # the test looks for it
+                return
             except OSError:
                 return
             if not data:
