@@ -259,12 +259,15 @@ class TapPair:
     servers' side). The app runs in the host namespace and the taps move
     into their namespaces once it is ready. In extra_args, {front_ip},
     {back_ip} (Pollux's addresses), {client_ip} and {server_ip} (the
-    kernel's, one per namespace) are filled in."""
+    kernel's, one per namespace) are filled in. With one_subnet, both
+    namespaces share the front's /24 (the back host is .3): a bridge's
+    view."""
 
     def __init__(self, build_dir: Path, app: str,
                  extra_args: Sequence[str] = (), lcores: str = "0@0",
                  huge: Optional[bool] = None,
-                 ready_timeout: float = 30.0) -> None:
+                 ready_timeout: float = 30.0,
+                 one_subnet: bool = False) -> None:
         self.binary = echo_binary(build_dir, app)
         self.front = netns.NetNs()
         self.back = netns.NetNs()
@@ -275,6 +278,9 @@ class TapPair:
         self.client_ip = self.front.ip(KERNEL_HOST)
         self.back_ip = self.back.ip(POLLUX_HOST)
         self.server_ip = self.back.ip(KERNEL_HOST)
+        self.one_subnet = one_subnet
+        if one_subnet:
+            self.server_ip = self.front.ip(3)
         self.ready_timeout = ready_timeout
         fill = {"front_ip": self.front_ip, "back_ip": self.back_ip,
                 "client_ip": self.client_ip, "server_ip": self.server_ip}
@@ -300,12 +306,15 @@ class TapPair:
                 before_app(self)
             self.app.start()
             self.app.wait_ready(self.ready_timeout)
-            for ns, ifname, host in ((self.front, self.fif, KERNEL_HOST),
-                                     (self.back, self.bif, KERNEL_HOST)):
+            back_cidr = (self.front.cidr(3) if self.one_subnet
+                         else self.back.cidr(KERNEL_HOST))
+            for ns, ifname, cidr in ((self.front, self.fif,
+                                      self.front.cidr(KERNEL_HOST)),
+                                     (self.back, self.bif, back_cidr)):
                 if not netns.link_exists(ifname):
                     raise AssertionError(f"{ifname} missing after ready")
                 ns.move_link(ifname)
-                ns.configure(ifname, ns.cidr(host))
+                ns.configure(ifname, cidr)
         except BaseException:
             self.close()
             raise
