@@ -30,6 +30,46 @@ def row(what: str, value: str) -> None:
     print(f"  {what:<44} {value}")
 
 
+def read_rtts(path: Path) -> list[float]:
+    """Round trips (us) from sockperf's --full-log CSV (with --full-rtt)."""
+    out: list[float] = []
+    try:
+        for line in path.read_text().splitlines():
+            f = line.split(",")
+            if len(f) == 4 and f[0].strip().isdigit():
+                out.append(float(f[3]))
+    except OSError:
+        pass
+    return sorted(out)
+
+
+def pct(v: list[float], p: float) -> float:
+    return v[min(len(v) - 1, int(len(v) * p / 100))]
+
+
+def print_histogram(v: list[float], width: int = 40) -> None:
+    """A log-scale histogram of the round trips, with percentiles."""
+    lo, hi = max(v[0], 0.1), pct(v, 99.9)
+    edges = [lo]
+    while edges[-1] < hi:
+        edges.append(edges[-1] * 1.25)
+    counts = [0] * len(edges)
+    for x in v:
+        i = 0
+        while i + 1 < len(edges) and x >= edges[i + 1]:
+            i += 1
+        counts[i] += 1
+    top = max(counts)
+    print(f"\nTCP round-trip histogram ({len(v)} round trips, kernel client "
+          f"-> Pollux over net_tap, us):")
+    for e, c in zip(edges, counts):
+        if c:
+            bar = "#" * max(1, round(width * c / top))
+            print(f"  {e:8.1f} - {e * 1.25:8.1f} {c:7d} {bar}")
+    print("  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}"
+          .format(pct(v, 50), pct(v, 90), pct(v, 99), pct(v, 99.9), v[-1]))
+
+
 def main() -> int:
     build = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
     work = Path("/tmp/pollux-echo-demo")
@@ -38,6 +78,7 @@ def main() -> int:
     t = topo.TapEcho(build, work, extra_args=["--idle", "adaptive"])
     t.start()
     ok = True
+    hist: list[float] = []
     try:
         print(f"  pollux {t.pollux_ip} ({t.pollux_mac}), kernel {t.kernel_ip}\n")
         print("measured:")
@@ -56,14 +97,16 @@ def main() -> int:
             else "FAILED")
         ok &= res.stdout == "hello over UDP\n"
 
+        log = work / "sockperf-rtt.csv"
         res = t.run(["sockperf", "pp", "--tcp", "-i", t.pollux_ip, "-p",
-                     "11111", "-t", "3", "-m", "64"], timeout=60)
-        out = res.stdout + res.stderr
-        p50 = re.search(r"percentile 50.000 =\s+([\d.]+)", out)
-        p99 = re.search(r"percentile 99.000 =\s+([\d.]+)", out)
+                     "11111", "-t", "3", "-m", "64", "--full-rtt",
+                     "--full-log", str(log)], timeout=60)
+        rtts = read_rtts(log)
         row("TCP ping-pong 64 B (sockperf pp): p50 / p99",
-            f"{p50.group(1)} / {p99.group(1)} us" if p50 and p99 else "failed")
-        ok &= bool(p50 and p99)
+            f"{pct(rtts, 50):.1f} / {pct(rtts, 99):.1f} us RTT"
+            if rtts else "failed")
+        ok &= bool(rtts)
+        hist = rtts
 
         nbytes = 256 << 20
         res = t.run(["python3", STREAM, t.pollux_ip, "7", str(nbytes), "1",
@@ -95,6 +138,8 @@ print(2000 / (time.monotonic() - t0))
         ok &= bool(rate)
         time.sleep(0.3)
         st = t.fresh_stats()
+        if hist:
+            print_histogram(hist)
         print("\nPollux's TCP counters:")
         tcp = st["tcp"]
         print("  " + ", ".join(f"{k}={tcp[k]}" for k in (
