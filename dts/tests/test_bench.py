@@ -109,3 +109,44 @@ def test_compare_tcp(build_dir, source_dir, tmp_path):
         assert m, out
         assert float(m.group(1)) > 0 and float(m.group(2)) > 0, m.group(0)
         assert name in out_json.read_text() and base in out_json.read_text()
+
+
+def test_compare_proxy_and_report(build_dir, source_dir, tmp_path):
+    """`bench/compare proxy` runs Pollux's proxy chain and the epoll one
+    and prints both ratios; `bench/compare all --report-only` turns the
+    JSON into the Markdown table and the ratio plot.
+
+    Steps: bench/compare proxy --rounds 1 --seconds 2 --out
+    DIR/bench-proxy.json (pollux-bench -> pollux-proxy -> pollux-echo over
+    two net_memif pairs; px-tcp-rr -> px-epoll-proxy -> px-epoll-echo over
+    loopback); then bench/compare all --report-only --results DIR.
+    Verify: both metric lines with positive figures; the table has a row
+    per proxy metric with the same ratio; the PNG is a PNG (with
+    gnuplot).
+    """
+    if not (build_dir / "bench" / "px-epoll-proxy").exists():
+        pytest.skip("bench/ not built")
+    out_json = tmp_path / "bench-proxy.json"
+    out = compare(source_dir, build_dir, "proxy", out_json, "--rounds", "1",
+                  "--seconds", "2", timeout=200)
+    ratios = {}
+    for name in ("proxy_64conns_msgs_per_s", "proxy_cpu_us_per_msg"):
+        m = re.search(rf"^{name}: pollux=([\d.e+]+) epoll=([\d.e+]+) "
+                      rf"ratio=([\d.e+]+)", out, re.M)
+        assert m, out
+        assert float(m.group(1)) > 0 and float(m.group(2)) > 0, m.group(0)
+        ratios[name] = float(m.group(3))
+    res = subprocess.run([str(source_dir / "bench" / "compare"), "all",
+                          "--build", str(build_dir), "--report-only",
+                          "--results", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    table = (tmp_path / "bench-all.md").read_text()
+    for name, ratio in ratios.items():
+        row = next((ln for ln in table.splitlines() if f"| {name} |" in ln),
+                   None)
+        assert row is not None, table
+        assert abs(float(row.split("|")[5]) - ratio) <= 0.01 * ratio, row
+    if shutil.which("gnuplot"):
+        assert res.returncode == 0, res.stdout + res.stderr
+        png = (tmp_path / "bench-all.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
