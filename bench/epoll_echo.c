@@ -27,13 +27,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "epoll_util.h"
+
 #define MAXFD 65536
 #define BUF 65536
 
-struct pending {
-	char *buf;
-	size_t off, len;
-};
 
 static volatile sig_atomic_t stop;
 static struct pending pend[MAXFD];
@@ -45,21 +43,10 @@ on_signal(int sig)
 	stop = 1;
 }
 
-/* Write what is pending on fd; 1 if it is all out, 0 if not, -1 error. */
 static int
 flush_fd(int fd)
 {
-	struct pending *p = &pend[fd];
-	ssize_t n;
-
-	while (p->off < p->len) {
-		n = write(fd, p->buf + p->off, p->len - p->off);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -1;
-		p->off += (size_t)n;
-	}
-	p->off = p->len = 0;
-	return 1;
+	return pending_flush(fd, &pend[fd]);
 }
 
 int

@@ -28,13 +28,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "epoll_util.h"
+
 #define MAXFD 65536
 #define BUF 65536
 
 struct side {
 	int peer;               /* the other end, -1 when closed */
-	char *buf;              /* bytes waiting to go out on this fd */
-	size_t off, len;
+	struct pending out;     /* bytes waiting to go out on this fd */
 };
 
 static volatile sig_atomic_t stop;
@@ -63,30 +64,13 @@ drop(int ep, int fd)
 	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 	sides[fd].peer = -1;
-	sides[fd].off = sides[fd].len = 0;
+	sides[fd].out.off = sides[fd].out.len = 0;
 	if (peer >= 0) {
 		epoll_ctl(ep, EPOLL_CTL_DEL, peer, NULL);
 		close(peer);
 		sides[peer].peer = -1;
-		sides[peer].off = sides[peer].len = 0;
+		sides[peer].out.off = sides[peer].out.len = 0;
 	}
-}
-
-/* Write what waits on fd: 1 all out, 0 not yet, -1 error. */
-static int
-flush_fd(int fd)
-{
-	struct side *s = &sides[fd];
-	ssize_t n;
-
-	while (s->off < s->len) {
-		n = write(fd, s->buf + s->off, s->len - s->off);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -1;
-		s->off += (size_t)n;
-	}
-	s->off = s->len = 0;
-	return 1;
 }
 
 static int
@@ -167,7 +151,7 @@ main(int argc, char **argv)
 			if (peer < 0)
 				continue;
 			if (evs[i].events & EPOLLOUT) {
-				r = flush_fd(fd);
+				r = pending_flush(fd, &sides[fd].out);
 				if (r < 0) {
 					drop(ep, fd);
 				} else if (r > 0) {
@@ -194,13 +178,14 @@ main(int argc, char **argv)
 			}
 			/* The rest waits on peer; fd is not read meanwhile. */
 			w = w < 0 ? 0 : w;
-			if (sides[peer].buf == NULL && (sides[peer].buf = malloc(BUF)) == NULL) {
+			if (sides[peer].out.buf == NULL &&
+					(sides[peer].out.buf = malloc(BUF)) == NULL) {
 				drop(ep, fd);
 				continue;
 			}
-			memcpy(sides[peer].buf, buf + w, (size_t)(got - w));
-			sides[peer].off = 0;
-			sides[peer].len = (size_t)(got - w);
+			memcpy(sides[peer].out.buf, buf + w, (size_t)(got - w));
+			sides[peer].out.off = 0;
+			sides[peer].out.len = (size_t)(got - w);
 			watch(ep, peer, EPOLLOUT, EPOLL_CTL_MOD);
 			watch(ep, fd, 0, EPOLL_CTL_MOD);
 		}

@@ -95,43 +95,44 @@ def tap_echo(build_dir, tmp_path_factory) -> Iterator[topo.TapEcho]:
         f"pollux-echo did not stop cleanly (rc {res.rc}):\n{res.out}{res.err}"
 
 
-@pytest.fixture
-def tap_echo_factory(build_dir, tmp_path) -> Iterator:
-    """make(before_app=None, **TapEcho options) starts another TapEcho;
-    each is closed at the end of the test, also on failure."""
-    made: list[topo.TapEcho] = []
+def _factory(start) -> Iterator:
+    """Yield a make(...) that starts topologies with start(...) (which
+    returns the topology and a function starting it) and close every one
+    it made at the end of the test, also on failure."""
+    made: list = []
 
-    def make(before_app=None, **kw) -> topo.TapEcho:
+    def make(*args, **kw):
         if os.geteuid() != 0:
             pytest.skip("needs root for network namespaces and net_tap "
                         "(run through usertools/setup.sh test)")
-        t = topo.TapEcho(build_dir, tmp_path, **kw)
+        t, started = start(*args, **kw)
         made.append(t)
-        return t.start(before_app)
+        return started()
 
     try:
         yield make
     finally:
         for t in made:
             t.close()
+
+
+@pytest.fixture
+def tap_echo_factory(build_dir, tmp_path) -> Iterator:
+    """make(before_app=None, **TapEcho options) starts another TapEcho;
+    each is closed at the end of the test, also on failure."""
+    def start(before_app=None, **kw):
+        t = topo.TapEcho(build_dir, tmp_path, **kw)
+        return t, lambda: t.start(before_app)
+
+    yield from _factory(start)
 
 
 @pytest.fixture
 def tap_pair_factory(build_dir) -> Iterator:
     """make(app, before_app=None, **TapPair options) starts a two-port
     app (topo.TapPair); each is closed at the end of the test."""
-    made: list[topo.TapPair] = []
-
-    def make(app: str, before_app=None, **kw) -> topo.TapPair:
-        if os.geteuid() != 0:
-            pytest.skip("needs root for network namespaces and net_tap "
-                        "(run through usertools/setup.sh test)")
+    def start(app: str, before_app=None, **kw):
         t = topo.TapPair(build_dir, app, **kw)
-        made.append(t)
-        return t.start(before_app)
+        return t, lambda: t.start(before_app)
 
-    try:
-        yield make
-    finally:
-        for t in made:
-            t.close()
+    yield from _factory(start)

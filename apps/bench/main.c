@@ -33,6 +33,9 @@
 #include "hist.h"
 #include "load.h"
 #include "net.h"
+#include "opt.h"
+
+#define APP "pollux-bench"
 
 extern char **environ;
 
@@ -89,26 +92,6 @@ usage(const char *prog)
 }
 
 static int
-parse_ipport(const char *s, uint32_t *ip, uint16_t *port)
-{
-	char buf[64], *colon, *end;
-	struct in_addr a;
-	unsigned long v;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
-	if (colon == NULL)
-		return -1;
-	*colon = '\0';
-	v = strtoul(colon + 1, &end, 10);
-	if (inet_pton(AF_INET, buf, &a) != 1 || *end != '\0' || v == 0 || v > 65535)
-		return -1;
-	*ip = a.s_addr;
-	*port = htons((uint16_t)v);
-	return 0;
-}
-
-static int
 parse_num(const char *opt, const char *s, double lo, double hi, double *out)
 {
 	char *end;
@@ -150,9 +133,6 @@ parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char buf[64], *slash, *end;
-	struct in_addr a;
-	unsigned long pfx;
 	double v;
 	int c;
 
@@ -168,42 +148,23 @@ parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			slash = strchr(buf, '/');
-			if (slash == NULL) {
-				fprintf(stderr, "pollux-bench: --ip needs A.B.C.D/PREFIX\n");
+			if (app_opt_cidr(APP, "ip", optarg, &opts.inet) != 0)
 				return -1;
-			}
-			*slash++ = '\0';
-			pfx = strtoul(slash, &end, 10);
-			if (inet_pton(AF_INET, buf, &a) != 1 || *end != '\0' ||
-					pfx == 0 || pfx > 32) {
-				fprintf(stderr, "pollux-bench: bad --ip '%s'\n", optarg);
-				return -1;
-			}
-			opts.inet.ip = a.s_addr;
-			opts.inet.prefix = (uint8_t)pfx;
 			opts.have_ip = 1;
 			break;
 		case 'g':
-			if (inet_pton(AF_INET, optarg, &a) != 1) {
-				fprintf(stderr, "pollux-bench: bad --gw '%s'\n", optarg);
+			if (app_opt_ip(APP, "gw", optarg, &opts.inet.gw) != 0)
 				return -1;
-			}
-			opts.inet.gw = a.s_addr;
 			break;
 		case 'M':
-			if (rte_ether_unformat_addr(optarg, &opts.inet.mac) != 0) {
-				fprintf(stderr, "pollux-bench: bad --mac '%s'\n", optarg);
+			if (app_opt_mac(APP, optarg, &opts.inet.mac) != 0)
 				return -1;
-			}
 			opts.have_mac = 1;
 			break;
 		case 't':
-			if (parse_ipport(optarg, &opts.load.ip, &opts.load.port) != 0) {
-				fprintf(stderr, "pollux-bench: --target needs IP:PORT\n");
+			if (app_opt_ipport(APP, "target", optarg, &opts.load.ip,
+					&opts.load.port) != 0)
 				return -1;
-			}
 			opts.have_target = 1;
 			break;
 		case 'p':
@@ -267,14 +228,8 @@ parse_args(int argc, char **argv)
 			opts.mbufs = (uint32_t)v;
 			break;
 		case 'I':
-			if (strcmp(optarg, "busy") == 0)
-				opts.idle = PX_IDLE_BUSY;
-			else if (strcmp(optarg, "adaptive") == 0)
-				opts.idle = PX_IDLE_ADAPTIVE;
-			else {
-				fprintf(stderr, "pollux-bench: --idle takes busy or adaptive\n");
+			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
 				return -1;
-			}
 			break;
 		case 'x':
 			opts.pcap = optarg;
@@ -519,34 +474,16 @@ report(void)
 int
 main(int argc, char **argv)
 {
-	struct px_conf conf = { 0 };
-	struct app_net_conf nc = { .app = "pollux-bench" };
+	static const struct app_start start = { .app = APP, .parse = parse_args,
+		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
+	struct app_net_conf nc = { .app = APP };
 	struct app_net net;
 	unsigned int leaked;
-	int i, ret, sep = argc;
+	int ret;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(argv[0]);
-			return 0;
-		}
-		if (strcmp(argv[i], "--") == 0 && sep == argc)
-			sep = i;
-	}
-	argv[sep < argc ? sep : 0] = argv[0];
-	ret = sep < argc ? parse_args(argc - sep, argv + sep) : parse_args(1, argv);
-	if (sep < argc)
-		argv[sep] = (char *)(uintptr_t)"--";
-	if (ret < 0)
-		return 2;
-	conf.idle = opts.idle;
-	ret = px_init(sep, argv, &conf);
-	if (ret < 0) {
-		fprintf(stderr, "pollux-bench: runtime start failed: %s\n", strerror(-ret));
-		return 1;
-	}
-	if (opts.verbose)
-		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
+	ret = app_start(argc, argv, &start);
+	if (ret != 0)
+		return ret;
 	nc.inet = opts.inet;
 	nc.have_mac = opts.have_mac;
 	nc.mbufs = opts.mbufs;

@@ -112,12 +112,35 @@ lcore_drain(void *arg)
 }
 
 long
-app_drain(struct px_netif *const *nifs, unsigned int n, uint32_t drain_ms)
+app_drain(const char *app, struct px_netif *const *nifs, unsigned int n,
+		uint32_t drain_ms)
 {
-	struct drain d = { nifs, n,
-		rte_rdtsc() + rte_get_tsc_hz() / 1000 * drain_ms };
+	uint64_t t0 = rte_rdtsc();
+	struct drain d = { nifs, n, t0 + rte_get_tsc_hz() / 1000 * drain_ms };
 	long reset = 0;
 
 	app_on_lcores(lcore_drain, &d, &reset);
+	printf("%s: shutdown: drained in %.0f ms, %ld connection(s) reset\n",
+		app, px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
+	fflush(stdout);
 	return reset;
+}
+
+void
+app_wait_quit(void (*each)(void), px_task_fn_t dump)
+{
+	while (!app_quit) {
+		if (each != NULL)
+			each();
+		if (app_dump_req) {
+			app_dump_req = 0;
+			if (dump != NULL)
+				px_spawn_blocking(dump, NULL, NULL);
+		}
+		if (app_tasks_req) {
+			app_tasks_req = 0;
+			app_dump_tasks();
+		}
+		px_sleep_ns(100 * 1000 * 1000);
+	}
 }

@@ -37,8 +37,15 @@ void app_dump_tasks(void);
 
 /* Graceful TCP shutdown on every lcore (the listeners already closed):
  * wait until no connection is open on any of the n interfaces, for at
- * most drain_ms or until a second signal, then reset the rest. Returns
- * how many were reset. From a task. */
-long app_drain(struct px_netif *const *nifs, unsigned int n, uint32_t drain_ms);
+ * most drain_ms or until a second signal, then reset the rest; print
+ * "<app>: shutdown: drained in T ms, N connection(s) reset". Returns N.
+ * From a task. */
+long app_drain(const char *app, struct px_netif *const *nifs, unsigned int n,
+		uint32_t drain_ms);
+
+/* The main task's wait for SIGINT/SIGTERM, waking every 100 ms: each()
+ * (if not NULL) on every wake-up, dump (on the blocking pool) on SIGUSR1,
+ * the task dump on SIGUSR2. */
+void app_wait_quit(void (*each)(void), px_task_fn_t dump);
 
 #endif /* _APP_CTL_H_ */

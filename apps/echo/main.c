@@ -28,9 +28,11 @@
 
 #include "ctl.h"
 #include "net.h"
+#include "opt.h"
 #include "tcp_echo.h"
 
 #define MAX_UDP_PORTS 16
+#define APP "pollux-echo"
 
 struct echo_opts {
 	struct px_inet_conf inet;
@@ -135,17 +137,6 @@ usage(const char *prog)
 }
 
 static int
-parse_ip(const char *s, uint32_t *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*ip = a.s_addr;
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -191,7 +182,7 @@ parse_opts(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char buf[64], *slash, *tok, *save, *end;
+	char buf[64], *tok, *save, *end;
 	unsigned long v;
 	int c;
 
@@ -200,39 +191,20 @@ parse_opts(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			slash = strchr(buf, '/');
-			if (slash == NULL) {
-				fprintf(stderr, "pollux-echo: --ip needs A.B.C.D/PREFIX\n");
+			if (app_opt_cidr(APP, "ip", optarg, &opts.inet) != 0)
 				return -1;
-			}
-			*slash++ = '\0';
-			v = strtoul(slash, &end, 10);
-			if (parse_ip(buf, &opts.inet.ip) != 0 || *slash == '\0' ||
-					*end != '\0' || v < 1 || v > 32) {
-				fprintf(stderr, "pollux-echo: bad --ip '%s'\n", optarg);
-				return -1;
-			}
-			opts.inet.prefix = (uint8_t)v;
 			opts.have_ip = 1;
 			break;
 		case 'M':
-			if (rte_ether_unformat_addr(optarg, &opts.inet.mac) != 0 ||
-					!rte_is_unicast_ether_addr(&opts.inet.mac) ||
-					rte_is_zero_ether_addr(&opts.inet.mac)) {
-				fprintf(stderr, "pollux-echo: bad --mac '%s' (a unicast "
-					"aa:bb:cc:dd:ee:ff)\n", optarg);
+			if (app_opt_mac(APP, optarg, &opts.inet.mac) != 0)
 				return -1;
-			}
 			opts.have_mac = 1;
 			break;
 		case 'C':
 			break; /* read before the command line: parse_args() */
 		case 'g':
-			if (parse_ip(optarg, &opts.inet.gw) != 0) {
-				fprintf(stderr, "pollux-echo: bad --gw '%s'\n", optarg);
+			if (app_opt_ip(APP, "gw", optarg, &opts.inet.gw) != 0)
 				return -1;
-			}
 			break;
 		case 'u':
 			opts.n_udp = 0;
@@ -329,15 +301,9 @@ parse_opts(int argc, char **argv)
 			opts.tcp_rr = c == 'A' ? 2 : c == 'D' ? 3 : 1;
 			/* fall through */
 		case 'k':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			slash = strrchr(buf, ':');
-			v = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
-			if (slash == NULL || (*slash = '\0', parse_ip(buf, &opts.tcp_server.ip)) != 0 ||
-					*end != '\0' || v == 0 || v > 65535) {
-				fprintf(stderr, "pollux-echo: --tcp-client/--tcp-rr need IP:PORT\n");
+			if (app_opt_ipport(APP, "tcp-client/--tcp-rr", optarg,
+					&opts.tcp_server.ip, &opts.tcp_server.port) != 0)
 				return -1;
-			}
-			opts.tcp_server.port = htons((uint16_t)v);
 			break;
 		case 'b':
 			opts.bytes = strtoull(optarg, &end, 10);
@@ -350,47 +316,29 @@ parse_opts(int argc, char **argv)
 			opts.stats_file = optarg;
 			break;
 		case 'I':
-			if (strcmp(optarg, "busy") == 0)
-				opts.idle = PX_IDLE_BUSY;
-			else if (strcmp(optarg, "adaptive") == 0)
-				opts.idle = PX_IDLE_ADAPTIVE;
-			else {
-				fprintf(stderr, "pollux-echo: --idle takes busy or adaptive\n");
+			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
 				return -1;
-			}
 			break;
 		case 'R':
 		case 'T':
-			if (px_fault_parse(optarg, c == 'R' ? &opts.fault_rx :
-					&opts.fault_tx) != 0) {
-				fprintf(stderr, "pollux-echo: bad --fault-%s '%s'\n",
-					c == 'R' ? "rx" : "tx", optarg);
+			if (app_opt_fault(APP, c == 'R' ? "fault-rx" : "fault-tx",
+					optarg, c == 'R' ? &opts.fault_rx :
+					&opts.fault_tx) != 0)
 				return -1;
-			}
 			if (c == 'R')
 				opts.have_fault_rx = 1;
 			else
 				opts.have_fault_tx = 1;
 			break;
 		case 'S':
-			v = strtoul(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "pollux-echo: bad --fault-seed '%s'\n", optarg);
+			if (app_opt_fault_seed(APP, optarg, &opts.fault_rx,
+					&opts.fault_tx) != 0)
 				return -1;
-			}
-			opts.fault_rx.seed = v;
-			opts.fault_tx.seed = v ^ 0x9e3779b97f4a7c15ull;
 			break;
 		case 'c':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			slash = strrchr(buf, ':');
-			v = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
-			if (slash == NULL || (*slash = '\0', parse_ip(buf, &opts.server.ip)) != 0 ||
-					*end != '\0' || v == 0 || v > 65535) {
-				fprintf(stderr, "pollux-echo: --client needs IP:PORT\n");
+			if (app_opt_ipport(APP, "client", optarg, &opts.server.ip,
+					&opts.server.port) != 0)
 				return -1;
-			}
-			opts.server.port = htons((uint16_t)v);
 			break;
 		case 'n':
 		case 'z':
@@ -806,15 +754,17 @@ all_lcores(void *arg)
 static void
 shutdown_gracefully(void)
 {
-	uint64_t t0 = rte_rdtsc();
-	long reset;
-
 	echo_tcp_stop();
-	reset = app_drain(&nif, 1, opts.drain_ms);
+	app_drain(APP, &nif, 1, opts.drain_ms);
 	all_lcores((void *)1);
-	printf("pollux-echo: shutdown: drained in %.0f ms, %ld connection(s) "
-		"reset\n", px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
-	fflush(stdout);
+}
+
+/* Every 100 ms: the stats file, from the blocking pool. */
+static void
+stats_tick(void)
+{
+	if (opts.stats_file != NULL)
+		px_spawn_blocking(write_stats, NULL, NULL);
 }
 
 /* SIGUSR1: the counters on stdout, from the blocking pool. */
@@ -878,19 +828,7 @@ main_task(void *arg)
 		all_lcores((void *)1);
 		return ret == 0 ? NULL : (void *)1;
 	}
-	while (!app_quit) {
-		if (opts.stats_file != NULL)
-			px_spawn_blocking(write_stats, NULL, NULL);
-		if (app_dump_req) {
-			app_dump_req = 0;
-			px_spawn_blocking(dump_stats, NULL, NULL);
-		}
-		if (app_tasks_req) {
-			app_tasks_req = 0;
-			app_dump_tasks();
-		}
-		px_sleep_ns(100 * 1000 * 1000);
-	}
+	app_wait_quit(stats_tick, dump_stats);
 	shutdown_gracefully();
 	return NULL;
 }
@@ -898,40 +836,16 @@ main_task(void *arg)
 int
 main(int argc, char **argv)
 {
-	struct px_conf conf = { 0 };
+	static const struct app_start start = { .app = APP, .parse = parse_args,
+		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
 	void *res = NULL;
 	struct app_net net;
 	unsigned int leaked;
-	int i, ret, sep = argc;
+	int ret;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(argv[0]);
-			return 0;
-		}
-		if (strcmp(argv[i], "--") == 0 && sep == argc)
-			sep = i;
-	}
-	/* App options first: the idle policy is fixed at px_init(). */
-	if (sep == argc) {
-		char *av[] = { argv[0], NULL };
-
-		ret = parse_args(1, av);
-	} else {
-		argv[sep] = argv[0]; /* getopt wants a program name first */
-		ret = parse_args(argc - sep, argv + sep);
-		argv[sep] = (char *)(uintptr_t)"--";
-	}
-	if (ret < 0)
-		return 2;
-	conf.idle = opts.idle;
-	ret = px_init(sep, argv, &conf);
-	if (ret < 0) {
-		fprintf(stderr, "pollux-echo: runtime start failed: %s\n", strerror(-ret));
-		return 1;
-	}
-	if (opts.verbose)
-		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
+	ret = app_start(argc, argv, &start);
+	if (ret != 0)
+		return ret;
 	{
 		struct app_net_conf nc = {
 			.app = "pollux-echo", .inet = opts.inet,

@@ -39,6 +39,8 @@
 #include <px_inet.h>
 #include <px_tcp.h>
 
+#include "opt.h"
+
 #define BURST 32
 #define NB_DESC 1024
 #define NB_MBUFS 16383
@@ -287,26 +289,14 @@ parse_args(int argc, char **argv, struct px_inet_conf *ic)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char buf[64], *slash, *end;
-	struct in_addr a;
-	unsigned long pfx;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			slash = strchr(buf, '/');
-			pfx = slash != NULL ? strtoul(slash + 1, &end, 10) : 0;
-			if (slash == NULL || (*slash = '\0', inet_pton(AF_INET, buf,
-					&a)) != 1 || *end != '\0' || pfx == 0 || pfx > 32) {
-				fprintf(stderr, "pollux-pipeline: --ip needs "
-					"A.B.C.D/PREFIX\n");
+			if (app_opt_cidr("pollux-pipeline", "ip", optarg, ic) != 0)
 				return -1;
-			}
-			ic->ip = a.s_addr;
-			ic->prefix = (uint8_t)pfx;
 			break;
 		case 'h':
 			printf("usage: %s [EAL args, two ports] -- --ip A.B.C.D/N\n"

@@ -36,8 +36,10 @@
 
 #include "ctl.h"
 #include "net.h"
+#include "opt.h"
 
 #define MAX_BACKENDS 16
+#define APP "pollux-proxy"
 
 struct backend {
 	uint32_t ip;    /* network order */
@@ -125,44 +127,6 @@ usage(const char *prog)
 }
 
 static int
-parse_cidr(const char *opt, const char *s, struct px_inet_conf *c)
-{
-	char buf[64], *slash, *end;
-	struct in_addr a;
-	unsigned long pfx;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash == NULL)
-		goto bad;
-	*slash++ = '\0';
-	pfx = strtoul(slash, &end, 10);
-	if (inet_pton(AF_INET, buf, &a) != 1 || *end != '\0' || pfx == 0 || pfx > 32)
-		goto bad;
-	c->ip = a.s_addr;
-	c->prefix = (uint8_t)pfx;
-	return 0;
-bad:
-	fprintf(stderr, "pollux-proxy: --%s needs A.B.C.D/PREFIX, not '%s'\n", opt, s);
-	return -1;
-}
-
-static int
-parse_u32(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-		uint32_t *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "pollux-proxy: bad --%s '%s' (%lu..%lu)\n", opt, s, lo, hi);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -189,9 +153,6 @@ parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char buf[64], *colon, *end;
-	struct in_addr a;
-	unsigned long v;
 	uint32_t u;
 	int c;
 
@@ -206,21 +167,19 @@ parse_args(int argc, char **argv)
 		switch (c) {
 		case 'i':
 		case 'I':
-			if (parse_cidr(c == 'i' ? "ip" : "back-ip", optarg,
+			if (app_opt_cidr(APP, c == 'i' ? "ip" : "back-ip", optarg,
 					c == 'i' ? &opts.front : &opts.back) != 0)
 				return -1;
 			*(c == 'i' ? &opts.have_front : &opts.have_back) = 1;
 			break;
 		case 'g':
 		case 'G':
-			if (inet_pton(AF_INET, optarg, &a) != 1) {
-				fprintf(stderr, "pollux-proxy: bad gateway '%s'\n", optarg);
+			if (app_opt_ip(APP, c == 'g' ? "gw" : "back-gw", optarg,
+					&(c == 'g' ? &opts.front : &opts.back)->gw) != 0)
 				return -1;
-			}
-			(c == 'g' ? &opts.front : &opts.back)->gw = a.s_addr;
 			break;
 		case 'l':
-			if (parse_u32("listen", optarg, 1, 65535, &u) != 0)
+			if (app_opt_u32(APP, "listen", optarg, 1, 65535, &u) != 0)
 				return -1;
 			opts.listen_port = htons((uint16_t)u);
 			break;
@@ -230,17 +189,11 @@ parse_args(int argc, char **argv)
 					MAX_BACKENDS);
 				return -1;
 			}
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			colon = strrchr(buf, ':');
-			v = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
-			if (colon == NULL || (*colon = '\0', inet_pton(AF_INET, buf,
-					&a)) != 1 || *end != '\0' || v == 0 || v > 65535) {
-				fprintf(stderr, "pollux-proxy: --backend needs IP:PORT, "
-					"not '%s'\n", optarg);
+			if (app_opt_ipport(APP, "backend", optarg,
+					&opts.be[opts.n_be].ip,
+					&opts.be[opts.n_be].port) != 0)
 				return -1;
-			}
-			opts.be[opts.n_be].ip = a.s_addr;
-			opts.be[opts.n_be++].port = htons((uint16_t)v);
+			opts.n_be++;
 			break;
 		case 'B':
 			if (strcmp(optarg, "rr") == 0)
@@ -253,60 +206,51 @@ parse_args(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			if (parse_u32("max-conns", optarg, 1, 1000000, &opts.max_conns) != 0)
+			if (app_opt_u32(APP, "max-conns", optarg, 1, 1000000, &opts.max_conns) != 0)
 				return -1;
 			break;
 		case 'c':
-			if (parse_u32("connect-ms", optarg, 1, 600000, &opts.connect_ms) != 0)
+			if (app_opt_u32(APP, "connect-ms", optarg, 1, 600000, &opts.connect_ms) != 0)
 				return -1;
 			break;
 		case 'k':
-			if (parse_u32("backlog", optarg, 1, 65535, &opts.backlog) != 0)
+			if (app_opt_u32(APP, "backlog", optarg, 1, 65535, &opts.backlog) != 0)
 				return -1;
 			break;
 		case 'X':
-			if (parse_u32("tcp-max-conns", optarg, 16, 4000000,
+			if (app_opt_u32(APP, "tcp-max-conns", optarg, 16, 4000000,
 					&opts.tcp.max_conns) != 0)
 				return -1;
 			break;
 		case 'F':
-			if (parse_u32("tcp-bufs", optarg, 2048, 16 << 20, &u) != 0)
+			if (app_opt_u32(APP, "tcp-bufs", optarg, 2048, 16 << 20, &u) != 0)
 				return -1;
 			opts.tcp.sndbuf = opts.tcp.rcvbuf = u;
 			break;
 		case 'd':
-			if (parse_u32("drain-ms", optarg, 0, 3600000, &opts.drain_ms) != 0)
+			if (app_opt_u32(APP, "drain-ms", optarg, 0, 3600000, &opts.drain_ms) != 0)
 				return -1;
 			break;
 		case 'P':
-			if (parse_u32("mbufs", optarg, 1023, 16777215, &opts.mbufs) != 0)
+			if (app_opt_u32(APP, "mbufs", optarg, 1023, 16777215, &opts.mbufs) != 0)
 				return -1;
 			break;
 		case 'w':
-			if (strcmp(optarg, "busy") == 0)
-				opts.idle = PX_IDLE_BUSY;
-			else if (strcmp(optarg, "adaptive") == 0)
-				opts.idle = PX_IDLE_ADAPTIVE;
-			else {
-				fprintf(stderr, "pollux-proxy: --idle takes busy or adaptive\n");
+			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
 				return -1;
-			}
 			break;
 		case 'R':
 		case 'T':
-			if (px_fault_parse(optarg, c == 'R' ? &opts.fault_rx :
-					&opts.fault_tx) != 0) {
-				fprintf(stderr, "pollux-proxy: bad --fault-%s '%s'\n",
-					c == 'R' ? "rx" : "tx", optarg);
+			if (app_opt_fault(APP, c == 'R' ? "fault-rx" : "fault-tx",
+					optarg, c == 'R' ? &opts.fault_rx :
+					&opts.fault_tx) != 0)
 				return -1;
-			}
 			*(c == 'R' ? &opts.have_fault_rx : &opts.have_fault_tx) = 1;
 			break;
 		case 'S':
-			if (parse_u32("fault-seed", optarg, 0, UINT32_MAX, &u) != 0)
+			if (app_opt_fault_seed(APP, optarg, &opts.fault_rx,
+					&opts.fault_tx) != 0)
 				return -1;
-			opts.fault_rx.seed = u;
-			opts.fault_tx.seed = u ^ 0x9e3779b9u;
 			break;
 		case 'x':
 			opts.pcap = optarg;
@@ -546,8 +490,6 @@ main_task(void *arg)
 	struct px_netif *nifs[2] = { front.nif, back.nif };
 	char ip[INET_ADDRSTRLEN];
 	struct rte_ether_addr mac;
-	uint64_t t0;
-	long reset;
 	int ret;
 
 	(void)arg;
@@ -570,58 +512,26 @@ main_task(void *arg)
 		mac.addr_bytes[0], mac.addr_bytes[1], mac.addr_bytes[2],
 		mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5], ip);
 	fflush(stdout);
-	while (!app_quit) {
-		if (app_dump_req) {
-			app_dump_req = 0;
-			px_spawn_blocking(dump_stats, NULL, NULL);
-		}
-		if (app_tasks_req) {
-			app_tasks_req = 0;
-			app_dump_tasks();
-		}
-		px_sleep_ns(100 * 1000 * 1000);
-	}
-	t0 = rte_rdtsc();
+	app_wait_quit(NULL, dump_stats);
 	px_tcp_listener_close(listener);
-	reset = app_drain(nifs, back.nif != NULL ? 2 : 1, opts.drain_ms);
-	printf("pollux-proxy: shutdown: drained in %.0f ms, %ld connection(s) "
-		"reset\n", px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
-	fflush(stdout);
+	app_drain(APP, nifs, back.nif != NULL ? 2 : 1, opts.drain_ms);
 	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct px_conf conf = { 0 };
-	struct app_net_conf fc = { .app = "pollux-proxy" }, bc;
+	static const struct app_start start = { .app = APP, .parse = parse_args,
+		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
+	struct app_net_conf fc = { .app = APP }, bc;
 	unsigned int leaked;
 	void *res = NULL;
-	int i, ret, sep = argc, n = 0;
+	int ret, n = 0;
 	uint16_t pid, ports[2];
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(argv[0]);
-			return 0;
-		}
-		if (strcmp(argv[i], "--") == 0 && sep == argc)
-			sep = i;
-	}
-	argv[sep < argc ? sep : 0] = argv[0];
-	ret = sep < argc ? parse_args(argc - sep, argv + sep) : parse_args(1, argv);
-	if (sep < argc)
-		argv[sep] = (char *)(uintptr_t)"--";
-	if (ret < 0)
-		return 2;
-	conf.idle = opts.idle;
-	ret = px_init(sep, argv, &conf);
-	if (ret < 0) {
-		fprintf(stderr, "pollux-proxy: runtime start failed: %s\n", strerror(-ret));
-		return 1;
-	}
-	if (opts.verbose)
-		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
+	ret = app_start(argc, argv, &start);
+	if (ret != 0)
+		return ret;
 	RTE_ETH_FOREACH_DEV(pid)
 		if (n < 2)
 			ports[n++] = pid;

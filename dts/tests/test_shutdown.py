@@ -159,3 +159,25 @@ def test_sigusr2_dumps_tasks(tap_echo_factory):
     t.assert_pings(1)
     res = t.stop()
     assert res.rc == 0, res.out + res.err
+
+
+def test_logs_quiet_by_default_verbose_on_request(tap_echo_factory):
+    """Pollux logs through rte_log under pollux.* types, quiet by default;
+    --verbose raises them.
+
+    Steps: start pollux-echo twice, without and with --verbose; ping;
+    stop.
+    Verify: without, nothing from a pollux.* type; with, the port's
+    "link up" (pollux.port) and the TCP listener (pollux.tcp) lines.
+    """
+    quiet = tap_echo_factory(udp_ports=())
+    quiet.assert_pings(1)
+    q = quiet.stop()
+    quiet.close()
+    loud = tap_echo_factory(udp_ports=(), extra_args=["--verbose"])
+    loud.assert_pings(1)
+    v = loud.stop()
+    assert q.rc == 0 and v.rc == 0, q.err + v.err
+    assert "pollux." not in q.err, q.err
+    assert "pollux.port: port 0: link up" in v.err, v.err
+    assert "pollux.tcp: listening on port 7" in v.err, v.err

@@ -705,6 +705,21 @@ px_tcp_dump(const struct px_netif *nif, FILE *f)
 
 /* ---- telemetry: /pollux/tcp and /pollux/conns ---- */
 
+/* The interface *params* names, with TCP on it, and px_tel_lock() held;
+ * or NULL (and the lock not held). */
+static struct px_netif *
+tel_locked_nif(const char *params)
+{
+	struct px_netif *nif;
+
+	px_tel_lock();
+	nif = inet_tel_netif(params);
+	if (nif != NULL && nif->tcp != NULL)
+		return nif;
+	px_tel_unlock();
+	return NULL;
+}
+
 static int
 tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -712,12 +727,8 @@ tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct px_netif *nif;
 
 	(void)cmd;
-	px_tel_lock();
-	nif = inet_tel_netif(params);
-	if (nif == NULL || nif->tcp == NULL) {
-		px_tel_unlock();
+	if ((nif = tel_locked_nif(params)) == NULL)
 		return -EINVAL;
-	}
 	px_tcp_stats(nif, &s);
 	px_tel_unlock();
 	return px_tel_counters(d, stat_names, (const uint64_t *)&s,
@@ -774,12 +785,8 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	uint32_t i, n;
 
 	(void)cmd;
-	px_tel_lock();
-	nif = inet_tel_netif(params);
-	if (nif == NULL || nif->tcp == NULL) {
-		px_tel_unlock();
+	if ((nif = tel_locked_nif(params)) == NULL)
 		return -EINVAL;
-	}
 	n = nif->n_lcores;
 	for (i = 0; i < n; i++)
 		lcores[i] = (unsigned int)px_exec_lcore(i);
