@@ -245,10 +245,8 @@ parse_args(int argc, char **argv)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "pollux-bench: unexpected argument '%s'\n", argv[optind]);
+	if (app_opt_end(APP, argc, argv) != 0)
 		return -1;
-	}
 	if (!opts.have_ip || !opts.have_target) {
 		fprintf(stderr, "pollux-bench: --ip and --target are required\n");
 		return -1;

@@ -3,6 +3,7 @@
  */
 
 #include <arpa/inet.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,16 @@ app_start(int argc, char **argv, const struct app_start *s)
 	}
 	if (s->verbose != NULL && *s->verbose)
 		rte_log_set_level_pattern("pollux.*", RTE_LOG_DEBUG);
+	return 0;
+}
+
+int
+app_opt_end(const char *app, int argc, char **argv)
+{
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", app, argv[optind]);
+		return -1;
+	}
 	return 0;
 }
 

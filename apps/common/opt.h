@@ -32,6 +32,8 @@ struct app_start {
  * runtime did not start). */
 int app_start(int argc, char **argv, const struct app_start *s);
 
+/* After getopt_long(): -1 (with a message) if arguments are left over. */
+int app_opt_end(const char *app, int argc, char **argv);
 /* A.B.C.D/N into c->ip and c->prefix. */
 int app_opt_cidr(const char *app, const char *opt, const char *s,
 		struct px_inet_conf *c);

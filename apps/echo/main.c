@@ -376,10 +376,8 @@ parse_opts(int argc, char **argv)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "pollux-echo: unexpected argument '%s'\n", argv[optind]);
+	if (app_opt_end(APP, argc, argv) != 0)
 		return -1;
-	}
 	return 0;
 }
 

@@ -266,10 +266,8 @@ parse_args(int argc, char **argv)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "pollux-proxy: unexpected argument '%s'\n", argv[optind]);
+	if (app_opt_end(APP, argc, argv) != 0)
 		return -1;
-	}
 	if (!opts.have_front || opts.listen_port == 0 || opts.n_be == 0) {
 		fprintf(stderr, "pollux-proxy: --ip, --listen and at least one "
 			"--backend are required\n");

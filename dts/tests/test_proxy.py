@@ -72,6 +72,19 @@ def _stopped_clean(t):
     return res.counters
 
 
+def _gib_through(factory, timeout: float, *args: str) -> dict:
+    """1 GiB through a proxy (args) to the echo backend and back; asserts
+    it came back byte-exact and the proxy stopped clean; its counters."""
+    be = Backend()
+    t = _proxy(factory, be, *args)
+    try:
+        rep = _stream(t, GIB, timeout)
+    finally:
+        be.stop()
+    _exact(rep, GIB)
+    return _stopped_clean(t)
+
+
 def test_proxy_1gib_clean(tap_pair_factory):
     """1 GiB through the proxy and back, byte-exact, with half-close.
 
@@ -83,14 +96,7 @@ def test_proxy_1gib_clean(tap_pair_factory):
     each way, one FIN passed each way (half-close) and no reset; it exits
     0 with no mbuf leaked on either port.
     """
-    be = Backend()
-    t = _proxy(tap_pair_factory, be)
-    try:
-        rep = _stream(t, GIB, 600)
-    finally:
-        be.stop()
-    _exact(rep, GIB)
-    c = _stopped_clean(t)
+    c = _gib_through(tap_pair_factory, 600)
     assert c["proxy.accepted"] == 1 and c["proxy.sessions_done"] == 1, c
     assert c["proxy.bytes_c2b"] == GIB and c["proxy.bytes_b2c"] == GIB, c
     assert c["proxy.fin_c2b"] == 1 and c["proxy.fin_b2c"] == 1, c
@@ -105,15 +111,8 @@ def test_proxy_1gib_loss(tap_pair_factory):
     kernel's retransmissions show as out-of-order data at the proxy);
     no mbuf leaked.
     """
-    be = Backend()
-    t = _proxy(tap_pair_factory, be, "--fault-rx", "drop=1%",
-               "--fault-seed", "3")
-    try:
-        rep = _stream(t, GIB, 900)
-    finally:
-        be.stop()
-    _exact(rep, GIB)
-    c = _stopped_clean(t)
+    c = _gib_through(tap_pair_factory, 900, "--fault-rx", "drop=1%",
+                     "--fault-seed", "3")
     assert c["front.tcp.ooo_in"] > 0 and c["back.tcp.ooo_in"] > 0, c
     assert c["front.tcp.retrans"] > 0 and c["back.tcp.retrans"] > 0, c
 

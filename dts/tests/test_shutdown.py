@@ -31,6 +31,13 @@ def _holder(t, held: int) -> subprocess.Popen:
     return p
 
 
+def _go(p: subprocess.Popen) -> float:
+    """Tell tcp_hold.py to start; the time it was told."""
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    return time.monotonic()
+
+
 def _report(p: subprocess.Popen) -> dict:
     out, err = p.communicate(timeout=90)
     assert p.returncode == 0, err
@@ -55,9 +62,7 @@ def test_sigterm_drains_then_resets(tap_echo_factory):
     t = tap_echo_factory(udp_ports=(), extra_args=["--drain-ms", "1500"])
     p = _holder(t, 3)
     try:
-        p.stdin.write("go\n")
-        p.stdin.flush()
-        t0 = time.monotonic()
+        t0 = _go(p)
         res = t.stop(timeout=15)
         took = time.monotonic() - t0
     finally:
@@ -92,9 +97,7 @@ def test_second_signal_cuts_the_drain(tap_echo_factory):
     t = tap_echo_factory(udp_ports=(), extra_args=["--drain-ms", "60000"])
     p = _holder(t, 2)
     try:
-        p.stdin.write("go\n")
-        p.stdin.flush()
-        t0 = time.monotonic()
+        t0 = _go(p)
         t.app.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         t.app.proc.send_signal(signal.SIGINT)
