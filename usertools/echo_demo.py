@@ -62,10 +62,12 @@ def print_histogram(v: list[float], width: int = 40) -> None:
     top = max(counts)
     print(f"\nTCP round-trip histogram ({len(v)} round trips, kernel client "
           f"-> Pollux over net_tap, us):")
-    for e, c in zip(edges, counts):
+    for k, (e, c) in enumerate(zip(edges, counts)):
         if c:
             bar = "#" * max(1, round(width * c / top))
-            print(f"  {e:8.1f} - {e * 1.25:8.1f} {c:7d} {bar}")
+            # The last bucket also takes the tail past p99.9.
+            upper = "max" if k == len(edges) - 1 else f"{e * 1.25:.1f}"
+            print(f"  {e:8.1f} - {upper:>8} {c:7d} {bar}")
     print("  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}"
           .format(pct(v, 50), pct(v, 90), pct(v, 99), pct(v, 99.9), v[-1]))
 

@@ -118,8 +118,9 @@ def test_echo_demo(build_dir, source_dir, root, hugepages):
     Steps: run usertools/echo_demo.py on the build (what
     `usertools/setup.sh demo` runs after installing and building).
     Verify: it exits 0, reports every measurement (ping, UDP, sockperf
-    p50/p99, stream MB/s with equal SHA-256, connection rate) and that
-    pollux-echo stopped cleanly.
+    p50/p99, stream MB/s with equal SHA-256, connection rate), prints the
+    round-trip histogram (buckets whose counts add up to the round trips
+    it names, and its percentiles), and that pollux-echo stopped cleanly.
     """
     res = subprocess.run(["/usr/bin/python3",
                           str(source_dir / "usertools" / "echo_demo.py"),
@@ -131,4 +132,12 @@ def test_echo_demo(build_dir, source_dir, root, hugepages):
     assert re.search(r"p50 / p99\s+[\d.]+ / [\d.]+ us", out), out
     assert re.search(r"\d+ MB/s each way, SHA-256 equal", out), out
     assert re.search(r"in a row\s+\d+ per s", out), out
+    m = re.search(r"TCP round-trip histogram \((\d+) round trips", out)
+    assert m, out
+    buckets = re.findall(r"^\s+[\d.]+ -\s+(?:[\d.]+|max)\s+(\d+) #+$", out,
+                         re.M)
+    # Every round trip is in a bucket (the last one takes the tail).
+    assert sum(map(int, buckets)) == int(m.group(1)) > 1000, out
+    assert re.search(r"p50 [\d.]+  p90 [\d.]+  p99 [\d.]+  p99.9 [\d.]+  "
+                     r"max [\d.]+", out), out
     assert "stopped cleanly" in out, out
