@@ -106,3 +106,17 @@ def test_netns_sockets(veth_pair):
                               p[ICMP].type == 0 and p[ICMP].id == 77)
         assert reply is not None
         assert reply[IP].src == b.ip(3)
+
+
+def test_every_suite_is_registered(source_dir):
+    """Every dts/tests/test_*.py is a meson test (dts/meson.build), so CI
+    runs it: a new file that is not listed there would never run.
+
+    Verify: the set of test files equals the set in dts_tests.
+    """
+    import re
+    listed = set(re.findall(r"\['(test_\w+)',\s*\d+\]",
+                            (source_dir / "dts" / "meson.build").read_text()))
+    files = {p.stem for p in (source_dir / "dts" / "tests").glob("test_*.py")}
+    assert files == listed, (f"not in meson: {sorted(files - listed)}; "
+                             f"no file: {sorted(listed - files)}")
