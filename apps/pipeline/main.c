@@ -215,22 +215,55 @@ bridge(uint8_t in)
 
 /* ---- the TCP endpoint: an echo on the callback API ---- */
 
-/* Move what was received to the send queue while there is room; at the
- * end of the stream, half-close. */
+#define ECHO_CONNS 1024
+
+/* Per connection: the segment that did not fit in the send buffer yet. */
+struct echo_conn {
+	struct rte_mbuf *held;
+	struct echo_conn *next_free;
+};
+
+static struct echo_conn echo_slots[ECHO_CONNS];
+static struct echo_conn *echo_free;
+
+static const struct px_tcp_cbs echo_cbs;
+
+static void
+echo_release(struct echo_conn *e)
+{
+	rte_pktmbuf_free(e->held);
+	e->held = NULL;
+	e->next_free = echo_free;
+	echo_free = e;
+}
+
+/* Move what was received to the send queue. A segment that finds the send
+ * buffer full is held, and on_writable (which a full buffer arms) brings
+ * us back; at the end of the stream, half-close. */
 static void
 echo_pump(struct px_tcp_conn *c, void *arg)
 {
+	struct echo_conn *e = arg;
 	struct rte_mbuf *m;
+	int ret;
 
-	(void)arg;
-	while (px_tcp_writable(c) >= RTE_MBUF_DEFAULT_DATAROOM &&
-			px_tcp_recv_mbuf(c, &m, 0) == 0) {
-		if (m == NULL) {
+	for (;;) {
+		if (e->held != NULL) {
+			m = e->held;
+		} else if (px_tcp_recv_mbuf(c, &m, 0) != 0) {
+			return;         /* nothing more to read now */
+		} else if (m == NULL) {
 			px_tcp_shutdown(c);
 			return;
 		}
-		if (px_tcp_send_mbuf(c, m, 0) < 0) {
-			rte_pktmbuf_free(m);
+		ret = px_tcp_send_mbuf(c, m, 0);
+		if (ret == -EAGAIN) {
+			e->held = m;    /* still ours: wait for room */
+			return;
+		}
+		e->held = NULL;
+		if (ret < 0) {          /* the stack freed it */
+			echo_release(e); /* abort drops the callbacks */
 			px_tcp_abort(c);
 			return;
 		}
@@ -240,16 +273,28 @@ echo_pump(struct px_tcp_conn *c, void *arg)
 static int
 echo_accept(struct px_tcp_conn *c, void *arg)
 {
+	struct echo_conn *e = echo_free;
+
 	(void)arg;
+	if (e == NULL) {
+		px_tcp_abort(c);
+		return -1;
+	}
+	echo_free = e->next_free;
+	e->held = NULL;
 	px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1);
+	px_tcp_set_cbs(c, &echo_cbs, e);
 	return 0;
 }
 
 static void
 echo_close(struct px_tcp_conn *c, int status, void *arg)
 {
+	struct echo_conn *e = arg;
+
 	(void)status;
-	(void)arg;
+	if (e != NULL)
+		echo_release(e);
 	px_tcp_close(c);
 }
 
@@ -363,6 +408,10 @@ main(int argc, char **argv)
 		rte_mempool_free(pool);
 		px_fini(true);
 		return 1;
+	}
+	for (i = ECHO_CONNS - 1; i >= 0; i--) {
+		echo_slots[i].next_free = echo_free;
+		echo_free = &echo_slots[i];
 	}
 	ret = port_init(ports[0]);
 	if (ret == 0)
