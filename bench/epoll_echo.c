@@ -53,7 +53,6 @@ int
 main(int argc, char **argv)
 {
 	struct epoll_event ev, evs[256];
-	struct sockaddr_in sa = { 0 };
 	unsigned long long bytes = 0;
 	struct rusage ru;
 	int lfd, ep, one = 1, spin = 0, discard = 0, i, n, fd, r;
@@ -68,23 +67,9 @@ main(int argc, char **argv)
 		spin |= strcmp(argv[i], "--spin") == 0;
 		discard |= strcmp(argv[i], "--discard") == 0;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)atoi(argv[1]));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			listen(lfd, 1024) < 0) {
-		perror("px-epoll-echo: bind/listen");
+	lfd = listen_ready("px-epoll-echo", argv[1], &ep, on_signal);
+	if (lfd < 0)
 		return 1;
-	}
-	ep = epoll_create1(0);
-	ev.events = EPOLLIN;
-	ev.data.fd = lfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	printf("px-epoll-echo: ready\n");
-	fflush(stdout);
 	while (!stop) {
 		n = epoll_wait(ep, evs, 256, spin ? 0 : 100);
 		for (i = 0; i < n; i++) {

@@ -96,7 +96,6 @@ int
 main(int argc, char **argv)
 {
 	struct epoll_event evs[256];
-	struct sockaddr_in sa = { 0 };
 	unsigned long long bytes = 0;
 	struct rusage ru;
 	int lfd, ep, one = 1, i, n, fd, cfd, bfd, peer, r;
@@ -111,21 +110,9 @@ main(int argc, char **argv)
 	bport = (uint16_t)atoi(argv[2]);
 	for (i = 0; i < MAXFD; i++)
 		sides[i].peer = -1;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)atoi(argv[1]));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			listen(lfd, 1024) < 0) {
-		perror("px-epoll-proxy: bind/listen");
+	lfd = listen_ready("px-epoll-proxy", argv[1], &ep, on_signal);
+	if (lfd < 0)
 		return 1;
-	}
-	ep = epoll_create1(0);
-	watch(ep, lfd, EPOLLIN, EPOLL_CTL_ADD);
-	printf("px-epoll-proxy: ready\n");
-	fflush(stdout);
 	while (!stop) {
 		n = epoll_wait(ep, evs, 256, 100);
 		for (i = 0; i < n; i++) {
