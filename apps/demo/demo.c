@@ -63,10 +63,10 @@ sleeper(void *arg)
 	/* Wait until every sleeper exists, so the lateness measures the
 	 * timer wheel and not the spawning of the others. */
 	if (px_notify_wait(j->go, PX_TIMEOUT_INF) != 0)
-		return (void *)1;
+		return ERR("a sleeper's wait for the start failed");
 	deadline = *j->base + j->delay;
 	if (px_sleep_until(deadline) != 0)
-		return (void *)1;
+		return ERR("px_sleep_until failed");
 	now = rte_rdtsc();
 	j->late = now - deadline;
 	j->early = now < deadline;
@@ -87,60 +87,67 @@ static void *
 timer_phase(void *arg)
 {
 	struct lcore_timer_result *r = &tres[rte_lcore_id()];
-	uint32_t i, n = opts.tasks;
+	uint32_t i, spawned = 0, n = opts.tasks;
 	struct sleep_job *jobs;
 	struct px_task **t;
-	uint64_t *late, t0, base, go_tsc = 0;
+	uint64_t *late, t0 = 0, base, go_tsc = 0;
 	struct px_notify go;
+	void *err = NULL;
 
 	RTE_SET_USED(arg);
 	jobs = calloc(n, sizeof(*jobs));
 	t = calloc(n, sizeof(*t));
 	late = calloc(n, sizeof(*late));
-	if (jobs == NULL || t == NULL || late == NULL)
-		goto fail;
-	if (px_notify_init(&go) != 0)
-		goto fail;
+	if (jobs == NULL || t == NULL || late == NULL ||
+			px_notify_init(&go) != 0) {
+		err = ERR("timer phase: out of memory");
+		goto out;
+	}
 	base = px_ns_to_cycles((uint64_t)opts.sleep_us * 1000);
 	for (i = 0; i < n; i++) {
 		/* Spread the deadlines over one sleep period. */
 		jobs[i].go = &go;
 		jobs[i].base = &go_tsc;
 		jobs[i].delay = base + (base * i) / (n ? n : 1);
-		if (px_spawn(sleeper, &jobs[i], NULL, &t[i]) != 0)
-			goto fail;
+		if (px_spawn(sleeper, &jobs[i], NULL, &t[i]) != 0) {
+			err = ERR("timer phase: px_spawn failed");
+			break;
+		}
+		spawned++;
 		/* Mapping thousands of fresh stacks takes a while: let the
 		 * lcore breathe rather than trip the stall detector. */
 		px_yield_maybe();
 	}
-	/* Let every sleeper reach the gate, then open it. */
-	if (px_sleep_ns(1000000) != 0)
-		goto fail;
+	/* Let every sleeper reach the gate, then open it (also after a
+	 * failure: the sleepers spawned so far must end before *jobs* is
+	 * freed). */
+	if (px_sleep_ns(1000000) != 0 && err == NULL)
+		err = ERR("timer phase: px_sleep_ns failed");
 	t0 = go_tsc = rte_rdtsc();
 	px_notify_all(&go);
-	for (i = 0; i < n; i++) {
-		void *res;
+	for (i = 0; i < spawned; i++) {
+		void *res = NULL;
 
-		if (px_task_join(t[i], &res, PX_TIMEOUT_INF) != 0 || res != NULL)
-			goto fail;
+		if (px_task_join(t[i], &res, PX_TIMEOUT_INF) != 0 && err == NULL)
+			err = ERR("timer phase: px_task_join failed");
+		if (res != NULL && err == NULL)
+			err = res;
 		late[i] = jobs[i].late;
 		r->early += jobs[i].early;
 	}
+	if (err != NULL)
+		goto out;
 	r->wall_ms = (double)px_cycles_to_ns(rte_rdtsc() - t0) / 1e6;
 	qsort(late, n, sizeof(*late), cmp_u64);
 	r->n = n;
 	r->p50 = pct_us(late, n, 50);
 	r->p99 = pct_us(late, n, 99);
 	r->max = pct_us(late, n, 100);
+out:
 	free(jobs);
 	free(t);
 	free(late);
-	return NULL;
-fail:
-	free(jobs);
-	free(t);
-	free(late);
-	return ERR("timer phase failed");
+	return err;
 }
 
 /* ---- phase 2: every worker lcore feeds one channel ---- */

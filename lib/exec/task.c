@@ -507,12 +507,13 @@ task_wake(struct px_task *t, int status)
 uint64_t
 deadline_of(uint64_t timeout_ns)
 {
-	uint64_t c;
+	uint64_t c, now;
 
 	if (timeout_ns == PX_TIMEOUT_INF)
 		return UINT64_MAX;
 	c = px_ns_to_cycles(timeout_ns);
-	return c >= UINT64_MAX - rte_rdtsc() ? UINT64_MAX : rte_rdtsc() + c;
+	now = rte_rdtsc();
+	return c >= UINT64_MAX - now ? UINT64_MAX : now + c;
 }
 
 int
@@ -825,12 +826,16 @@ int
 px_sleep_until(uint64_t deadline)
 {
 	struct exec *e = exec_self();
+	uint64_t now = rte_rdtsc();
 	int ret;
 
 	if (e == NULL || e->current == NULL)
 		return -EINVAL;
-	if (deadline != UINT64_MAX && deadline > rte_rdtsc() &&
-			deadline - rte_rdtsc() > px_timer_wheel_horizon(e->wheel))
+	/* One TSC read: with two, a thread preempted between them saw
+	 * the deadline ahead, then subtracted a later time from it and
+	 * took the wrapped difference for a delay past the horizon. */
+	if (deadline != UINT64_MAX && deadline > now &&
+			deadline - now > px_timer_wheel_horizon(e->wheel))
 		return -ERANGE;
 	/* Loop: a park may end early (a stray wake); the deadline decides. */
 	while (rte_rdtsc() < deadline) {
