@@ -46,6 +46,14 @@ case_sleep(void)
 	T_EQ(px_sleep_until(rte_rdtsc() - 1), 0);
 	/* Beyond the wheel's horizon (about 50 days at a 1 us tick). */
 	T_EQ(px_sleep_ns(200ull * 86400 * 1000000000ull), -ERANGE);
+	/* px_deadline: "never" for the infinite and overflowing timeouts,
+	 * else now plus the timeout. */
+	T_EQ(px_deadline(PX_TIMEOUT_INF), UINT64_MAX);
+	T_EQ(px_deadline(UINT64_MAX - 1), UINT64_MAX);
+	t0 = rte_rdtsc();
+	dt = px_deadline(1000000);
+	T_CHECK(dt >= t0 + px_ns_to_cycles(1000000));
+	T_CHECK(dt <= rte_rdtsc() + px_ns_to_cycles(1000000));
 	return NULL;
 }
 

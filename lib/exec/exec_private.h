@@ -180,7 +180,6 @@ void task_run(struct exec *e, struct px_task *t);
 void task_wake(struct px_task *t, int status);
 int task_park(const char *what, uint64_t deadline);
 void task_park_nointr(const char *what);
-uint64_t deadline_of(uint64_t timeout_ns);
 void task_msg(struct exec *e, const struct px_msg *m);
 
 /* exec.c */

@@ -78,7 +78,7 @@ px_exec_call(unsigned int lcore_id, void (*fn)(void *arg), void *arg,
 	m.u32 = gen;
 	exec_send_internal(NULL, lcore_id, &m);
 	px_tel_unlock();
-	deadline = rte_rdtsc() + px_ns_to_cycles(timeout_ns);
+	deadline = px_deadline(timeout_ns);
 	while (__atomic_load_n(&call.done, __ATOMIC_ACQUIRE) != gen) {
 		if (rte_rdtsc() < deadline) {
 			rte_pause();

@@ -266,7 +266,8 @@ int px_task_dump(FILE *f);
  * handler's helper) reads what only the owning lcore may touch, such as
  * its connections or tasks. One call runs at a time per process; fn must
  * not park. If the lcore does not take the call within *timeout_ns* (its
- * loop is not running), the call is withdrawn and fn never runs.
+ * loop is not running), the call is withdrawn and fn never runs;
+ * PX_TIMEOUT_INF waits as long as it takes.
  *
  * @return 0 once fn returned; -ETIMEDOUT; -EINVAL if fn is NULL, the
  *   lcore has no executor, or the caller is itself an executor lcore.

@@ -221,6 +221,14 @@ int px_spawn_blocking(px_task_fn_t fn, void *arg, void **result);
 uint64_t px_now(void);
 
 /**
+ * The TSC deadline *timeout_ns* from now, as the blocking calls compute
+ * it: UINT64_MAX ("never") for PX_TIMEOUT_INF or when the sum would
+ * overflow, else px_now() plus the timeout in cycles. The clock is read
+ * once, so a thread preempted mid-call never sees a wrapped difference.
+ */
+uint64_t px_deadline(uint64_t timeout_ns);
+
+/**
  * Convert nanoseconds to TSC cycles (saturating), and back.
  */
 uint64_t px_ns_to_cycles(uint64_t ns);

@@ -346,7 +346,7 @@ chan_ready(struct px_chan *ch, int side)
 static int
 chan_op(struct px_chan *ch, void *item, uint64_t timeout_ns, int side)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px__waiter w;
 	struct exec *e;
 	int ret;
@@ -501,7 +501,7 @@ oneshot_unregister(struct px_oneshot *os)
 int
 px_oneshot_recv(struct px_oneshot *os, uint64_t *value, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px_task *t;
 	int ret;
 
@@ -561,7 +561,7 @@ px_mutex_init(struct px_mutex *m)
 int
 px_mutex_lock(struct px_mutex *m, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px__waiter w;
 	struct px_task *t;
 	int ret;
@@ -639,7 +639,7 @@ static int
 token_wait(struct px__waitq *q, uint64_t *tokens, uint32_t owner,
 		const char *what, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px__waiter w;
 	struct px_task *t;
 	int ret;
@@ -790,7 +790,7 @@ px_wg_done(struct px_wg *wg)
 int
 px_wg_wait(struct px_wg *wg, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px__waiter w;
 	struct px_task *t;
 	int ret;
@@ -967,7 +967,7 @@ sel_pass_on(struct px_sel *c, struct px__waiter *w)
 int
 px_select(struct px_sel *cases, unsigned int n, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct px__waiter ws[PX_SELECT_MAX];
 	bool reg[PX_SELECT_MAX], waitable[PX_SELECT_MAX];
 	unsigned int i, open;

@@ -505,7 +505,7 @@ task_wake(struct px_task *t, int status)
 }
 
 uint64_t
-deadline_of(uint64_t timeout_ns)
+px_deadline(uint64_t timeout_ns)
 {
 	uint64_t c, now;
 
@@ -602,7 +602,7 @@ px_task_join(struct px_task *t, void **result, uint64_t timeout_ns)
 {
 	struct exec *e = exec_self();
 	struct px_task *self = e != NULL ? e->current : NULL;
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	int ret, status;
 
 	if (t == NULL || e == NULL || t->exec != e || t == self ||

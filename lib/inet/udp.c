@@ -278,22 +278,24 @@ int
 px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
 		struct px_udp_addr *from, uint64_t timeout_ns)
 {
-	uint64_t deadline;
+	uint64_t deadline, now;
 	int ret;
 
 	if (s == NULL || m == NULL || s->q == NULL ||
 			inet_lcore(s->nif) != s->nif->lc[s->lcore_index])
 		return -EINVAL;
-	deadline = timeout_ns == PX_TIMEOUT_INF ? UINT64_MAX :
-		rte_rdtsc() + px_ns_to_cycles(timeout_ns);
+	deadline = px_deadline(timeout_ns);
 	while (s->qlen == 0) {
 		if (timeout_ns == 0)
 			return -EAGAIN;
 		/* The notify keeps a permit, so a datagram queued between
 		 * our check and the wait is not missed. */
+		now = rte_rdtsc();
+		/* One TSC read: with two, the deadline could pass between
+		 * them and the wrapped difference wait for ever. */
 		ret = px_notify_wait(&s->ready, deadline == UINT64_MAX ?
-				PX_TIMEOUT_INF : (deadline > rte_rdtsc() ?
-				px_cycles_to_ns(deadline - rte_rdtsc()) : 0));
+				PX_TIMEOUT_INF : (deadline > now ?
+				px_cycles_to_ns(deadline - now) : 0));
 		if (ret == -EAGAIN)
 			ret = -ETIMEDOUT;
 		if (ret < 0 && s->qlen == 0)

@@ -47,13 +47,6 @@ own(const struct tcp_conn *c)
 	return tl == c->tl ? 0 : -EXDEV;
 }
 
-static uint64_t
-deadline_of(uint64_t timeout_ns)
-{
-	return timeout_ns == PX_TIMEOUT_INF ? UINT64_MAX :
-		rte_rdtsc() + px_ns_to_cycles(timeout_ns);
-}
-
 /* Park on n until notified or the deadline passes: 0, -ETIMEDOUT,
  * -ECANCELED. */
 static int
@@ -196,7 +189,7 @@ px_tcp_accept(struct px_tcp_listener *l, struct px_tcp_conn **out,
 	llc = listen_lc(l, &tl);
 	if (llc == NULL)
 		return -EINVAL;
-	deadline = deadline_of(timeout_ns);
+	deadline = px_deadline(timeout_ns);
 	while (llc->len == 0) {
 		if (__atomic_load_n(&l->closed, __ATOMIC_RELAXED))
 			return -EBADF;
@@ -318,7 +311,7 @@ px_tcp_connect(struct px_netif *nif, uint32_t ip, uint16_t port,
 		uint64_t timeout_ns, struct px_tcp_conn **out)
 {
 	struct tcp_conn *c;
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	int ret;
 
 	ret = open_active(nif, ip, port, &c);
@@ -396,7 +389,7 @@ conn_error(const struct tcp_conn *c)
 static int
 wait_readable(struct tcp_conn *c, uint64_t timeout_ns)
 {
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	int ret;
 
 	while (c->rq_bytes == 0) {
@@ -577,7 +570,7 @@ px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns)
 {
 	struct tcp_conn *c = (struct tcp_conn *)pc;
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	size_t total = 0, off = 0;
 	uint32_t room, n;
 	int i = 0, ret;
@@ -632,7 +625,7 @@ px_tcp_send_mbuf(struct px_tcp_conn *pc, struct rte_mbuf *m,
 		uint64_t timeout_ns)
 {
 	struct tcp_conn *c = (struct tcp_conn *)pc;
-	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t deadline = px_deadline(timeout_ns);
 	struct rte_mbuf *seg, *next;
 	uint32_t len;
 	int ret;
