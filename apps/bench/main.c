@@ -45,6 +45,7 @@ struct bench_opts {
 	struct load_conf load;
 	double duration, warmup, wait;
 	uint32_t mbufs;
+	uint16_t queues;
 	enum px_idle_policy idle;
 	const char *csv, *json, *plot, *pcap;
 };
@@ -79,6 +80,8 @@ usage(const char *prog)
 		"  --wait S            before the load, wait up to S seconds for the\n"
 		"                      target to answer one request (default 5)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
+		"  --queues N          port queue pairs (default: one per lcore;\n"
+		"                      match a net_memif peer's count)\n"
 		"  --idle MODE         busy | adaptive (default: busy)\n"
 		"  --pcap FILE         capture the port's traffic (pcapng)\n"
 		"  --verbose           pollux.* log types at debug\n"
@@ -127,6 +130,7 @@ parse_args(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "wait", required_argument, NULL, 'W' },
 		{ "mbufs", required_argument, NULL, 'm' },
+		{ "queues", required_argument, NULL, 'N' },
 		{ "idle", required_argument, NULL, 'I' },
 		{ "pcap", required_argument, NULL, 'x' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -226,6 +230,11 @@ parse_args(int argc, char **argv)
 			if (parse_num("mbufs", optarg, 1023, 16777215, &v) != 0)
 				return -1;
 			opts.mbufs = (uint32_t)v;
+			break;
+		case 'N':
+			if (parse_num("queues", optarg, 1, PX_MAX_LCORES, &v) != 0)
+				return -1;
+			opts.queues = (uint16_t)v;
 			break;
 		case 'I':
 			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
@@ -485,6 +494,7 @@ main(int argc, char **argv)
 	nc.inet = opts.inet;
 	nc.have_mac = opts.have_mac;
 	nc.mbufs = opts.mbufs;
+	nc.queues = opts.queues;
 	nc.pcap = opts.pcap;
 	ret = app_first_port("pollux-bench", &nc.port_id);
 	if (ret == 0)

@@ -35,6 +35,7 @@ app_net_open(struct app_net_conf *c, struct app_net *n)
 	n->port = NULL;
 	n->nif = NULL;
 	pc.nb_mbufs = c->mbufs;
+	pc.nb_queues = c->queues;
 	ret = px_port_create(c->port_id, &pc, &n->port);
 	if (ret < 0) {
 		fprintf(stderr, "%s: port %u: %s\n", c->app, c->port_id,

@@ -24,6 +24,7 @@ struct app_net_conf {
 	struct px_inet_conf inet;        /* mac: the port's unless have_mac */
 	int have_mac;
 	uint32_t mbufs;                  /* 0: the port layer's default */
+	uint16_t queues;                 /* queue pairs; 0: one per lcore */
 	const struct px_tcp_conf *tcp;   /* NULL: TCP defaults */
 	const char *pcap;                /* capture file or NULL */
 	const struct px_fault_conf *fault_rx, *fault_tx; /* NULL: none */

@@ -52,7 +52,7 @@ struct echo_opts {
 	/* TCP client mode */
 	struct px_udp_addr tcp_server;
 	uint64_t bytes;
-	uint32_t mbufs;
+	uint32_t mbufs, queues;
 	uint32_t tcp_conns;
 	int tcp_rr;
 	uint32_t drain_ms;  /* shutdown: how long connections get to close */
@@ -93,6 +93,8 @@ usage(const char *prog)
 		"  --cc NAME           congestion control: cubic (default) or newreno\n"
 		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
+		"  --queues N          port queue pairs (default: one per lcore;\n"
+		"                      match a net_memif peer's count)\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --drain-ms N        on SIGINT/SIGTERM stop accepting and give open\n"
 		"                      TCP connections N ms to close before resetting\n"
@@ -166,6 +168,7 @@ parse_opts(int argc, char **argv)
 		{ "rto-min-us", required_argument, NULL, 'r' },
 		{ "msl-ms", required_argument, NULL, 'L' },
 		{ "mbufs", required_argument, NULL, 'P' },
+		{ "queues", required_argument, NULL, 'O' },
 		{ "cc", required_argument, NULL, 'G' },
 		{ "synack-retries", required_argument, NULL, 'Y' },
 		{ "no-syncookies", no_argument, NULL, 'J' },
@@ -278,6 +281,11 @@ parse_opts(int argc, char **argv)
 				opts.tcp_conf.synack_retries = (uint32_t)v;
 			else
 				opts.mbufs = (uint32_t)v;
+			break;
+		case 'O':
+			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
+					&opts.queues) != 0)
+				return -1;
 			break;
 		case 'G':
 			if (strcmp(optarg, "cubic") == 0) {
@@ -848,6 +856,7 @@ main(int argc, char **argv)
 		struct app_net_conf nc = {
 			.app = "pollux-echo", .inet = opts.inet,
 			.have_mac = opts.have_mac, .mbufs = opts.mbufs,
+			.queues = (uint16_t)opts.queues,
 			.tcp = &opts.tcp_conf, .pcap = opts.pcap,
 			.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL,
 			.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL,

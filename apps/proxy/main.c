@@ -54,7 +54,7 @@ struct proxy_opts {
 	unsigned int n_be;
 	int hash;                        /* balance by client address */
 	uint32_t max_conns;
-	uint32_t connect_ms, drain_ms, backlog, mbufs;
+	uint32_t connect_ms, drain_ms, backlog, mbufs, queues;
 	struct px_tcp_conf tcp;
 	struct px_fault_conf fault_rx, fault_tx;
 	int have_fault_rx, have_fault_tx;
@@ -110,6 +110,8 @@ usage(const char *prog)
 		"  --drain-ms N         on SIGINT/SIGTERM stop accepting and give open\n"
 		"                       connections N ms before resetting them (3000)\n"
 		"  --mbufs N            mbufs per port's pool (default 65535)\n"
+		"  --queues N           queue pairs per port (default: one per lcore;\n"
+		"                       match a net_memif peer's count)\n"
 		"  --idle MODE          busy | adaptive (default busy)\n"
 		"  --fault-rx SPEC      inject faults on both ports' receive (see pollux-echo)\n"
 		"  --fault-tx SPEC      the same on transmit\n"
@@ -144,6 +146,7 @@ parse_args(int argc, char **argv)
 		{ "tcp-bufs", required_argument, NULL, 'F' },
 		{ "drain-ms", required_argument, NULL, 'd' },
 		{ "mbufs", required_argument, NULL, 'P' },
+		{ "queues", required_argument, NULL, 'N' },
 		{ "idle", required_argument, NULL, 'w' },
 		{ "fault-rx", required_argument, NULL, 'R' },
 		{ "fault-tx", required_argument, NULL, 'T' },
@@ -229,6 +232,11 @@ parse_args(int argc, char **argv)
 			break;
 		case 'd':
 			if (app_opt_u32(APP, "drain-ms", optarg, 0, 3600000, &opts.drain_ms) != 0)
+				return -1;
+			break;
+		case 'N':
+			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
+					&opts.queues) != 0)
 				return -1;
 			break;
 		case 'P':
@@ -542,6 +550,7 @@ main(int argc, char **argv)
 	fc.port_id = ports[0];
 	fc.inet = opts.front;
 	fc.mbufs = opts.mbufs;
+	fc.queues = (uint16_t)opts.queues;
 	fc.tcp = &opts.tcp;
 	fc.pcap = opts.pcap;
 	fc.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL;

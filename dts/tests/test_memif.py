@@ -34,12 +34,12 @@ def memif_server(build_dir, tmp_path) -> Iterator:
     procs: list[subprocess.Popen] = []
     sock = tmp_path / "memif.sock"
 
-    def start(lcores: str = "0@0") -> Path:
+    def start(lcores: str = "0@0", extra: tuple[str, ...] = ()) -> Path:
         binary = build_dir / "apps" / "echo" / "pollux-echo"
         p = app.start_bg(
             [str(binary), *_eal(f"pxmemif-s{os.getpid()}", lcores,
                                 f"net_memif0,role=server,socket={sock},id=0"),
-             "--", "--ip", "10.77.0.1/24", "--idle", "adaptive"])
+             "--", "--ip", "10.77.0.1/24", "--idle", "adaptive", *extra])
         procs.append(p)
         # memif sockets are abstract by default (no file to wait for):
         # wait for the ready line, after its bounded wait for a link.
@@ -84,16 +84,16 @@ def test_memif_echo(build_dir, memif_server, size, count):
 
 
 def test_memif_two_lcores(build_dir, memif_server):
-    """Two lcores (two memif queue pairs) on each side.
+    """Two lcores and two memif queue pairs (--queues 2) on each side.
 
-    Steps: both processes with --lcores=0@0,1@1; the client sends 20000
-    datagrams from its main lcore.
+    Steps: both processes with --lcores=0@0,1@1 and --queues 2; the
+    client sends 20000 datagrams from its main lcore.
     Verify: all come back byte-exact (flows steered to their owner lcore
     on both sides).
     """
-    sock = memif_server("0@0,1@1")
+    sock = memif_server("0@0,1@1", ("--queues", "2"))
     sent, recvd, lost, dups, bad, _ = _client(
-        build_dir, sock, "0@1,1@0", ["--count", "20000"])
+        build_dir, sock, "0@1,1@0", ["--count", "20000", "--queues", "2"])
     assert (recvd, lost, dups, bad) == (20000, 0, 0, 0)
 
 
@@ -126,7 +126,8 @@ def test_memif_tcp(build_dir, memif_server, srv_lcores, cli_lcores, conns,
                    nbytes):
     """Pollux TCP client <-> Pollux TCP echo server, no kernel anywhere.
 
-    Steps: memif server echo (one or two lcores); the other side runs
+    Steps: memif server echo (one or two lcores, as many queue pairs);
+    the other side, with the same count of each, runs
     --tcp-client with CONNS connections spread over its lcores, each
     opened by the lcore that uses it, streaming NBYTES in all.
     Verify: every byte comes back in order (OK); with two lcores, both
@@ -134,13 +135,14 @@ def test_memif_tcp(build_dir, memif_server, srv_lcores, cli_lcores, conns,
     lcore that connected: a reply on another lcore would have found no
     connection there) and both counted active opens.
     """
-    sock = memif_server(srv_lcores)
+    queues = ("--queues", str(srv_lcores.count("@")))
+    sock = memif_server(srv_lcores, queues)
     res = app.run(build_dir / "apps" / "echo" / "pollux-echo",
                   _eal(f"pxmemif-c{os.getpid()}", cli_lcores,
                        f"net_memif0,role=client,socket={sock},id=0"),
                   ["--ip", "10.77.0.2/24", "--idle", "adaptive",
                    "--tcp-client", "10.77.0.1:7", "--bytes", str(nbytes),
-                   "--conns", str(conns), "--client-ms", "120000"],
+                   "--conns", str(conns), "--client-ms", "120000", *queues],
                   timeout=180)
     m = TCP_REPORT.search(res.out)
     assert m, res.out + res.err
@@ -154,3 +156,38 @@ def test_memif_tcp(build_dir, memif_server, srv_lcores, cli_lcores, conns,
     assert sum(opens) == conns, res.out
     # No connection was reset for landing on the wrong lcore.
     assert re.search(r"tcp\.rst_in=0\b", res.out), res.out
+
+
+@pytest.mark.parametrize("srv_lcores, cli_lcores", [
+    ("0@0,1@0", "0@1"),
+    ("0@0", "0@1,1@1"),
+])
+def test_memif_lcore_mismatch(build_dir, memif_server, srv_lcores,
+                              cli_lcores):
+    """Ends with different lcore counts still link and work: net_memif
+    connects only the queue pairs its client has (and DPDK's server then
+    misuses the others), so a memif port defaults to one pair whatever
+    the lcores.
+
+    Steps: a pollux-echo server and a --tcp-client, one with two lcores
+    and the other with one, no --queues; 16 connections, 1 MiB in all.
+    Verify: both ports report one queue pair; every byte comes back; the
+    two-lcore end used both lcores (its second one through the first
+    one's queue).
+    """
+    sock = memif_server(srv_lcores)
+    res = app.run(build_dir / "apps" / "echo" / "pollux-echo",
+                  _eal(f"pxmemif-c{os.getpid()}", cli_lcores,
+                       f"net_memif0,role=client,socket={sock},id=0"),
+                  ["--ip", "10.77.0.2/24", "--idle", "adaptive",
+                   "--tcp-client", "10.77.0.1:7", "--bytes", str(1 << 20),
+                   "--conns", "16", "--client-ms", "60000"],
+                  timeout=120)
+    assert "1 queue pair(s)" in res.out, res.out
+    m = TCP_REPORT.search(res.out)
+    assert m, res.out + res.err
+    assert res.rc == 0 and m.group(6) == "OK", res.out + res.err
+    assert int(m.group(4)) == 1 << 20 and int(m.group(5)) == 0
+    if cli_lcores.count("@") == 2:
+        opens = re.findall(r"lcore\d+\.tcp_active_opens=(\d+)", res.out)
+        assert len(opens) == 2 and all(int(o) > 0 for o in opens), res.out

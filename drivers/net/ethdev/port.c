@@ -168,7 +168,15 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 		return -ENOMEM;
 	p->port_id = port_id;
 	p->link_wait_ms = c.link_wait_ms;
-	p->nb_q = (uint16_t)RTE_MIN(px_exec_count(),
+	/* net_memif connects as many queue pairs as the client has, and
+	 * DPDK 22.11's server side then uses its unconnected queues all the
+	 * same (drops, or rings it does not own): one pair on both ends
+	 * unless the application sets a count, the same on both. */
+	if (c.nb_queues == 0 && info.driver_name != NULL &&
+			strcmp(info.driver_name, "net_memif") == 0)
+		c.nb_queues = 1;
+	p->nb_q = (uint16_t)RTE_MIN(c.nb_queues != 0 ?
+			RTE_MIN(c.nb_queues, px_exec_count()) : px_exec_count(),
 			(unsigned int)RTE_MIN(info.max_rx_queues, info.max_tx_queues));
 	if (p->nb_q == 0)
 		p->nb_q = 1;

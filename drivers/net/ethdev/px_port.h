@@ -39,6 +39,14 @@ struct px_port_conf {
 	uint16_t nb_rxd;      /**< rx descriptors: 1024 */
 	uint16_t nb_txd;      /**< tx descriptors: 1024 */
 	uint32_t link_wait_ms; /**< how long px_port_start() waits for link: 3000 */
+	uint16_t nb_queues;   /**< rx/tx queue pairs: 0 = one per executor
+	                           (net_memif: 1, see below). Capped at the
+	                           executor count and the PMD's limit;
+	                           executors without a queue hand their
+	                           packets to one that has. Both ends of a
+	                           net_memif link must use the same count: it
+	                           connects only the pairs its client has, and
+	                           the server's others misbehave. */
 };
 
 /** Port counters (ours plus the PMD's). */
