@@ -45,16 +45,19 @@
 #define NB_DESC 1024
 #define NB_MBUFS 16383
 #define MACS 1024              /* learning table slots (power of two) */
+#define MAC_PROBE 8            /* slots a MAC may sit in, from its home */
+#define MAC_AGE_S 300          /* default ageing, as a Linux bridge's */
 #define POLLUX 2               /* "port" of the Pollux endpoint */
 
 struct mac_entry {
 	uint64_t key;           /* MAC + 1, 0 = empty */
+	uint64_t seen;          /* TSC when last heard from */
 	uint8_t port;
 };
 
 struct pipe_stats {
 	uint64_t rx[2], fwd[2], flood, to_pollux, from_pollux, filtered,
-		tx_drop, nombuf;
+		tx_drop, nombuf, runt, mac_learned, mac_aged, mac_evicted;
 };
 
 static volatile sig_atomic_t quit;
@@ -63,6 +66,7 @@ static struct rte_mempool *pool;
 static struct px_netif *nif;
 static struct rte_ether_addr px_mac;
 static struct mac_entry macs[MACS];
+static uint64_t mac_age;       /* cycles an entry lives unheard */
 static struct pipe_stats st;
 
 static void
@@ -83,38 +87,67 @@ mac_key(const struct rte_ether_addr *a)
 	return k + 1;
 }
 
-static struct mac_entry *
-mac_slot(uint64_t key)
+static uint32_t
+mac_home(uint64_t key)
 {
-	uint32_t i = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (MACS - 1);
-	uint32_t n;
-
-	/* Linear probing; a full table overwrites the home slot. */
-	for (n = 0; n < MACS; n++, i = (i + 1) & (MACS - 1))
-		if (macs[i].key == key || macs[i].key == 0)
-			return &macs[i];
-	return &macs[(uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (MACS - 1)];
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (MACS - 1);
 }
 
-static void
-learn(const struct rte_ether_addr *src, uint8_t port)
+static int
+mac_live(const struct mac_entry *e, uint64_t now)
 {
-	struct mac_entry *e;
+	return e->key != 0 && now - e->seen < mac_age;
+}
+
+/* A MAC lives in one of MAC_PROBE slots from its home, so learning and
+ * lookup cost the same whatever the table holds: a flood of random
+ * source MACs evicts the stalest entries instead of making every lookup
+ * walk the whole table. */
+static void
+learn(const struct rte_ether_addr *src, uint8_t port, uint64_t now)
+{
+	uint64_t key = mac_key(src);
+	uint32_t i = mac_home(key), n;
+	struct mac_entry *e, *victim = NULL;
 
 	if (!rte_is_unicast_ether_addr(src))
 		return;
-	e = mac_slot(mac_key(src));
-	e->key = mac_key(src);
-	e->port = port;
+	for (n = 0; n < MAC_PROBE; n++, i = (i + 1) & (MACS - 1)) {
+		e = &macs[i];
+		if (e->key == key) {
+			e->port = port;
+			e->seen = now;
+			return;
+		}
+		if (victim == NULL || (mac_live(victim, now) &&
+				(!mac_live(e, now) || e->seen < victim->seen)))
+			victim = e;
+	}
+	if (mac_live(victim, now))
+		st.mac_evicted++;
+	st.mac_learned++;
+	victim->key = key;
+	victim->port = port;
+	victim->seen = now;
 }
 
-/* Where dst was learned: 0, 1, or -1 (unknown). */
+/* Where dst was learned: 0, 1, or -1 (unknown, or not heard from within
+ * the ageing time). */
 static int
-lookup(const struct rte_ether_addr *dst)
+lookup(const struct rte_ether_addr *dst, uint64_t now)
 {
-	struct mac_entry *e = mac_slot(mac_key(dst));
+	uint64_t key = mac_key(dst);
+	uint32_t i = mac_home(key), n;
 
-	return e->key == mac_key(dst) ? e->port : -1;
+	for (n = 0; n < MAC_PROBE; n++, i = (i + 1) & (MACS - 1))
+		if (macs[i].key == key) {
+			if (mac_live(&macs[i], now))
+				return macs[i].port;
+			st.mac_aged++;
+			macs[i].key = 0;
+			return -1;
+		}
+	return -1;
 }
 
 static void
@@ -135,6 +168,7 @@ pipe_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *out[2][BURST], *cp;
 	uint16_t k[2] = { 0, 0 }, i;
+	uint64_t now = rte_rdtsc();
 	int p;
 
 	(void)ctx;
@@ -143,7 +177,7 @@ pipe_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 				struct rte_ether_hdr *);
 
 		st.from_pollux++;
-		p = lookup(&eh->dst_addr);
+		p = lookup(&eh->dst_addr, now);
 		if (p < 0) {
 			/* Flood: a copy for east, the original for west. */
 			cp = rte_pktmbuf_copy(pkts[i], pool, 0, UINT32_MAX);
@@ -172,15 +206,24 @@ bridge(uint8_t in)
 	struct rte_mbuf *pkts[BURST], *fwd[BURST], *mine[BURST], *cp;
 	uint16_t n, i, nf = 0, nm = 0;
 	uint8_t out = in ^ 1;
+	uint64_t now;
 	int p;
 
 	n = rte_eth_rx_burst(ports[in], 0, pkts, BURST);
+	if (n == 0)
+		return;
+	now = rte_rdtsc();
 	st.rx[in] += n;
 	for (i = 0; i < n; i++) {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i],
 				struct rte_ether_hdr *);
 
-		learn(&eh->src_addr, in);
+		if (unlikely(pkts[i]->data_len < sizeof(*eh))) {
+			st.runt++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		learn(&eh->src_addr, in, now);
 		if (rte_is_same_ether_addr(&eh->dst_addr, &px_mac)) {
 			mine[nm++] = pkts[i];
 			continue;
@@ -196,7 +239,7 @@ bridge(uint8_t in)
 			fwd[nf++] = pkts[i];
 			continue;
 		}
-		p = lookup(&eh->dst_addr);
+		p = lookup(&eh->dst_addr, now);
 		if (p == in) {
 			/* Both ends on the same side: not ours to forward. */
 			st.filtered++;
@@ -327,10 +370,11 @@ port_init(uint16_t port)
 }
 
 static int
-parse_args(int argc, char **argv, struct px_inet_conf *ic)
+parse_args(int argc, char **argv, struct px_inet_conf *ic, uint32_t *age_s)
 {
 	static const struct option longopts[] = {
 		{ "ip", required_argument, NULL, 'i' },
+		{ "mac-age", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -343,14 +387,22 @@ parse_args(int argc, char **argv, struct px_inet_conf *ic)
 			if (app_opt_cidr("pollux-pipeline", "ip", optarg, ic) != 0)
 				return -1;
 			break;
+		case 'a':
+			if (app_opt_u32("pollux-pipeline", "mac-age", optarg, 1,
+					86400, age_s) != 0)
+				return -1;
+			break;
 		case 'h':
-			printf("usage: %s [EAL args, two ports] -- --ip A.B.C.D/N\n"
+			printf("usage: %s [EAL args, two ports] -- --ip A.B.C.D/N "
+				"[--mac-age S]\n"
 				"A learning L2 bridge between the first two DPDK ports,\n"
 				"with a Pollux TCP echo on --ip port 7 inside it (its own\n"
 				"MAC, 02:50:4f:4c:55:58). SIGINT/SIGTERM stop it: the\n"
 				"endpoint drains for up to 2 s, then the counters and\n"
-				"mbuf.leaked are printed (exit status 3 if not 0).\n",
-				argv[0]);
+				"mbuf.leaked are printed (exit status 3 if not 0).\n"
+				"  --mac-age S   forget a MAC not heard from for S\n"
+				"                seconds (default %u)\n",
+				argv[0], MAC_AGE_S);
 			exit(0);
 		default:
 			return -1;
@@ -372,6 +424,7 @@ main(int argc, char **argv)
 	struct px_tcp_listener *l = NULL;
 	struct px_conf pc = { 0 };
 	uint64_t deadline = 0, hz;
+	uint32_t age_s = MAC_AGE_S;
 	unsigned int leaked, n = 0;
 	char ip[INET_ADDRSTRLEN];
 	int i, ret, sep = argc;
@@ -387,7 +440,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	argv[sep] = argv[0];
-	ret = parse_args(argc - sep, argv + sep, &ic);
+	ret = parse_args(argc - sep, argv + sep, &ic, &age_s);
 	argv[sep] = (char *)(uintptr_t)"--";
 	if (ret < 0)
 		return 2;
@@ -435,6 +488,7 @@ main(int argc, char **argv)
 		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], ip);
 	fflush(stdout);
 	hz = rte_get_tsc_hz();
+	mac_age = (uint64_t)age_s * hz;
 	/* The host program's loop. */
 	for (;;) {
 		bridge(0);
@@ -460,9 +514,12 @@ main(int argc, char **argv)
 		"\npipe.fwd_west_east=%" PRIu64 "\npipe.fwd_east_west=%" PRIu64
 		"\npipe.flood=%" PRIu64 "\npipe.to_pollux=%" PRIu64
 		"\npipe.from_pollux=%" PRIu64 "\npipe.filtered=%" PRIu64
-		"\npipe.tx_drop=%" PRIu64 "\npipe.nombuf=%" PRIu64 "\n",
+		"\npipe.tx_drop=%" PRIu64 "\npipe.nombuf=%" PRIu64
+		"\npipe.runt=%" PRIu64 "\npipe.mac_learned=%" PRIu64
+		"\npipe.mac_aged=%" PRIu64 "\npipe.mac_evicted=%" PRIu64 "\n",
 		st.rx[0], st.rx[1], st.fwd[0], st.fwd[1], st.flood, st.to_pollux,
-		st.from_pollux, st.filtered, st.tx_drop, st.nombuf);
+		st.from_pollux, st.filtered, st.tx_drop, st.nombuf, st.runt,
+		st.mac_learned, st.mac_aged, st.mac_evicted);
 	px_tcp_stats_print(nif, stdout, false);
 out:
 	px_tcp_detach(nif);
