@@ -96,7 +96,9 @@ mac_home(uint64_t key)
 static int
 mac_live(const struct mac_entry *e, uint64_t now)
 {
-	return e->key != 0 && now - e->seen < mac_age;
+	/* seen may be a later TSC read than now (pipe_tx() runs inside a
+	 * burst): that is live, not a wrapped age. */
+	return e->key != 0 && (now <= e->seen || now - e->seen < mac_age);
 }
 
 /* A MAC lives in one of MAC_PROBE slots from its home, so learning and
