@@ -289,10 +289,10 @@ px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
 		if (timeout_ns == 0)
 			return -EAGAIN;
 		/* The notify keeps a permit, so a datagram queued between
-		 * our check and the wait is not missed. */
+		 * our check and the wait is not missed. One TSC read: with
+		 * two, the deadline could pass between them and the wrapped
+		 * difference wait for ever. */
 		now = rte_rdtsc();
-		/* One TSC read: with two, the deadline could pass between
-		 * them and the wrapped difference wait for ever. */
 		ret = px_notify_wait(&s->ready, deadline == UINT64_MAX ?
 				PX_TIMEOUT_INF : (deadline > now ?
 				px_cycles_to_ns(deadline - now) : 0));
