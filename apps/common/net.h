@@ -25,6 +25,9 @@ struct app_net_conf {
 	int have_mac;
 	uint32_t mbufs;                  /* 0: the port layer's default */
 	uint16_t queues;                 /* queue pairs; 0: one per lcore */
+	enum { APP_ZC_AUTO, APP_ZC_ON, APP_ZC_OFF } tx_zc; /* TCP payloads by
+	                                    reference: auto = where the port
+	                                    takes chains and offloads checksums */
 	const struct px_tcp_conf *tcp;   /* NULL: TCP defaults */
 	const char *pcap;                /* capture file or NULL */
 	const struct px_fault_conf *fault_rx, *fault_tx; /* NULL: none */

@@ -53,6 +53,7 @@ struct echo_opts {
 	struct px_udp_addr tcp_server;
 	uint64_t bytes;
 	uint32_t mbufs, queues;
+	int tx_zc;                  /* enum of app_net_conf.tx_zc */
 	uint32_t tcp_conns;
 	int tcp_rr;
 	uint32_t drain_ms;  /* shutdown: how long connections get to close */
@@ -95,6 +96,9 @@ usage(const char *prog)
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --queues N          port queue pairs (default: one per lcore;\n"
 		"                      match a net_memif peer's count)\n"
+		"  --tx-zc MODE        TCP payloads sent as references to the send\n"
+		"                      buffer, not copies: auto (where the port\n"
+		"                      offloads checksums and takes chains), on, off\n"
 		"  --stats-file PATH   rewrite PATH with JSON counters every 100 ms\n"
 		"  --drain-ms N        on SIGINT/SIGTERM stop accepting and give open\n"
 		"                      TCP connections N ms to close before resetting\n"
@@ -169,6 +173,7 @@ parse_opts(int argc, char **argv)
 		{ "msl-ms", required_argument, NULL, 'L' },
 		{ "mbufs", required_argument, NULL, 'P' },
 		{ "queues", required_argument, NULL, 'O' },
+		{ "tx-zc", required_argument, NULL, 'U' },
 		{ "cc", required_argument, NULL, 'G' },
 		{ "synack-retries", required_argument, NULL, 'Y' },
 		{ "no-syncookies", no_argument, NULL, 'J' },
@@ -286,6 +291,19 @@ parse_opts(int argc, char **argv)
 			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
 					&opts.queues) != 0)
 				return -1;
+			break;
+		case 'U':
+			if (strcmp(optarg, "auto") == 0) {
+				opts.tx_zc = APP_ZC_AUTO;
+			} else if (strcmp(optarg, "on") == 0) {
+				opts.tx_zc = APP_ZC_ON;
+			} else if (strcmp(optarg, "off") == 0) {
+				opts.tx_zc = APP_ZC_OFF;
+			} else {
+				fprintf(stderr, "pollux-echo: --tx-zc takes auto, on "
+					"or off\n");
+				return -1;
+			}
 			break;
 		case 'G':
 			if (strcmp(optarg, "cubic") == 0) {
@@ -856,7 +874,7 @@ main(int argc, char **argv)
 		struct app_net_conf nc = {
 			.app = "pollux-echo", .inet = opts.inet,
 			.have_mac = opts.have_mac, .mbufs = opts.mbufs,
-			.queues = (uint16_t)opts.queues,
+			.queues = (uint16_t)opts.queues, .tx_zc = opts.tx_zc,
 			.tcp = &opts.tcp_conf, .pcap = opts.pcap,
 			.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL,
 			.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL,

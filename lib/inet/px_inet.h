@@ -45,6 +45,10 @@ struct px_inet_conf {
 	/** The port computes IPv4 and UDP checksums on transmit (from
 	 *  px_port_info()); 0: the stack computes them. */
 	uint32_t tx_cksum;
+	/** The port transmits chained mbufs (px_port_info() multi_seg): TCP
+	 *  then sends payloads of 512 bytes or more as references to its send
+	 *  buffer's mbufs behind a header mbuf, not as copies; 0: it copies. */
+	uint32_t tx_multi_seg;
 };
 
 /** Per-lcore counters; every dropped packet is counted under one reason. */

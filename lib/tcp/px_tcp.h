@@ -154,6 +154,8 @@ struct px_tcp_stats {
 	uint64_t timeouts;          /**< connections ended by a timer */
 	uint64_t shutdown_rst;      /**< connections reset by px_tcp_reset_all() */
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
+	uint64_t zc_segs;           /**< segments whose payload was attached
+	                                 from the send buffer, not copied */
 	uint64_t conns;             /**< live connection blocks (gauge) */
 };
 

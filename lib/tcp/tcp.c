@@ -606,7 +606,7 @@ static const char *const stat_names[] = {
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "drop_rcvq_full", "drop_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"shutdown_rst", "nombuf", "conns",
+	"shutdown_rst", "nombuf", "zc_segs", "conns",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==

@@ -4,8 +4,11 @@
 
 /*
  * TCP output (RFC 9293 3.8, RFC 5681, RFC 1122 4.2.3.4 Nagle, RFC 7323
- * and RFC 2018 options): segments are built by copying the send buffer's
- * bytes behind freshly written headers, one mbuf per segment.
+ * and RFC 2018 options): segments are freshly written headers followed by
+ * the send buffer's bytes, copied into the same mbuf, or, for payloads of
+ * TCP_ZC_MIN bytes and more on a port that takes chains, referenced:
+ * indirect mbufs attached to the send buffer's (DESIGN 4: retransmission
+ * uses mbuf references, not copies).
  */
 
 #include <errno.h>
@@ -87,6 +90,52 @@ sq_copy(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t *dst)
 		off = 0;
 		m = m->next;
 	}
+}
+
+/* Payloads from this size are attached rather than copied: below it a
+ * copy costs less than the extra mbuf and segment. */
+#define TCP_ZC_MIN 512
+/* A payload spread over more send-buffer mbufs than this is copied (a
+ * long chain of small writes would exceed what a PMD gathers). */
+#define TCP_ZC_MAX_SEGS 8
+
+/* Chain len bytes of the send buffer from seq behind head, as indirect
+ * mbufs (one per send-buffer mbuf the range touches). 1 if the range
+ * is too fragmented (nothing chained), 0, or -ENOBUFS (head then holds
+ * what was chained; the caller frees it). */
+static int
+sq_attach(struct tcp_conn *c, struct rte_mbuf *head, uint32_t seq,
+		uint32_t len)
+{
+	struct rte_mempool *mp = c->tl->nif->mp;
+	struct rte_mbuf *m, *mi, *tail = head;
+	uint32_t off, n, left, k = 0;
+
+	m = sq_find(c, seq, &off);
+	for (left = len + off, mi = m; left > 0; mi = mi->next) {
+		if (++k > TCP_ZC_MAX_SEGS)
+			return 1;
+		left -= RTE_MIN(left, (uint32_t)mi->data_len);
+	}
+	while (len > 0) {
+		n = RTE_MIN(len, (uint32_t)m->data_len - off);
+		mi = rte_pktmbuf_alloc(mp);
+		if (unlikely(mi == NULL))
+			return -ENOBUFS;
+		rte_pktmbuf_attach(mi, m);
+		mi->data_off = (uint16_t)(mi->data_off + off);
+		mi->data_len = (uint16_t)n;
+		mi->pkt_len = n;
+		mi->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+		tail->next = mi;
+		tail = mi;
+		head->nb_segs++;
+		head->pkt_len += n;
+		len -= n;
+		off = 0;
+		m = m->next;
+	}
+	return 0;
 }
 
 /* Write our options; returns their length (a multiple of 4). */
@@ -215,7 +264,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m;
 	uint8_t opts[TCP_OPT_SPACE];
-	uint32_t olen, wnd;
+	uint32_t olen, wnd, copy = len;
+	int zc = len >= TCP_ZC_MIN && tl->nif->conf.tx_multi_seg;
 
 	m = rte_pktmbuf_alloc(tl->nif->mp);
 	if (unlikely(m == NULL)) {
@@ -225,8 +275,25 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (c->state != TCP_SYN_SENT)
 		flags |= TH_ACK;
 	olen = build_opts(c, flags, opts);
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m,
-			(uint16_t)(sizeof(*th) + olen + len));
+	if (zc) {
+		int ret = sq_attach(c, m, seq, len);
+
+		if (unlikely(ret < 0)) {
+			rte_pktmbuf_free(m);
+			tl->st.nombuf++;
+			return ret;
+		}
+		if (ret == 0) {
+			copy = 0;
+			tl->st.zc_segs++;
+		}
+	}
+	/* Headers go in the first mbuf, in front of any chained payload. */
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_prepend(m,
+			(uint16_t)(sizeof(*th) + olen));
+	if (likely(th != NULL) && copy > 0 &&
+			rte_pktmbuf_append(m, (uint16_t)copy) == NULL)
+		th = NULL;
 	if (unlikely(th == NULL)) {
 		rte_pktmbuf_free(m);
 		tl->st.nombuf++;
@@ -250,8 +317,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	th->tcp_urp = 0;
 	if (olen > 0)
 		memcpy(th + 1, opts, olen);
-	if (len > 0)
-		sq_copy(c, seq, len, (uint8_t *)(th + 1) + olen);
+	if (copy > 0)
+		sq_copy(c, seq, copy, (uint8_t *)(th + 1) + olen);
 	if (flags & TH_ACK) {
 		c->rcv_adv = c->rcv_nxt + wnd;
 		c->last_ack_sent = c->rcv_nxt;
