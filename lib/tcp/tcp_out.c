@@ -288,12 +288,14 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 			tl->st.zc_segs++;
 		}
 	}
-	/* Headers go in the first mbuf, in front of any chained payload. */
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_prepend(m,
-			(uint16_t)(sizeof(*th) + olen));
-	if (likely(th != NULL) && copy > 0 &&
-			rte_pktmbuf_append(m, (uint16_t)copy) == NULL)
-		th = NULL;
+	/* Headers and a copied payload fill the first mbuf from its start;
+	 * headers in front of a chained payload go in its headroom. */
+	if (copy == len)
+		th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m,
+				(uint16_t)(sizeof(*th) + olen + len));
+	else
+		th = (struct rte_tcp_hdr *)rte_pktmbuf_prepend(m,
+				(uint16_t)(sizeof(*th) + olen));
 	if (unlikely(th == NULL)) {
 		rte_pktmbuf_free(m);
 		tl->st.nombuf++;
