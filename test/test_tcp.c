@@ -35,7 +35,9 @@
 
 struct wire {
 	struct rte_mbuf *q[WIRE];
+	uint64_t at[WIRE];  /* TSC from which q[i] may be delivered */
 	uint32_t n;
+	uint64_t delay;     /* cycles each frame spends on the wire */
 	struct px_netif *to;
 };
 
@@ -49,7 +51,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
  * last reset of a_data_frames): exact holes for the SACK case. */
 static uint32_t drop_nth[8], drop_cnt, a_data_frames;
 static volatile int wire_stop;
-static volatile int wire_hold; /* the wire task leaves both queues alone */
+static volatile int wire_hold; /* the wire leaves both queues alone */
 static unsigned int baseline;
 
 static uint32_t
@@ -113,12 +115,15 @@ wire_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
+		w->at[w->n] = rte_rdtsc() + w->delay;
 		w->q[w->n++] = pkts[i];
 		if (dup_ppm && rnd() % 1000000 < dup_ppm && w->n < WIRE) {
 			struct rte_mbuf *d = rte_pktmbuf_copy(pkts[i], mp, 0, UINT32_MAX);
 
-			if (d != NULL)
+			if (d != NULL) {
+				w->at[w->n] = w->at[w->n - 1];
 				w->q[w->n++] = d;
+			}
 		}
 		if (reorder_ppm && w->n >= 2 && rnd() % 1000000 < reorder_ppm) {
 			struct rte_mbuf *t = w->q[w->n - 1];
@@ -130,33 +135,47 @@ wire_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+/* Deliver the frames whose time has come (all of them with force). */
 static unsigned int
-wire_deliver(struct wire *w)
+wire_deliver_at(struct wire *w, int force)
 {
 	static struct rte_mbuf *batch[WIRE];
-	uint32_t n = w->n, i;
+	uint64_t now = rte_rdtsc();
+	uint32_t n = 0, i;
 
+	/* Frames enter with the same delay, so due ones are a prefix (a
+	 * reorder swaps two neighbours: close enough). */
+	while (n < w->n && (force || w->at[n] <= now))
+		n++;
 	if (n == 0)
 		return 0;
 	memcpy(batch, w->q, n * sizeof(batch[0]));
-	w->n = 0;
+	memmove(w->q, w->q + n, (w->n - n) * sizeof(w->q[0]));
+	memmove(w->at, w->at + n, (w->n - n) * sizeof(w->at[0]));
+	w->n -= n;
 	for (i = 0; i < n; i += 32)
 		px_netif_input(w->to, &batch[i], (uint16_t)RTE_MIN(32u, n - i));
 	return n;
 }
 
-static void *
-wire_task(void *arg)
+static unsigned int
+wire_deliver(struct wire *w)
 {
-	RTE_SET_USED(arg);
-	while (!wire_stop) {
-		if (!wire_hold) {
-			wire_deliver(&wa);
-			wire_deliver(&wb);
-		}
-		px_yield();
-	}
-	return NULL;
+	return wire_deliver_at(w, 0);
+}
+
+/* The wire is a poll hook, as a NIC's rx queue is: frames on it are
+ * taken in at the start of a loop iteration, before the timer wheel
+ * advances. (As a task it ran after the timers, so an lcore preempted
+ * for longer than the RTO, a busy machine's normal, fired the RTO with
+ * the ACK already on the wire.) */
+static unsigned int
+wire_poll(void *ctx)
+{
+	RTE_SET_USED(ctx);
+	if (wire_stop || wire_hold)
+		return 0;
+	return wire_deliver(&wa) + wire_deliver(&wb);
 }
 
 static void
@@ -312,6 +331,89 @@ case_echo_clean(void)
 	return NULL;
 }
 
+/* A timer armed long after the executor's last wheel advance still waits
+ * its whole delay. A task that has run for 20 ms writes: the RTO it arms
+ * must not be due at the next advance (it was, when TCP armed its timers
+ * relative to the wheel's time of that advance: a spurious retransmission
+ * on a clean link whenever a loop iteration outlasted the 5 ms RTO). The
+ * wire holds the ACK; an RTO counted before rto_us has passed since the
+ * write fails. */
+static void *
+case_rto_armed_late(void)
+{
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	uint64_t t0, t1;
+	char b[4];
+	int i;
+
+	T_EQ(px_tcp_connect(na, ip_b, htons(7), 5ull * 1000000000, &c), 0);
+	for (i = 0; i < 3; i++) {
+		wire_hold = 1;
+		rte_delay_us_block(20000); /* a long slice: the wheel falls behind */
+		px_tcp_stats(na, &s0);
+		t0 = rte_rdtsc();
+		T_EQ(px_tcp_write(c, "x", 1, PX_TIMEOUT_INF), 1);
+		px_sleep_ns(1000); /* one loop iteration: the wheel advances */
+		t1 = rte_rdtsc();
+		px_tcp_stats(na, &s1);
+		T_EQ(px_tcp_info(c, &inf), 0);
+		if (s1.rto != s0.rto && px_cycles_to_ns(t1 - t0) <
+				(uint64_t)inf.rto_us * 1000) {
+			printf("  RTO fired %" PRIu64 " us after the write, rto %u us\n",
+				px_cycles_to_ns(t1 - t0) / 1000, inf.rto_us);
+			T_CHECK(0);
+		}
+		wire_hold = 0;
+		T_EQ(px_tcp_read(c, b, 1, 5ull * 1000000000), 1);
+	}
+	T_EQ(px_tcp_shutdown(c), 0);
+	T_EQ(px_tcp_read(c, b, 1, 5ull * 1000000000), 0);
+	T_EQ(px_tcp_close(c), 0);
+	settle();
+	return NULL;
+}
+
+/* RFC 6298 5.7, RFC 7323 4.1 (tcp review, defect 6): an RTT far above the
+ * RTO floor is learnt. B's frames reach A 30 ms late, so A's first
+ * exchanges time out (5 ms floor) and resend; Karn's rule forbids timing
+ * the resent data, but the ACK's echoed timestamp names the transmission
+ * it answers, so A samples the 30 ms and its RTO grows past it. Later
+ * exchanges go out once. (The old code took no sample and cleared the
+ * back-off on that ACK: every exchange timed out, for ever.) */
+static void *
+case_rtt_above_floor(void)
+{
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	char b[4];
+	int i;
+
+	T_EQ(px_tcp_connect(na, ip_b, htons(7), 5ull * 1000000000, &c), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	wb.delay = rte_get_tsc_hz() * 30 / 1000;
+	for (i = 0; i < 10; i++) {
+		if (i == 4)
+			px_tcp_stats(na, &s0);
+		T_EQ(px_tcp_write(c, "x", 1, PX_TIMEOUT_INF), 1);
+		T_EQ(px_tcp_read(c, b, 1, 5ull * 1000000000), 1);
+	}
+	px_tcp_stats(na, &s1);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	wb.delay = 0;
+	T_CHECK(inf.srtt_us >= 15000); /* 1/8 of each sample, from ~0.2 ms */
+	T_CHECK(inf.rto_us > 30000);
+	T_EQ(s1.rto - s0.rto, 0);
+	T_EQ(s1.retrans - s0.retrans, 0);
+	T_EQ(px_tcp_shutdown(c), 0);
+	T_EQ(px_tcp_read(c, b, 1, 5ull * 1000000000), 0);
+	T_EQ(px_tcp_close(c), 0);
+	settle();
+	return NULL;
+}
+
 static void *
 case_echo_lossy(void)
 {
@@ -334,7 +436,10 @@ case_echo_lossy(void)
 	T_CHECK(a1.dup_data + b1.dup_data > a0.dup_data + b0.dup_data);
 	T_CHECK(a1.sack_recoveries + b1.sack_recoveries >
 		a0.sack_recoveries + b0.sack_recoveries);
-	T_CHECK(a1.sack_rexmit + b1.sack_rexmit > a0.sack_rexmit + b0.sack_rexmit);
+	/* Not asserted here: a resend chosen by the scoreboard (sack_rexmit)
+	 * needs a second hole inside one recovery, which random 2 % loss left
+	 * out of about one run in fifty (a flake, seen with --repeat 50);
+	 * case_sack_holes makes three holes and checks it every time. */
 	settle();
 	return NULL;
 }
@@ -949,7 +1054,7 @@ tcp_main(void *arg)
 {
 	struct px_inet_conf ca = { 0 }, cb = { 0 };
 	struct px_tcp_conf tc = { 0 };
-	struct px_task *wt, *st;
+	struct px_task *st;
 
 	ip_a = inet_addr("10.9.0.1");
 	ip_b = inet_addr("10.9.0.2");
@@ -978,10 +1083,12 @@ tcp_main(void *arg)
 	T_EQ(px_tcp_attach(na, &tc), -EEXIST);
 	T_EQ(px_tcp_attach(nb, &tc), 0);
 	baseline = rte_mempool_in_use_count(mp);
-	T_EQ(px_spawn(wire_task, NULL, NULL, &wt), 0);
+	T_EQ(px_exec_hook_add(rte_lcore_id(), false, wire_poll, NULL), 0);
 	T_EQ(px_tcp_listen(nb, htons(7), 64, &lst), 0);
 	T_EQ(px_spawn(echo_server, NULL, NULL, &st), 0);
 	T_RUN(case_handshake_opts);
+	T_RUN(case_rto_armed_late);
+	T_RUN(case_rtt_above_floor);
 	T_RUN(case_echo_clean);
 	T_RUN(case_echo_lossy);          /* CUBIC both ways */
 	client_cc = PX_TCP_CC_NEWRENO;
@@ -1008,9 +1115,8 @@ tcp_main(void *arg)
 	 * queues may hold mbufs until it stops. */
 	settle();
 	wire_stop = 1;
-	T_EQ(px_task_join(wt, NULL, PX_TIMEOUT_INF), 0);
-	wire_deliver(&wa);
-	wire_deliver(&wb);
+	wire_deliver_at(&wa, 1);
+	wire_deliver_at(&wb, 1);
 	px_tcp_detach(na);
 	px_tcp_detach(nb);
 	px_netif_free(na);

@@ -357,8 +357,10 @@ struct px_timer_wheel *px_exec_wheel(unsigned int lcore_id);
 typedef unsigned int (*px_exec_hook_cb_t)(void *ctx);
 
 /**
- * Add a hook to an executor (control path, before px_run()): poll hooks run at the start
- * of each iteration (rx), flush hooks at its end (tx).
+ * Add a hook to an executor (control path: before px_run(), or from a task
+ * or hook running on that executor's lcore): poll hooks run at the start
+ * of each iteration (rx), before the timer wheel advances, flush hooks at
+ * its end (tx). Hooks stay until px_fini().
  *
  * @param lcore_id
  *   Executor to add it to.

@@ -41,7 +41,9 @@ enum px_tcp_cc {
 	PX_TCP_CC_NEWRENO,     /**< NewReno (RFC 5681, RFC 6582) */
 };
 
-/** Stack-wide settings, fixed at px_tcp_attach(); 0 picks the default. */
+/** Stack-wide settings, fixed at px_tcp_attach(); 0 picks the default.
+ *  Each time (rto_*, delack_us, msl_ms, fin_wait2_ms) is at most
+ *  86400000 (a day) in its unit. */
 struct px_tcp_conf {
 	uint32_t max_conns;        /**< connection blocks per interface: 4096 */
 	uint32_t sndbuf;           /**< default send buffer, bytes: 262144 */

@@ -475,6 +475,11 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
 			cf.sndbuf > (16u << 20) || cf.rcvbuf > (16u << 20) ||
 			cf.rto_min_us > cf.rto_max_ms * 1000ull ||
+			cf.rto_max_ms > TCP_CONF_MAX_MS ||
+			cf.rto_init_ms > TCP_CONF_MAX_MS ||
+			cf.delack_us > TCP_CONF_MAX_MS ||
+			cf.msl_ms > TCP_CONF_MAX_MS ||
+			cf.fin_wait2_ms > TCP_CONF_MAX_MS ||
 			cf.max_conns > (1u << 22) ||
 			(unsigned int)cf.cc > PX_TCP_CC_NEWRENO)
 		return -EINVAL;

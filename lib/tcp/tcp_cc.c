@@ -62,8 +62,9 @@ newreno_on_rto(struct tcp_conn *c)
 	uint32_t mss = tcp_eff_mss(c);
 
 	/* Only the first timeout of a series halves ssthresh
-	 * (RFC 5681 3.1, "on the first retransmission"). */
-	if (c->backoff == 0)
+	 * (RFC 5681 3.1, "on the first retransmission"): retries counts
+	 * the timeouts since data was last acknowledged. */
+	if (c->retries == 1)
 		c->ssthresh = RTE_MAX(tcp_flight(c) / 2, 2 * mss);
 	c->cwnd = mss;
 }
@@ -176,7 +177,7 @@ cubic_on_fast_loss(struct tcp_conn *c)
 static void
 cubic_on_rto(struct tcp_conn *c)
 {
-	if (c->backoff == 0)
+	if (c->retries == 1)
 		cubic_reduce(c);
 	c->cub.epoch = 0;
 	c->cwnd = tcp_eff_mss(c);

@@ -441,12 +441,8 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		c->high_rxt = c->snd_una;
 	if (c->sb_n > 0)
 		tcp_sack_trim(c);
-	if ((c->flags & TF_RTT_TIMING) && SEQ_GT(ack, c->rtt_seq)) {
-		c->flags &= ~TF_RTT_TIMING;
-		tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
-	}
+	tcp_rtt_ack(c, ack, seg); /* ends the back-off if it samples */
 	c->retries = 0;
-	c->backoff = 0;
 	c->lt_allow = 0;
 	if (spurious_retransmit(c, seg)) {
 		/* window restored; nothing more to do for this ACK */
@@ -828,11 +824,14 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		c->snd_wl2 = seg->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
-		if (c->backoff == 0 && (c->flags & TF_RTT_TIMING))
-			tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
-		c->flags &= ~TF_RTT_TIMING;
+		/* Karn: a resent SYN is not timed, but its echoed timestamp
+		 * is (negotiate() set TF_TS). Without a sample the backed-off
+		 * RTO stays for the first data (RFC 6298 5.7). */
+		if (c->backoff > 0)
+			c->flags = (c->flags & ~TF_RTT_TIMING) | TF_RTT_KARN;
+		tcp_rtt_ack(c, seg->ack, seg);
+		c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
 		c->retries = 0;
-		c->backoff = 0;
 		tcp_rtx_cancel(c);
 		c->cc->init(c);
 		tcp_set_state(c, TCP_ESTABLISHED, 0);

@@ -350,8 +350,9 @@ resend(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	c->retrans++;
 	c->tl->st.retrans++;
-	/* Karn: no RTT sample from a retransmitted segment. */
-	c->flags &= ~TF_RTT_TIMING;
+	/* Karn: no RTT sample from a retransmitted segment (but from the
+	 * timestamp its ACK echoes: tcp_rtt_ack()). */
+	c->flags = (c->flags & ~TF_RTT_TIMING) | TF_RTT_KARN;
 	if (SEQ_GT(seq + len, c->high_rxt))
 		c->high_rxt = seq + len;
 	return send_seg(c, seq, len, (uint8_t)(flags | TH_PSH));

@@ -27,6 +27,8 @@
 #define TCP_MAX_WSCALE 14      /* RFC 7323 2.3 */
 #define TCP_OPT_SPACE 40
 #define TCP_SACK_SB 32         /* SACKed ranges the sender keeps */
+#define TCP_CONF_MAX_MS 86400000u /* a day: the bound on every configured
+                                     time (px_tcp_attach()) */
 
 /* Flags as on the wire. */
 #define TH_FIN 0x01
@@ -92,6 +94,9 @@ enum tcp_state {
 #define TF_UNDO_RTO   (1u << 22) /* ... and it was a timeout's */
 #define TF_SACK_RECOV (1u << 23) /* recovery driven by SACK (RFC 6675) */
 #define TF_COOKIE     (1u << 24) /* a stateless SYN-ACK (tcp_cookie.c) */
+#define TF_RTT_KARN   (1u << 25) /* data was resent since the last RTT
+                                    sample: the echoed timestamp may
+                                    give the next (tcp_rtt_ack()) */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -489,6 +494,7 @@ void tcp_delack_cancel(struct tcp_conn *c);
 void tcp_slow_arm(struct tcp_conn *c, uint64_t cycles);
 void tcp_keepalive_reset(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles);
+int tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg);
 void tcp_enter_time_wait(struct tcp_conn *c);
 
 #endif /* _TCP_PRIVATE_H_ */

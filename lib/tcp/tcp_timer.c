@@ -37,6 +37,27 @@ static void rtx_expire(struct px_timer *t, void *arg);
 static void dack_expire(struct px_timer *t, void *arg);
 static void slow_expire(struct px_timer *t, void *arg);
 
+/* Arm one of c's timers to fire delay cycles from now. Not
+ * px_timer_arm(): its delay counts from the wheel's last advance, which
+ * from inside a task (px_tcp_write() -> tcp_output()) or late in a long
+ * run of task slices can be milliseconds ago; a 5 ms RTO armed 7 ms after
+ * the advance was due at once (spurious retransmissions on a clean link,
+ * seen on the ASan build). px_tcp_attach() bounds every TCP delay to a
+ * day, far inside the wheel's horizon at its default 1 us tick (50 days);
+ * a wheel with a finer tick may have less, and the timer then fires at
+ * the horizon (every expiry handler checks what is due). */
+static void
+timer_arm(struct tcp_conn *c, struct px_timer *t, uint64_t delay,
+		px_timer_cb_t cb)
+{
+	struct px_timer_wheel *w = c->tl->wheel;
+
+	if (unlikely(px_timer_arm_at(w, t, rte_rdtsc() + delay, cb, c) ==
+			-ERANGE))
+		px_timer_arm_at(w, t, px_timer_wheel_now(w) +
+				px_timer_wheel_horizon(w), cb, c);
+}
+
 void
 tcp_timers_init(struct tcp_conn *c)
 {
@@ -71,7 +92,7 @@ tcp_rtx_arm(struct tcp_conn *c)
 			return;
 		tcp_rtx_cancel(c);
 	}
-	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
 }
 
 /* Restart it for new data acknowledged (RFC 6298 5.3). */
@@ -79,7 +100,7 @@ void
 tcp_rtx_restart(struct tcp_conn *c)
 {
 	tcp_rtx_cancel(c);
-	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
 }
 
 void
@@ -87,15 +108,14 @@ tcp_persist_arm(struct tcp_conn *c)
 {
 	tcp_rtx_cancel(c);
 	c->flags |= TF_PERSIST;
-	px_timer_arm(c->tl->wheel, &c->t_rtx, rto_cycles(c), rtx_expire, c);
+	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
 }
 
 void
 tcp_delack_arm(struct tcp_conn *c)
 {
 	if (!px_timer_is_armed(&c->t_dack))
-		px_timer_arm(c->tl->wheel, &c->t_dack, c->tl->tn->delack_cyc,
-				dack_expire, c);
+		timer_arm(c, &c->t_dack, c->tl->tn->delack_cyc, dack_expire);
 }
 
 void
@@ -109,7 +129,7 @@ void
 tcp_slow_arm(struct tcp_conn *c, uint64_t cycles)
 {
 	px_timer_cancel(c->tl->wheel, &c->t_slow);
-	px_timer_arm(c->tl->wheel, &c->t_slow, cycles, slow_expire, c);
+	timer_arm(c, &c->t_slow, cycles, slow_expire);
 }
 
 void
@@ -148,6 +168,38 @@ tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles)
 		c->rto_us = min;
 	if (c->rto_us > c->tl->tn->conf.rto_max_ms * 1000)
 		c->rto_us = c->tl->tn->conf.rto_max_ms * 1000;
+}
+
+/* RTT from an ACK that advances snd_una (RFC 6298 3, RFC 7323 4.1): from
+ * the timed segment if it is covered; else, if Karn's rule dropped the
+ * timing because data was resent, from the timestamp the ACK echoes,
+ * which names the transmission the peer answered and so is valid for
+ * retransmitted data too. (Only then: the timed segment is the finer
+ * clock, the timestamp's is 1 ms.) Only a valid sample ends the
+ * exponential back-off (RFC 6298 5.7: the backed-off RTO stays until
+ * one arrives), so an RTT above the RTO floor is learnt instead of
+ * timing out every flight. Returns 1 if it took a sample. */
+int
+tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
+{
+	uint32_t d;
+
+	if ((c->flags & TF_RTT_TIMING) && SEQ_GT(ack, c->rtt_seq)) {
+		c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
+		tcp_rtt_sample(c, rte_rdtsc() - c->rtt_tsc);
+	} else if ((c->flags & (TF_RTT_KARN | TF_TS)) == (TF_RTT_KARN | TF_TS) &&
+			seg->has_ts && seg->tsecr != 0) {
+		d = tcp_ts_now(c) - seg->tsecr;
+		/* An echo from the future, or older than any RTO: not ours. */
+		if ((int32_t)d < 0 || d > c->tl->tn->conf.rto_max_ms)
+			return 0;
+		c->flags &= ~TF_RTT_KARN;
+		tcp_rtt_sample(c, (uint64_t)d * c->tl->tn->cyc_per_ms);
+	} else {
+		return 0;
+	}
+	c->backoff = 0;
+	return 1;
 }
 
 void
@@ -221,8 +273,10 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	/* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse the window,
 	 * go back to the first unacknowledged byte. The first timeout of a
 	 * series may prove spurious (RFC 4015, by timestamps: a peer that
-	 * delays its ACK longer than our RTO floor): keep what to restore. */
-	if (c->backoff == 0) {
+	 * delays its ACK longer than our RTO floor): keep what to restore.
+	 * A series is the timeouts since data was last acknowledged
+	 * (retries); the back-off outlives it until an RTT sample. */
+	if (c->retries == 1) {
 		c->undo_cwnd = c->cwnd;
 		c->undo_ssthresh = c->ssthresh;
 		c->undo_tsval = tcp_ts_now(c);
@@ -231,10 +285,11 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
 	}
 	c->cc->on_rto(c);
-	c->flags &= ~(TF_RECOVERY | TF_SACK_RECOV | TF_RTT_TIMING);
+	c->flags = (c->flags & ~(TF_RECOVERY | TF_SACK_RECOV | TF_RTT_TIMING)) |
+		TF_RTT_KARN;
 	/* RFC 6675 5.1: the go-back skips SACKed data; a second timeout in
 	 * a row may mean the peer reneged (RFC 2018 8): forget it all. */
-	if (c->backoff > 0)
+	if (c->retries > 1)
 		tcp_sack_clear(c);
 	c->high_rxt = c->snd_una;
 	c->recover = c->snd_max; /* RFC 6582 4: no fast retransmit for data

@@ -74,6 +74,11 @@ void px_timer_init(struct px_timer *tim);
 /**
  * Arm a timer to fire *delay* cycles after the wheel's current time (the
  * TSC value of the last px_timer_wheel_advance(), or the start time). O(1).
+ * That time can lag the TSC: an executor advances its wheel once per loop
+ * iteration, so from inside a task it is as old as the task slices run
+ * since, milliseconds on a slow or busy machine, and the timer would fire
+ * that much early. To wait *delay* from now, use
+ * px_timer_arm_at(w, tim, rte_rdtsc() + delay, cb, arg).
  *
  * @param w
  *   Wheel owned by the calling lcore.
