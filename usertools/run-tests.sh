@@ -68,11 +68,11 @@ for ((i = 0; i < hog; i++)); do
 done
 [ "$hog" -gt 0 ] && printf 'CPU hogs running beside the tests: %s\n' "${hog_pids[*]}"
 
-# results: "<meson json log>|<dts junit dir>|<run number>"
+# results: "<meson json log>|<dts junit dir>|<run number>|<suite>"
 results=()
 run_suite() {
 	local dir=$1 suite=$2 mul=$3 run=$4 base="$2-$(basename "$1")" t args=()
-	[ -d "$dir" ] || { echo "run-tests.sh: no build dir $dir" >&2; results+=("$dir/missing|-|$run"); return; }
+	[ -d "$dir" ] || { echo "run-tests.sh: no build dir $dir" >&2; results+=("$dir/missing|-|$run|$suite"); return; }
 	[ "$repeat" -gt 1 ] && base="$base-r$run"
 	for t in "${only[@]}"; do
 		args+=("$t")
@@ -87,7 +87,7 @@ run_suite() {
 		rm -rf "$dir/dts-junit-$base"
 		mv "$dir/dts-junit" "$dir/dts-junit-$base"
 	fi
-	results+=("$dir/meson-logs/$base.json|$dir/dts-junit-$base|$run")
+	results+=("$dir/meson-logs/$base.json|$dir/dts-junit-$base|$run|$suite")
 }
 
 # LeakSanitizer on: every unit test frees what it made (px_fini()).
@@ -115,7 +115,7 @@ from pathlib import Path
 passed = failed = skipped = 0
 failures = []
 for arg in sys.argv[1:]:
-    path, junit, run = arg.split("|")
+    path, junit, run, suite = arg.split("|")
     junit_dir = Path(junit)
     where = f"{Path(path).parent.parent.name} run {run}"
     try:
@@ -130,10 +130,11 @@ for arg in sys.argv[1:]:
             continue
         t = json.loads(line)
         r = t.get("result", "")
-        # meson names tests "<project>:<suite> / <name>"
-        suite, _, name = t.get("name", "").partition(" / ")
+        # meson names tests "<project>:<suite> / <name>", or just
+        # "<name>" when a build has only one suite
+        name = t.get("name", "").rpartition(" / ")[2]
         xml = junit_dir / f"{name}.xml"
-        if suite.endswith(":dts") and xml.exists():
+        if suite == "dts" and xml.exists():
             file_failed = 0
             for c in ET.parse(xml).getroot().iter("testcase"):
                 if c.find("failure") is not None or c.find("error") is not None:
