@@ -130,14 +130,19 @@ def test_proxy_backend_down_resets_client(tap_pair_factory):
 
     Steps: no server in the back namespace (the kernel refuses the
     proxy's SYN); a client connects to the proxy and waits to read.
-    Verify: the client's read fails with ECONNRESET (not a hang, not an
-    orderly EOF); proxy.backend_fail = 1; no leak.
+    Verify: the client's read (or its connect, if the reset comes first)
+    fails with ECONNRESET (not a hang, not an orderly EOF, not a refusal);
+    proxy.backend_fail = 1; no leak.
     """
     t = _proxy(tap_pair_factory, None)
+    # The reset can beat the client's own return from connect(): Linux
+    # then fails connect() itself with ECONNRESET (the handshake was done,
+    # the socket died before the caller woke; seen on a loaded machine).
+    # Either way it is a reset, never a refusal, an EOF or a hang.
     res = t.front.exec(["python3", "-c", f"""
 import socket
-s = socket.create_connection(("{t.front_ip}", {LISTEN}), timeout=10)
 try:
+    s = socket.create_connection(("{t.front_ip}", {LISTEN}), timeout=10)
     print("eof" if s.recv(10) == b"" else "data")
 except ConnectionResetError:
     print("reset")
