@@ -35,13 +35,108 @@ inet_lcore(const struct px_netif *nif)
 	return idx >= 0 && (uint32_t)idx < nif->n_lcores ? nif->lc[idx] : NULL;
 }
 
+/* ---- the protocols above (inet_l4.h) ---- */
+
+int
+px__inet_l4_register(struct px_netif *nif, const struct px__inet_l4_ops *ops,
+		void *ctx, void *const *lctx)
+{
+	uint32_t i, s;
+
+	if (nif == NULL || ops == NULL || ops->input == NULL || lctx == NULL ||
+			ops->proto == IPPROTO_UDP || ops->proto == IPPROTO_ICMP)
+		return -EINVAL;
+	if (nif->l4_slot[ops->proto] != 0)
+		return -EEXIST;
+	for (s = 0; s < PX__INET_L4_MAX && nif->l4[s].ops != NULL; s++)
+		;
+	if (s == PX__INET_L4_MAX)
+		return -ENOSPC;
+	for (i = 0; i < nif->n_lcores; i++)
+		nif->lc[i]->l4_lctx[s] = lctx[i];
+	nif->l4[s].ctx = ctx;
+	nif->l4[s].ops = ops;
+	nif->l4_ports[ops->proto] = ops->ports;
+	nif->l4_slot[ops->proto] = (uint8_t)(s + 1);
+	return 0;
+}
+
+void
+px__inet_l4_unregister(struct px_netif *nif, uint8_t proto)
+{
+	uint32_t i, s;
+
+	if (nif == NULL || nif->l4_slot[proto] == 0)
+		return;
+	s = nif->l4_slot[proto] - 1u;
+	nif->l4_slot[proto] = 0;
+	nif->l4_ports[proto] = 0;
+	nif->l4[s].ops = NULL;
+	nif->l4[s].ctx = NULL;
+	for (i = 0; i < nif->n_lcores; i++)
+		nif->lc[i]->l4_lctx[s] = NULL;
+}
+
+void *
+px__inet_l4_ctx(const struct px_netif *nif, uint8_t proto)
+{
+	uint32_t s = nif != NULL ? nif->l4_slot[proto] : 0;
+
+	return s != 0 ? nif->l4[s - 1].ctx : NULL;
+}
+
+void *
+px__inet_l4_lctx(const struct px_netif *nif, uint8_t proto)
+{
+	uint32_t s = nif != NULL ? nif->l4_slot[proto] : 0;
+	struct inet_lcore *lc;
+
+	if (s == 0 || (lc = inet_lcore(nif)) == NULL)
+		return NULL;
+	return lc->l4_lctx[s - 1];
+}
+
+struct px__inet_l4_lcore *
+px__inet_l4_lcore(const struct px_netif *nif, unsigned int index)
+{
+	return index < nif->n_lcores ? &nif->lc[index]->l4 : NULL;
+}
+
+const struct px_inet_conf *
+px__inet_conf(const struct px_netif *nif)
+{
+	return &nif->conf;
+}
+
+struct rte_mempool *
+px__inet_mempool(const struct px_netif *nif)
+{
+	return nif->mp;
+}
+
+unsigned int
+px__inet_nb_lcores(const struct px_netif *nif)
+{
+	return nif->n_lcores;
+}
+
+void
+inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc)
+{
+	uint32_t s;
+
+	for (s = 0; s < PX__INET_L4_MAX; s++)
+		if (nif->l4[s].ops != NULL && nif->l4[s].ops->burst_end != NULL)
+			nif->l4[s].ops->burst_end(nif, lc->l4_lctx[s]);
+}
+
 /* ---- telemetry: /pollux/inet ---- */
 
 /* Interfaces telemetry can see; under px_tel_lock(). */
 static struct px_netif *tel_nifs[INET_TEL_MAX];
 
 struct px_netif *
-inet_tel_netif(const char *params)
+px__inet_tel_netif(const char *params)
 {
 	unsigned long i = 0;
 	char *end;
@@ -121,6 +216,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	nif->arp_timeout = ms * nif->conf.arp_timeout_ms;
 	nif->arp_retry = ms * ARP_RETRY_MS;
 	nif->n_lcores = n;
+	nif->l4_ports[IPPROTO_UDP] = 1;
 	/* Control path, idempotent: the stack's mailbox handlers. */
 	if (px_msg_register(INET_MSG_RX, rx_msg, NULL) != 0 ||
 			px_msg_register(INET_MSG_ARP, arp_msg, NULL) != 0) {
@@ -289,8 +385,7 @@ steer(const struct px_netif *nif, const struct rte_mbuf *m, unsigned int self)
 	/* Fragments hash on addresses only, so all pieces of a datagram
 	 * meet on one lcore for reassembly. */
 	if (!rte_ipv4_frag_pkt_is_fragmented(ip) &&
-			(ip->next_proto_id == IPPROTO_UDP ||
-			 ip->next_proto_id == IPPROTO_TCP) &&
+			nif->l4_ports[ip->next_proto_id] &&
 			rte_pktmbuf_data_len(m) >= l2 + ihl + 4) {
 		ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, l2 + ihl);
 		sport = ports[0];
@@ -317,8 +412,7 @@ rx_msg(const struct px_msg *msg, void *ctx)
 	input_one(nif, lc, m);
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
-	if (nif->tcp_burst_end != NULL)
-		nif->tcp_burst_end(nif, lc);
+	inet_l4_burst_end(nif, lc);
 }
 
 void
@@ -334,7 +428,7 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	}
 	self = (unsigned int)px_exec_index_self();
-	lc->now = rte_rdtsc();
+	lc->l4.now = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + 1 < n)
@@ -359,8 +453,7 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
-	if (nif->tcp_burst_end != NULL)
-		nif->tcp_burst_end(nif, lc);
+	inet_l4_burst_end(nif, lc);
 }
 
 int
@@ -386,7 +479,7 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 
 	if (lc == NULL)
 		return;
-	lc->now = now;
+	lc->l4.now = now;
 	if (now < lc->next_tick)
 		return;
 	lc->next_tick = now + rte_get_tsc_hz() / 100; /* every 10 ms */
@@ -441,7 +534,7 @@ tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	px_tel_lock();
-	nif = inet_tel_netif(params);
+	nif = px__inet_tel_netif(params);
 	if (nif == NULL) {
 		px_tel_unlock();
 		return -EINVAL;

@@ -55,7 +55,7 @@ tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
 	const struct px_tcp_conf *cf = &tl->tn->conf;
 	uint32_t big = RTE_MAX(c->rcvbuf, 4u << 20);
 
-	c->rmss = (uint16_t)RTE_MIN((uint32_t)tl->nif->conf.mtu - 40,
+	c->rmss = (uint16_t)RTE_MIN((uint32_t)tl->tn->iconf->mtu - 40,
 			tl->tn->max_seg);
 	c->mss = c->rmss;
 	c->flags |= TF_WS | TF_SACK | TF_TS;
@@ -425,10 +425,20 @@ tcp_flush(struct tcp_lcore *tl)
 static int tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d);
 static int tel_conns(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/* TCP as a protocol of the interface (inet_l4.h). */
+static const struct px__inet_l4_ops tcp_l4_ops = {
+	.name = "tcp",
+	.proto = IPPROTO_TCP,
+	.ports = 1,
+	.input = tcp_input,
+	.burst_end = tcp_burst_end,
+};
+
 int
 px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 {
 	struct px_tcp_conf cf = { 0 };
+	void *lctx[PX_MAX_LCORES];
 	struct tcp_netif *tn;
 	struct tcp_lcore *tl;
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -438,7 +448,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 
 	if (nif == NULL)
 		return -EINVAL;
-	if (nif->tcp != NULL)
+	if (tcp_netif_of(nif) != NULL)
 		return -EEXIST;
 	if (conf != NULL)
 		cf = *conf;
@@ -483,7 +493,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 			cf.max_conns > (1u << 22) ||
 			(unsigned int)cf.cc > PX_TCP_CC_NEWRENO)
 		return -EINVAL;
-	room = rte_pktmbuf_data_room_size(nif->mp);
+	room = rte_pktmbuf_data_room_size(px__inet_mempool(nif));
 	if (room < RTE_PKTMBUF_HEADROOM + 256)
 		return -EINVAL;
 	if (!msg_registered) {
@@ -497,6 +507,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		return -ENOMEM;
 	tn->conf = cf;
 	tn->nif = nif;
+	tn->iconf = px__inet_conf(nif);
+	tn->n_lcores = px__inet_nb_lcores(nif);
 	tn->hz = rte_get_tsc_hz();
 	tn->cyc_per_us = RTE_MAX(tn->hz / 1000000, (uint64_t)1);
 	tn->cyc_per_ms = RTE_MAX(tn->hz / 1000, (uint64_t)1);
@@ -507,7 +519,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	 * then payload (the IP and Ethernet headers go in the headroom). */
 	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
 	tn->mem_low = cf.mbuf_reserve != 0 ? cf.mbuf_reserve :
-		RTE_MAX(nif->mp->size / 8, 64u);
+		RTE_MAX(px__inet_mempool(nif)->size / 8, 64u);
 	/* rte_rand() is seeded from the TSC and the hardware RNG where
 	 * there is one: per boot and per process. */
 	tn->isn_key[0] = rte_rand();
@@ -522,7 +534,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		ret = -rte_errno;
 		goto err_free;
 	}
-	for (i = 0; i < nif->n_lcores; i++) {
+	for (i = 0; i < tn->n_lcores; i++) {
 		lcore = px_exec_lcore(i);
 		tl = rte_zmalloc("px_tcp_lcore", sizeof(*tl), RTE_CACHE_LINE_SIZE);
 		if (tl == NULL || lcore < 0) {
@@ -532,18 +544,19 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		}
 		tl->tn = tn;
 		tl->nif = nif;
-		tl->ilc = nif->lc[i];
+		tl->ilc = px__inet_l4_lcore(nif, i);
+		tl->mp = px__inet_mempool(nif);
 		tl->index = i;
 		tl->wheel = px_exec_wheel((unsigned int)lcore);
 		tl->port_hint = (uint32_t)rte_rand();
 		TAILQ_INIT(&tl->conns);
 		TAILQ_INIT(&tl->tw);
 		tn->lc[i] = tl;
-		nif->lc[i]->tcp = tl;
+		lctx[i] = tl;
 	}
-	nif->tcp = tn;
-	nif->tcp_input = tcp_input;
-	nif->tcp_burst_end = tcp_burst_end;
+	ret = px__inet_l4_register(nif, &tcp_l4_ops, tn, lctx);
+	if (ret < 0)
+		goto err_lc;
 	px_tel_register("/pollux/tcp", tel_tcp,
 		"TCP counters of an interface, summed over its lcores. "
 		"Parameter: interface index (default 0).");
@@ -552,10 +565,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		"queues, window, RTT. Parameter: interface index (default 0).");
 	return 0;
 err_lc:
-	while (i-- > 0) {
-		nif->lc[i]->tcp = NULL;
+	while (i-- > 0)
 		rte_free(tn->lc[i]);
-	}
 	rte_mempool_free(tn->conn_pool);
 err_free:
 	rte_free(tn);
@@ -571,30 +582,26 @@ px_tcp_detach(struct px_netif *nif)
 	struct tcp_conn *c;
 	uint32_t i, k;
 
-	if (nif == NULL || nif->tcp == NULL)
+	if ((tn = tcp_netif_of(nif)) == NULL)
 		return;
-	tn = nif->tcp;
 	px_tel_lock(); /* /pollux/tcp reads the lcores' counters */
-	nif->tcp_input = NULL;
-	nif->tcp_burst_end = NULL;
-	for (i = 0; i < nif->n_lcores; i++) {
+	px__inet_l4_unregister(nif, IPPROTO_TCP);
+	for (i = 0; i < tn->n_lcores; i++) {
 		tl = tn->lc[i];
 		while ((c = TAILQ_FIRST(&tl->tw)) != NULL)
 			conn_free(c);
 		while ((c = TAILQ_FIRST(&tl->conns)) != NULL)
 			conn_free(c);
-		nif->lc[i]->tcp = NULL;
 		rte_free(tl);
 	}
 	for (l = tn->all; l != NULL; l = next) {
 		next = l->next;
-		for (k = 0; k < nif->n_lcores; k++)
+		for (k = 0; k < tn->n_lcores; k++)
 			rte_free(l->lc[k].q);
 		rte_free(l);
 	}
 	rte_mempool_free(tn->conn_pool);
 	rte_free(tn);
-	nif->tcp = NULL;
 	px_tel_unlock();
 }
 
@@ -627,9 +634,9 @@ px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
 	uint64_t *dst = (uint64_t *)out;
 	size_t k;
 
-	if (nif == NULL || nif->tcp == NULL || out == NULL || index >= nif->n_lcores)
+	if ((tn = tcp_netif_of(nif)) == NULL || out == NULL ||
+			index >= tn->n_lcores)
 		return -EINVAL;
-	tn = nif->tcp;
 	src = (const uint64_t *)&tn->lc[index]->st;
 	/* Relaxed loads: the owner keeps counting meanwhile. */
 	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
@@ -640,6 +647,7 @@ px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
 void
 px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out)
 {
+	const struct tcp_netif *tn;
 	struct px_tcp_stats one;
 	uint64_t *dst = (uint64_t *)out;
 	const uint64_t *src = (const uint64_t *)&one;
@@ -647,9 +655,9 @@ px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out)
 	size_t k;
 
 	memset(out, 0, sizeof(*out));
-	if (nif == NULL || nif->tcp == NULL)
+	if ((tn = tcp_netif_of(nif)) == NULL)
 		return;
-	for (i = 0; i < nif->n_lcores; i++) {
+	for (i = 0; i < tn->n_lcores; i++) {
 		px_tcp_stats_lcore(nif, i, &one);
 		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
 			dst[k] += src[k];
@@ -700,7 +708,7 @@ px_tcp_dump(const struct px_netif *nif, FILE *f)
 	struct tcp_lcore *tl;
 	const struct tcp_conn *c;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return;
 	TAILQ_FOREACH(c, &tl->conns, link)
 		dump_one(f, c);
@@ -718,8 +726,8 @@ tel_locked_nif(const char *params)
 	struct px_netif *nif;
 
 	px_tel_lock();
-	nif = inet_tel_netif(params);
-	if (nif != NULL && nif->tcp != NULL)
+	nif = px__inet_tel_netif(params);
+	if (tcp_netif_of(nif) != NULL)
 		return nif;
 	px_tel_unlock();
 	return NULL;
@@ -767,7 +775,7 @@ conns_on_lcore(void *arg)
 	const struct tcp_conn *c;
 	FILE *f;
 
-	if (cl->nif->tcp == NULL || (tl = tcp_lcore_of(cl->nif)) == NULL)
+	if ((tl = tcp_lcore_of(cl->nif)) == NULL)
 		return;
 	f = fmemopen(cl->text, sizeof(cl->text) - 1, "w");
 	if (f == NULL)
@@ -792,7 +800,7 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	if ((nif = tel_locked_nif(params)) == NULL)
 		return -EINVAL;
-	n = nif->n_lcores;
+	n = tcp_netif_of(nif)->n_lcores;
 	for (i = 0; i < n; i++)
 		lcores[i] = (unsigned int)px_exec_lcore(i);
 	px_tel_unlock();

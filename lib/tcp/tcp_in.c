@@ -22,7 +22,7 @@
 #define PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5 */
 
 int
-tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
+px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 {
 	uint32_t i = 0, l, k;
 
@@ -1154,10 +1154,10 @@ tw_reusable(const struct tcp_conn *c, const struct tcp_seg *seg)
 }
 
 void
-tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip)
 {
-	struct tcp_lcore *tl = ilc->tcp;
+	struct tcp_lcore *tl = lctx;
 	const struct rte_tcp_hdr *th;
 	struct tcp_conn *c;
 	struct tcp_seg seg;
@@ -1180,12 +1180,12 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !l4_cksum_ok(m, ip, len)))) {
+			 !inet_l4_cksum_ok(m, ip, len)))) {
 		tl->st.drop_bad_checksum++;
 		goto drop;
 	}
 	/* TCP is unicast only (RFC 1122 4.2.3.10). */
-	if (unlikely(ip->dst_addr != tl->nif->conf.ip)) {
+	if (unlikely(ip->dst_addr != tl->tn->iconf->ip)) {
 		tl->st.drop_state++;
 		goto drop;
 	}
@@ -1203,7 +1203,7 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 	seg.wnd = rte_be_to_cpu_16(th->rx_win);
 	seg.flags = f;
 	seg.len = len - doff;
-	if (doff > sizeof(*th) && tcp_parse_opts((const uint8_t *)(th + 1),
+	if (doff > sizeof(*th) && px__tcp_parse_opts((const uint8_t *)(th + 1),
 			doff - sizeof(*th), &seg, f & TH_SYN) < 0) {
 		tl->st.drop_bad_opt++;
 		goto drop;
@@ -1231,8 +1231,8 @@ drop:
 }
 
 void
-tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc)
+tcp_burst_end(struct px_netif *nif, void *lctx)
 {
 	RTE_SET_USED(nif);
-	tcp_flush(ilc->tcp);
+	tcp_flush(lctx);
 }

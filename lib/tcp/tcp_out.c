@@ -107,7 +107,7 @@ static int
 sq_attach(struct tcp_conn *c, struct rte_mbuf *head, uint32_t seq,
 		uint32_t len)
 {
-	struct rte_mempool *mp = c->tl->nif->mp;
+	struct rte_mempool *mp = c->tl->mp;
 	struct rte_mbuf *m, *mi, *tail = head;
 	uint32_t off, n, left, k = 0;
 
@@ -265,9 +265,9 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *m;
 	uint8_t opts[TCP_OPT_SPACE];
 	uint32_t olen, wnd, copy = len;
-	int zc = len >= TCP_ZC_MIN && tl->nif->conf.tx_multi_seg;
+	int zc = len >= TCP_ZC_MIN && tl->tn->iconf->tx_multi_seg;
 
-	m = rte_pktmbuf_alloc(tl->nif->mp);
+	m = rte_pktmbuf_alloc(tl->mp);
 	if (unlikely(m == NULL)) {
 		tl->st.nombuf++;
 		return -ENOBUFS;
@@ -334,7 +334,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	tl->st.bytes_out += len;
 	if (flags & TH_RST)
 		tl->st.rst_out++;
-	ipv4_output(tl->nif, tl->ilc, m, c->raddr, IPPROTO_TCP);
+	tcp_ip_output(tl, m, c->raddr);
 	return 0;
 }
 
@@ -559,7 +559,7 @@ tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 
 	if (seg->flags & TH_RST)
 		return;
-	m = rte_pktmbuf_alloc(tl->nif->mp);
+	m = rte_pktmbuf_alloc(tl->mp);
 	if (m == NULL) {
 		tl->st.nombuf++;
 		return;
@@ -586,5 +586,5 @@ tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 	}
 	tl->st.rst_out++;
 	tl->st.seg_out++;
-	ipv4_output(tl->nif, tl->ilc, m, raddr, IPPROTO_TCP);
+	tcp_ip_output(tl, m, raddr);
 }

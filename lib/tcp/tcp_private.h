@@ -5,6 +5,8 @@
 #ifndef _TCP_PRIVATE_H_
 #define _TCP_PRIVATE_H_
 
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -16,7 +18,7 @@
 #include <px_sync.h>
 #include <px_timer.h>
 
-#include "inet_private.h"
+#include "inet_l4.h" /* all TCP may use of lib/inet */
 #include "px_tcp.h"
 
 #define TCP_HASH_SIZE 16384    /* buckets per lcore, power of 2 */
@@ -263,7 +265,8 @@ struct tcp_lcore {
 	struct px_tcp_stats st;
 	struct tcp_netif *tn;
 	struct px_netif *nif;
-	struct inet_lcore *ilc;
+	struct px__inet_l4_lcore *ilc; /* the interface here: clock, output */
+	struct rte_mempool *mp;      /* the interface's */
 	struct px_timer_wheel *wheel;
 	struct tcp_conn *ackq;       /* conns with output due at burst end */
 	struct tcp_conn_list conns;  /* live, not TIME_WAIT */
@@ -280,6 +283,8 @@ struct tcp_lcore {
 struct tcp_netif {
 	struct px_tcp_conf conf;
 	struct px_netif *nif;
+	const struct px_inet_conf *iconf; /* the interface's settings */
+	uint32_t n_lcores;
 	struct rte_mempool *conn_pool;
 	uint64_t hz;
 	uint64_t cyc_per_us, cyc_per_ms;
@@ -296,12 +301,27 @@ struct tcp_netif {
 
 #define TCP_MSG_LCLOSE (PX_MSG_LIB_BASE + 16) /* a: listener */
 
+/* TCP on an interface, or NULL if not attached. */
+static inline struct tcp_netif *
+tcp_netif_of(const struct px_netif *nif)
+{
+	return (struct tcp_netif *)px__inet_l4_ctx(nif, IPPROTO_TCP);
+}
+
+/* The calling lcore's TCP on an interface, or NULL. */
 static inline struct tcp_lcore *
 tcp_lcore_of(const struct px_netif *nif)
 {
-	struct inet_lcore *ilc = inet_lcore(nif);
+	return (struct tcp_lcore *)px__inet_l4_lctx(nif, IPPROTO_TCP);
+}
 
-	return ilc != NULL ? (struct tcp_lcore *)ilc->tcp : NULL;
+/* Hand a segment (data at the TCP header) to IP: the checksum is filled
+ * there, or by the port. Takes m. */
+static inline int
+tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst)
+{
+	return px__inet_output(tl->nif, tl->ilc, m, dst, IPPROTO_TCP,
+			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM);
 }
 
 static inline uint32_t
@@ -337,7 +357,7 @@ tcp_mem_level(struct tcp_lcore *tl)
 
 	if (unlikely(now - tl->mem_tsc > tl->tn->cyc_per_us * 10)) {
 		tl->mem_tsc = now;
-		avail = rte_mempool_avail_count(tl->nif->mp);
+		avail = rte_mempool_avail_count(tl->mp);
 		tl->mem_lvl = avail >= tl->tn->mem_low ? 0 :
 			avail >= tl->tn->mem_low / 2 ? 1 : 2;
 	}
@@ -447,10 +467,11 @@ void tcp_flush(struct tcp_lcore *tl);
 void tcp_enqueue(struct tcp_conn *c);
 
 /* tcp_in.c */
-void tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
-void tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc);
-int tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
+void tcp_burst_end(struct px_netif *nif, void *lctx);
+/* px__: the fuzz target calls it (test/fuzz/fuzz_tcp_opts.c). */
+int px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);
 
 /* tcp_sack.c */

@@ -75,15 +75,14 @@ listen_common(struct px_netif *nif, uint16_t port, uint32_t backlog,
 	struct px_tcp_listener *l;
 	uint32_t i, n;
 
-	if (nif == NULL || nif->tcp == NULL || port == 0 || out == NULL ||
+	if ((tn = tcp_netif_of(nif)) == NULL || port == 0 || out == NULL ||
 			backlog > 65535)
 		return -EINVAL;
-	tn = nif->tcp;
 	if (backlog == 0)
 		backlog = 128;
 	if (__atomic_load_n(&tn->listen[rte_be_to_cpu_16(port)], __ATOMIC_ACQUIRE) != NULL)
 		return -EADDRINUSE;
-	n = nif->n_lcores;
+	n = tn->n_lcores;
 	l = rte_zmalloc("px_tcp_listener", sizeof(*l) + n * sizeof(l->lc[0]),
 			RTE_CACHE_LINE_SIZE);
 	if (l == NULL)
@@ -214,15 +213,14 @@ px_tcp_listener_close(struct px_tcp_listener *l)
 	uint32_t i;
 	int self;
 
-	if (l == NULL || l->nif->tcp == NULL)
+	if (l == NULL || (tn = tcp_netif_of(l->nif)) == NULL)
 		return -EINVAL;
-	tn = l->nif->tcp;
 	if (__atomic_exchange_n(&l->closed, 1, __ATOMIC_RELAXED))
 		return 0;
 	__atomic_store_n(&tn->listen[rte_be_to_cpu_16(l->port)], NULL,
 			__ATOMIC_RELEASE);
 	self = px_exec_index_self();
-	for (i = 0; i < l->nif->n_lcores; i++) {
+	for (i = 0; i < tn->n_lcores; i++) {
 		if ((int)i == self) {
 			llc = listen_lc(l, &tl);
 			if (llc != NULL)
@@ -248,13 +246,10 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 	uint16_t lport = 0, cand;
 	int ret;
 
-	if (nif == NULL || nif->tcp == NULL || ip == 0 || port == 0 || out == NULL)
-		return -EINVAL;
-	tl = tcp_lcore_of(nif);
-	if (tl == NULL)
+	if (ip == 0 || port == 0 || out == NULL || (tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	tn = tl->tn;
-	n = nif->n_lcores;
+	n = tn->n_lcores;
 	self = tl->index;
 	/* A port whose reply flow hashes to this lcore (the peer's packets
 	 * are steered by the 4-tuple seen from its side). */
@@ -262,7 +257,7 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 		cand = (uint16_t)(EPHEMERAL_LO + (tl->port_hint + i) % EPHEMERAL_N);
 		if (tn->listen[cand] != NULL)
 			continue;
-		if (px_flow_owner(ip, nif->conf.ip, port, rte_cpu_to_be_16(cand), n) != self)
+		if (px_flow_owner(ip, tl->tn->iconf->ip, port, rte_cpu_to_be_16(cand), n) != self)
 			continue;
 		if (tcp_lookup(tl, ip, port, rte_cpu_to_be_16(cand)) != NULL)
 			continue;
@@ -278,7 +273,7 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 		return -ENOBUFS;
 	}
 	c->raddr = ip;
-	c->laddr = nif->conf.ip;
+	c->laddr = tl->tn->iconf->ip;
 	c->rport = port;
 	c->lport = lport;
 	c->flags |= TF_USER;
@@ -522,7 +517,7 @@ sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
 					src + done, n);
 			tail->data_len = (uint16_t)(tail->data_len + n);
 		} else {
-			m = rte_pktmbuf_alloc(c->tl->nif->mp);
+			m = rte_pktmbuf_alloc(c->tl->mp);
 			if (m == NULL) {
 				c->tl->st.nombuf++;
 				break;
@@ -731,7 +726,7 @@ px_tcp_open_count(const struct px_netif *nif)
 	const struct tcp_conn *c;
 	int n = 0;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	TAILQ_FOREACH(c, &tl->conns, link)
 		if (c->state != TCP_CLOSED)
@@ -746,7 +741,7 @@ px_tcp_reset_all(struct px_netif *nif)
 	struct tcp_conn *c, *next;
 	int n = 0;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	/* Closing an orphan frees it: take the next one first. */
 	for (c = TAILQ_FIRST(&tl->conns); c != NULL; c = next) {
