@@ -53,7 +53,6 @@ struct echo_opts {
 	struct px_udp_addr tcp_server;
 	uint64_t bytes;
 	uint32_t mbufs, queues;
-	int tx_zc;                  /* enum of app_net_conf.tx_zc */
 	uint32_t tcp_conns;
 	int tcp_rr;
 	uint32_t drain_ms;  /* shutdown: how long connections get to close */
@@ -294,11 +293,11 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'U':
 			if (strcmp(optarg, "auto") == 0) {
-				opts.tx_zc = APP_ZC_AUTO;
+				opts.inet.tx_zc = PX_INET_TX_ZC_AUTO;
 			} else if (strcmp(optarg, "on") == 0) {
-				opts.tx_zc = APP_ZC_ON;
+				opts.inet.tx_zc = PX_INET_TX_ZC_ON;
 			} else if (strcmp(optarg, "off") == 0) {
-				opts.tx_zc = APP_ZC_OFF;
+				opts.inet.tx_zc = PX_INET_TX_ZC_OFF;
 			} else {
 				fprintf(stderr, "pollux-echo: --tx-zc takes auto, on "
 					"or off\n");
@@ -770,7 +769,7 @@ lcore_socks(void *arg)
 static int
 all_lcores(void *arg)
 {
-	return app_on_lcores(lcore_socks, arg, NULL);
+	return app_on_lcores(lcore_socks, arg);
 }
 
 /* Graceful shutdown: no new connections, the open ones get --drain-ms to
@@ -874,7 +873,7 @@ main(int argc, char **argv)
 		struct app_net_conf nc = {
 			.app = "pollux-echo", .inet = opts.inet,
 			.have_mac = opts.have_mac, .mbufs = opts.mbufs,
-			.queues = (uint16_t)opts.queues, .tx_zc = opts.tx_zc,
+			.queues = (uint16_t)opts.queues,
 			.tcp = &opts.tcp_conf, .pcap = opts.pcap,
 			.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL,
 			.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL,

@@ -505,7 +505,7 @@ main_task(void *arg)
 			ntohs(opts.listen_port), strerror(-ret));
 		return (void *)1;
 	}
-	if (app_on_lcores(lcore_start, NULL, NULL) != 0) {
+	if (app_on_lcores(lcore_start, NULL) != 0) {
 		fprintf(stderr, "pollux-proxy: cannot start the acceptors\n");
 		return (void *)1;
 	}

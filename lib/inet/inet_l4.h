@@ -110,9 +110,6 @@ void *px__inet_l4_lctx(const struct px_netif *nif, uint8_t proto);
 struct px__inet_l4_lcore *px__inet_l4_lcore(const struct px_netif *nif,
 		unsigned int index);
 
-/** The interface's settings (defaults filled in); fixed for its life. */
-const struct px_inet_conf *px__inet_conf(const struct px_netif *nif);
-
 /** The pool the interface allocates from (the port's). */
 struct rte_mempool *px__inet_mempool(const struct px_netif *nif);
 

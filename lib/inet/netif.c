@@ -103,9 +103,20 @@ px__inet_l4_lcore(const struct px_netif *nif, unsigned int index)
 }
 
 const struct px_inet_conf *
-px__inet_conf(const struct px_netif *nif)
+px_netif_conf(const struct px_netif *nif)
 {
 	return &nif->conf;
+}
+
+int
+px_netif_set_tx_offloads(struct px_netif *nif, bool cksum, bool multi_seg)
+{
+	if (nif == NULL)
+		return -EINVAL;
+	nif->conf.tx_cksum = cksum;
+	nif->conf.tx_multi_seg = nif->conf.tx_zc == PX_INET_TX_ZC_ON ? multi_seg :
+		nif->conf.tx_zc == PX_INET_TX_ZC_OFF ? 0 : (multi_seg && cksum);
+	return 0;
 }
 
 struct rte_mempool *
@@ -189,6 +200,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	uint64_t ms = rte_get_tsc_hz() / 1000;
 
 	if (conf == NULL || mp == NULL || tx == NULL || out == NULL || n == 0 ||
+			conf->tx_zc > PX_INET_TX_ZC_OFF ||
 			conf->prefix == 0 || conf->prefix > 32 || conf->ip == 0 ||
 			rte_is_zero_ether_addr(&conf->mac) ||
 			!rte_is_unicast_ether_addr(&conf->mac))

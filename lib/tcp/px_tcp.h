@@ -20,6 +20,7 @@
  * negative errno values with their POSIX meanings.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -390,9 +391,8 @@ int px_tcp_reset(struct px_tcp_conn *c);
 /**
  * Count the calling lcore's open connections on nif: every connection
  * block that is neither closed nor in TIME_WAIT (half-open ones from a
- * listener included). A graceful shutdown closes its listeners, then
- * waits on each lcore for this to reach zero before px_tcp_reset_all().
- * Call it from a task or callback on an executor lcore.
+ * listener included); what px_tcp_drain() waits on. Call it from a task
+ * or callback on an executor lcore.
  *
  * @return the count, or -EINVAL (no TCP on nif, or not an executor lcore).
  */
@@ -408,6 +408,30 @@ int px_tcp_open_count(const struct px_netif *nif);
  * @return the number of connections reset, or -EINVAL.
  */
 int px_tcp_reset_all(struct px_netif *nif);
+
+/**
+ * Graceful TCP shutdown (from a task; close the listeners first, so no
+ * connection comes in meanwhile): on every executor, wait until none of
+ * its connections on the *n* interfaces is open (px_tcp_open_count()),
+ * for at most *timeout_ns* or until *hurry* becomes nonzero, then reset
+ * the ones still open (px_tcp_reset_all()) and return once the resets
+ * have left for the wire (the port's flush, one loop iteration later).
+ * Connections the peers close in time end normally, with FINs.
+ *
+ * @param nifs
+ *   The interfaces, each with TCP attached.
+ * @param timeout_ns
+ *   The longest wait; 0 resets at once.
+ * @param hurry
+ *   NULL, or a flag to end the wait early (a second SIGINT): read every
+ *   millisecond.
+ * @return
+ *   The number of connections reset, or -EINVAL (NULL or empty *nifs*,
+ *   an interface without TCP, not in a task), or an error of
+ *   px_exec_on_all().
+ */
+int px_tcp_drain(struct px_netif *const *nifs, unsigned int n,
+		uint64_t timeout_ns, const volatile sig_atomic_t *hurry);
 
 /**
  * Set an option (enum px_tcp_opt).

@@ -507,7 +507,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		return -ENOMEM;
 	tn->conf = cf;
 	tn->nif = nif;
-	tn->iconf = px__inet_conf(nif);
+	tn->iconf = px_netif_conf(nif);
 	tn->n_lcores = px__inet_nb_lcores(nif);
 	tn->hz = rte_get_tsc_hz();
 	tn->cyc_per_us = RTE_MAX(tn->hz / 1000000, (uint64_t)1);

@@ -283,7 +283,8 @@ struct tcp_lcore {
 struct tcp_netif {
 	struct px_tcp_conf conf;
 	struct px_netif *nif;
-	const struct px_inet_conf *iconf; /* the interface's settings */
+	const struct px_inet_conf *iconf; /* the interface's settings (live:
+	                                     the port sets its offloads) */
 	uint32_t n_lcores;
 	struct rte_mempool *conn_pool;
 	uint64_t hz;

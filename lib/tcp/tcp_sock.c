@@ -759,6 +759,72 @@ px_tcp_reset_all(struct px_netif *nif)
 	return n;
 }
 
+struct tcp_drain {
+	struct px_netif *const *nifs;
+	unsigned int n;
+	uint64_t deadline;
+	const volatile sig_atomic_t *hurry;
+};
+
+static int
+drain_open(const struct tcp_drain *d)
+{
+	unsigned int i;
+	int n = 0, k;
+
+	for (i = 0; i < d->n; i++)
+		if ((k = px_tcp_open_count(d->nifs[i])) > 0)
+			n += k;
+	return n;
+}
+
+/* px_tcp_drain() on one lcore: the wait, then the resets. */
+static void *
+drain_lcore(void *arg)
+{
+	const struct tcp_drain *d = arg;
+	unsigned int i;
+	long reset = 0;
+	int k;
+
+	while (drain_open(d) > 0 && (d->hurry == NULL || *d->hurry == 0) &&
+			rte_rdtsc() < d->deadline)
+		if (px_sleep_ns(1000 * 1000) < 0)
+			break; /* cancelled: reset now */
+	for (i = 0; i < d->n; i++)
+		if ((k = px_tcp_reset_all(d->nifs[i])) > 0)
+			reset += k;
+	/* The resets sit in the port's transmit buffer until this loop
+	 * iteration's flush hooks, which run before the timer advance that
+	 * ends any sleep: so one sleep of any length sees them sent. */
+	if (reset > 0)
+		px_sleep_ns(1);
+	return (void *)(intptr_t)reset;
+}
+
+int
+px_tcp_drain(struct px_netif *const *nifs, unsigned int n, uint64_t timeout_ns,
+		const volatile sig_atomic_t *hurry)
+{
+	struct tcp_drain d = { nifs, n, px_deadline(timeout_ns), hurry };
+	void *res[PX_MAX_LCORES];
+	unsigned int i;
+	long reset = 0;
+	int ret;
+
+	if (nifs == NULL || n == 0 || px_task_self() == NULL)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (tcp_netif_of(nifs[i]) == NULL)
+			return -EINVAL;
+	ret = px_exec_on_all(drain_lcore, &d, res);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < px_exec_count(); i++)
+		reset += (long)(intptr_t)res[i];
+	return (int)RTE_MIN(reset, (long)INT32_MAX);
+}
+
 int
 px_tcp_reset(struct px_tcp_conn *pc)
 {

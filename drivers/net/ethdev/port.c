@@ -204,7 +204,7 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	 * PMD cannot) and chained mbufs (fragments, large datagrams). */
 	ec.txmode.offloads = info.tx_offload_capa &
 		(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
-		 RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+		 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	p->rx_offloads = ec.rxmode.offloads;
 	p->tx_offloads = ec.txmode.offloads;
 	p->tx_capa = info.tx_offload_capa;
@@ -268,7 +268,11 @@ void
 px_port_info(const struct px_port *p, struct px_port_info *out)
 {
 	const uint64_t rxc = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
-	const uint64_t txc = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	/* The stack asks for all three or none (px_inet_conf.tx_cksum):
+	 * TCP checksums are never left to a port that was not asked for
+	 * them. */
+	const uint64_t txc = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_link link;
 
 	memset(out, 0, sizeof(*out));
@@ -516,6 +520,7 @@ px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
 int
 px_port_attach(struct px_port *p, struct px_netif *nif)
 {
+	struct px_port_info pi;
 	unsigned int i;
 	int ret;
 
@@ -526,6 +531,10 @@ px_port_attach(struct px_port *p, struct px_netif *nif)
 	ret = px_msg_register(PORT_MSG_TX, tx_msg, NULL);
 	if (ret < 0)
 		return ret;
+	/* The interface's checksums and chains follow what this port was
+	 * configured with, whatever its px_inet_conf said. */
+	px_port_info(p, &pi);
+	px_netif_set_tx_offloads(nif, pi.tx_cksum, pi.multi_seg);
 	p->nif = nif;
 	for (i = 0; i < px_exec_count(); i++) {
 		unsigned int lcore = (unsigned int)px_exec_lcore(i);
