@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_inet.h>
 #include <px_port.h>
@@ -512,97 +513,60 @@ on_udp(struct px_udp_sock *s, struct rte_mbuf *m, const struct px_udp_addr *from
 	px_udp_echo_mbuf(s, m, from);
 }
 
-/* One counter, as "block.name=value" or JSON "name": value. */
-static void
-put(FILE *f, int json, const char *block, const char *name, uint64_t v,
-		int *first)
-{
-	if (json)
-		fprintf(f, "%s\"%s\": %lu", *first ? "" : ", ", name, (unsigned long)v);
-	else
-		fprintf(f, "%s.%s=%lu\n", block, name, (unsigned long)v);
-	*first = 0;
-}
-
-static void
-open_block(FILE *f, int json, const char *block, int *first)
-{
-	if (json)
-		fprintf(f, "\"%s\": {", block);
-	*first = 1;
-}
-
-static void
-close_block(FILE *f, int json)
-{
-	if (json)
-		fputs("}, ", f);
-}
-
 /* Port, pool and fault counters, then the stack's; the same set in text
  * (at exit) and JSON (the stats file). */
 static void
 print_stats(FILE *f, int json)
 {
-	struct px_port_stats ps;
-	struct px_fault_stats fs[2];
+	static const char *const mbuf_names[] = { "in_use", "size" };
+	static const char *const lcore_names[] = {
+		"eth_rx", "udp_delivered", "icmp_echo_replies", "steer_in",
+		"steer_out", "tcp_active_opens", "tcp_passive_opens",
+		"tcp_bytes_in",
+	};
 	struct rte_mempool *mp = px_port_mempool(port);
-	int first, k;
+	uint64_t mb[2] = { rte_mempool_in_use_count(mp), mp->size };
+	struct px_fault_stats fs[2];
+	struct px_port_stats ps;
+	const char *const *names;
+	bool first = true;
+	unsigned int n, k;
 
 	px_port_stats_get(port, &ps);
 	px_port_fault_stats(port, &fs[0], &fs[1]);
 	if (json)
 		fputc('{', f);
-	open_block(f, json, "port", &first);
-	put(f, json, "port", "rx", ps.rx, &first);
-	put(f, json, "port", "tx", ps.tx, &first);
-	put(f, json, "port", "rx_drop", ps.rx_drop, &first);
-	put(f, json, "port", "tx_drop", ps.tx_drop, &first);
-	put(f, json, "port", "tx_retry", ps.tx_retry, &first);
-	put(f, json, "port", "captured", ps.captured, &first);
-	put(f, json, "port", "capture_drop", ps.capture_drop, &first);
-	close_block(f, json);
-	open_block(f, json, "mbuf", &first);
-	put(f, json, "mbuf", "in_use", rte_mempool_in_use_count(mp), &first);
-	put(f, json, "mbuf", "size", mp->size, &first);
-	close_block(f, json);
-	for (k = 0; k < 2; k++) {
-		const char *b = k ? "fault_tx" : "fault_rx";
-
-		open_block(f, json, b, &first);
-		put(f, json, b, "seen", fs[k].seen, &first);
-		put(f, json, b, "dropped", fs[k].dropped, &first);
-		put(f, json, b, "duplicated", fs[k].duplicated, &first);
-		put(f, json, b, "corrupted", fs[k].corrupted, &first);
-		put(f, json, b, "reordered", fs[k].reordered, &first);
-		put(f, json, b, "delayed", fs[k].delayed, &first);
-		put(f, json, b, "overflow", fs[k].overflow, &first);
-		close_block(f, json);
-	}
+	names = px_port_stats_names(&n);
+	px_counters_print(f, "port", names, (const uint64_t *)&ps, n, json, &first);
+	px_counters_print(f, "mbuf", mbuf_names, mb, 2, json, &first);
+	names = px_fault_stats_names(&n);
+	px_counters_print(f, "fault_rx", names, (const uint64_t *)&fs[0], n,
+			json, &first);
+	px_counters_print(f, "fault_tx", names, (const uint64_t *)&fs[1], n,
+			json, &first);
 	/* Per lcore ("lcore0", "lcore1", ...): where flows were delivered
 	 * and handed over. */
-	for (k = 0; k < (int)px_exec_count(); k++) {
+	for (k = 0; k < px_exec_count(); k++) {
 		struct px_inet_stats st;
+		struct px_tcp_stats ts;
+		uint64_t v[RTE_DIM(lcore_names)];
 		char b[16];
 
-		px_netif_stats_lcore(nif, (unsigned int)k, &st);
-		snprintf(b, sizeof(b), "lcore%d", k);
-		open_block(f, json, b, &first);
-		put(f, json, b, "eth_rx", st.eth_rx, &first);
-		put(f, json, b, "udp_delivered", st.udp_delivered, &first);
-		put(f, json, b, "icmp_echo_replies", st.icmp_echo_replies, &first);
-		put(f, json, b, "steer_in", st.steer_in, &first);
-		put(f, json, b, "steer_out", st.steer_out, &first);
-		{
-			struct px_tcp_stats ts;
-
-			px_tcp_stats_lcore(nif, (unsigned int)k, &ts);
-			put(f, json, b, "tcp_active_opens", ts.active_opens, &first);
-			put(f, json, b, "tcp_passive_opens", ts.passive_opens, &first);
-			put(f, json, b, "tcp_bytes_in", ts.bytes_in, &first);
-		}
-		close_block(f, json);
+		px_netif_stats_lcore(nif, k, &st);
+		px_tcp_stats_lcore(nif, k, &ts);
+		v[0] = st.eth_rx;
+		v[1] = st.udp_delivered;
+		v[2] = st.icmp_echo_replies;
+		v[3] = st.steer_in;
+		v[4] = st.steer_out;
+		v[5] = ts.active_opens;
+		v[6] = ts.passive_opens;
+		v[7] = ts.bytes_in;
+		snprintf(b, sizeof(b), "lcore%u", k);
+		px_counters_print(f, b, lcore_names, v, RTE_DIM(v), json, &first);
 	}
+	if (json)
+		fputs(", ", f);
 	px_netif_stats_print(nif, f, json);
 	if (json)
 		fputs(", ", f);

@@ -30,6 +30,7 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_task.h>
 #include <px_tcp.h>
@@ -425,36 +426,29 @@ acceptor(void *arg)
 static void
 tcp_stats(FILE *f, const char *side, const struct px_netif *nif)
 {
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	struct px_tcp_stats s;
+	const char *const *names;
+	char prefix[16];
+	unsigned int n;
 
-	if (m == NULL)
-		return;
-	px_tcp_stats_print(nif, m, false);
-	fclose(m);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-			line = strtok_r(NULL, "\n", &save))
-		fprintf(f, "%s.%s\n", side, line);
-	free(text);
+	px_tcp_stats(nif, &s);
+	names = px_tcp_stats_names(&n);
+	snprintf(prefix, sizeof(prefix), "%s.tcp", side);
+	px_counters_print(f, prefix, names, (const uint64_t *)&s, n, false, NULL);
 }
 
 static void
 print_stats(FILE *f)
 {
 	struct proxy_stats sum = { 0 };
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)&sum;
 	struct px_port_stats ps;
-	unsigned int i, k;
+	unsigned int i;
 
-	for (i = 0; i < px_exec_count(); i++) {
-		src = (const uint64_t *)&stats[i];
-		for (k = 0; k < RTE_DIM(stat_names); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
-	}
-	for (k = 0; k < RTE_DIM(stat_names); k++)
-		fprintf(f, "proxy.%s=%" PRIu64 "\n", stat_names[k], dst[k]);
+	for (i = 0; i < px_exec_count(); i++)
+		px_counters_add((uint64_t *)&sum, (const uint64_t *)&stats[i],
+				RTE_DIM(stat_names));
+	px_counters_print(f, "proxy", stat_names, (const uint64_t *)&sum,
+			RTE_DIM(stat_names), false, NULL);
 	px_port_stats_get(front.port, &ps);
 	fprintf(f, "front.port_rx=%" PRIu64 "\nfront.port_tx=%" PRIu64
 		"\nfront.port_tx_drop=%" PRIu64 "\nfront.mbuf_in_use=%u\n",

@@ -113,10 +113,6 @@ void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
 #define INET_MSG_RX  (PX_MSG_LIB_BASE + 0) /* a: mbuf, b: nif */
 #define INET_MSG_ARP (PX_MSG_LIB_BASE + 1) /* a: nif, b: ip, c: mac */
 
-/* Interfaces telemetry sees (/pollux/inet,N and the protocols' endpoints,
- * px__inet_tel_netif()). */
-#define INET_TEL_MAX 8
-
 /* netif.c: the protocols' burst-end hooks, after each input burst. */
 void inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc);
 

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 #include <rte_thash.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
@@ -143,21 +144,13 @@ inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc)
 
 /* ---- telemetry: /pollux/inet ---- */
 
-/* Interfaces telemetry can see; under px_tel_lock(). */
-static struct px_netif *tel_nifs[INET_TEL_MAX];
+/* Interfaces telemetry can see. */
+static struct px_tel_objs tel_nifs;
 
 struct px_netif *
 px__inet_tel_netif(const char *params)
 {
-	unsigned long i = 0;
-	char *end;
-
-	if (params != NULL && *params != '\0') {
-		i = strtoul(params, &end, 10);
-		if (*end != '\0')
-			return NULL;
-	}
-	return i < INET_TEL_MAX ? tel_nifs[i] : NULL;
+	return px_tel_obj_get(&tel_nifs, params);
 }
 
 static int tel_inet(const char *cmd, const char *params, struct rte_tel_data *d);
@@ -165,30 +158,10 @@ static int tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 tel_add(struct px_netif *nif)
 {
-	unsigned int i;
-
 	px_tel_register("/pollux/inet", tel_inet,
 		"Ethernet, ARP, IPv4, ICMP and UDP counters of an interface. "
 		"Parameter: interface index (default 0).");
-	px_tel_lock();
-	for (i = 0; i < INET_TEL_MAX; i++)
-		if (tel_nifs[i] == NULL) {
-			tel_nifs[i] = nif;
-			break;
-		}
-	px_tel_unlock();
-}
-
-static void
-tel_del(struct px_netif *nif)
-{
-	unsigned int i;
-
-	px_tel_lock();
-	for (i = 0; i < INET_TEL_MAX; i++)
-		if (tel_nifs[i] == nif)
-			tel_nifs[i] = NULL;
-	px_tel_unlock();
+	px_tel_obj_add(&tel_nifs, nif);
 }
 
 int
@@ -281,7 +254,7 @@ px_netif_free(struct px_netif *nif)
 
 	if (nif == NULL)
 		return;
-	tel_del(nif);
+	px_tel_obj_del(&tel_nifs, nif);
 	for (i = 0; i < nif->n_lcores; i++) {
 		if (nif->lc[i] == NULL)
 			continue;
@@ -472,15 +445,11 @@ int
 px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
 		struct px_inet_stats *out)
 {
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t k;
-
 	if (nif == NULL || out == NULL || index >= nif->n_lcores)
 		return -EINVAL;
-	src = (const uint64_t *)&nif->lc[index]->st;
-	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	px_counters_add((uint64_t *)out, (const uint64_t *)&nif->lc[index]->st,
+			PX_COUNTERS_N(*out));
 	return 0;
 }
 
@@ -504,18 +473,12 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 void
 px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out)
 {
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
 	uint32_t i;
-	size_t k;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < nif->n_lcores; i++) {
-		src = (const uint64_t *)&nif->lc[i]->st;
-		/* Relaxed loads: the owner keeps counting meanwhile. */
-		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
-	}
+	for (i = 0; i < nif->n_lcores; i++)
+		px_counters_add((uint64_t *)out, (const uint64_t *)&nif->lc[i]->st,
+				PX_COUNTERS_N(*out));
 }
 
 /* Counter names, "block.name", in struct order. */
@@ -557,35 +520,20 @@ tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 			PX_ARRAY_SIZE(stat_names));
 }
 
+const char *const *
+px_netif_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(stat_names);
+	return stat_names;
+}
+
 void
 px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json)
 {
 	struct px_inet_stats s;
-	const uint64_t *v = (const uint64_t *)&s;
-	size_t i, blen;
-	const char *dot, *prev = NULL;
-	size_t prevlen = 0;
 
 	px_netif_stats(nif, &s);
-	if (!json) {
-		for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++)
-			fprintf(f, "%s=%" PRIu64 "\n", stat_names[i], v[i]);
-		return;
-	}
-	/* "eth": {"rx": 1, ...}, "arp": {...}, ...: members of an object
-	 * the caller opens and closes. */
-	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
-		dot = strchr(stat_names[i], '.');
-		blen = (size_t)(dot - stat_names[i]);
-		if (prev == NULL || blen != prevlen || strncmp(prev, stat_names[i], blen) != 0) {
-			fprintf(f, "%s\"%.*s\": {", prev == NULL ? "" : "}, ",
-				(int)blen, stat_names[i]);
-			prev = stat_names[i];
-			prevlen = blen;
-		} else {
-			fputs(", ", f);
-		}
-		fprintf(f, "\"%s\": %" PRIu64, dot + 1, v[i]);
-	}
-	fputc('}', f);
+	px_counters_print(f, NULL, stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names), json, NULL);
 }

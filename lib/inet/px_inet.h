@@ -274,6 +274,15 @@ void px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out);
  */
 void px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json);
 
+/**
+ * The counters' names ("block.name"), in the order of struct
+ * px_inet_stats's fields, for px_counters_print() and other renderings.
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_inet_stats).
+ */
+const char *const *px_netif_stats_names(unsigned int *n);
+
 /* ---- UDP ---- */
 
 /** A UDP endpoint; addresses in network byte order. */

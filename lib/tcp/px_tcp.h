@@ -524,6 +524,15 @@ int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
 void px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json);
 
 /**
+ * The counters' names, in the order of struct px_tcp_stats's fields, for
+ * px_counters_print() and other renderings of the same set.
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_tcp_stats).
+ */
+const char *const *px_tcp_stats_names(unsigned int *n);
+
+/**
  * Print the calling lcore's connections, one per line (state, addresses,
  * windows, counters), for debugging.
  */

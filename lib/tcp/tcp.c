@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
@@ -630,17 +631,13 @@ px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
 		struct px_tcp_stats *out)
 {
 	const struct tcp_netif *tn;
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t k;
 
 	if ((tn = tcp_netif_of(nif)) == NULL || out == NULL ||
 			index >= tn->n_lcores)
 		return -EINVAL;
-	src = (const uint64_t *)&tn->lc[index]->st;
-	/* Relaxed loads: the owner keeps counting meanwhile. */
-	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	px_counters_add((uint64_t *)out, (const uint64_t *)&tn->lc[index]->st,
+			PX_COUNTERS_N(*out));
 	return 0;
 }
 
@@ -648,41 +645,32 @@ void
 px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out)
 {
 	const struct tcp_netif *tn;
-	struct px_tcp_stats one;
-	uint64_t *dst = (uint64_t *)out;
-	const uint64_t *src = (const uint64_t *)&one;
 	uint32_t i;
-	size_t k;
 
 	memset(out, 0, sizeof(*out));
 	if ((tn = tcp_netif_of(nif)) == NULL)
 		return;
-	for (i = 0; i < tn->n_lcores; i++) {
-		px_tcp_stats_lcore(nif, i, &one);
-		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += src[k];
-	}
+	for (i = 0; i < tn->n_lcores; i++)
+		px_counters_add((uint64_t *)out, (const uint64_t *)&tn->lc[i]->st,
+				PX_COUNTERS_N(*out));
+}
+
+const char *const *
+px_tcp_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(stat_names);
+	return stat_names;
 }
 
 void
 px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json)
 {
 	struct px_tcp_stats s;
-	const uint64_t *v = (const uint64_t *)&s;
-	size_t i;
 
 	px_tcp_stats(nif, &s);
-	if (json)
-		fputs("\"tcp\": {", f);
-	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
-		if (json)
-			fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
-					stat_names[i], v[i]);
-		else
-			fprintf(f, "tcp.%s=%" PRIu64 "\n", stat_names[i], v[i]);
-	}
-	if (json)
-		fputc('}', f);
+	px_counters_print(f, "tcp", stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names), json, NULL);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
@@ -59,9 +60,8 @@ struct px_port {
 
 /* ---- telemetry: /pollux/port ---- */
 
-#define PORT_TEL_MAX 8
-/* Ports telemetry can see; under px_tel_lock(). */
-static struct px_port *tel_ports[PORT_TEL_MAX];
+/* Ports telemetry can see. */
+static struct px_tel_objs tel_ports;
 
 static int
 tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -71,20 +71,12 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		"mbuf_size", "port_id",
 	};
 	struct px_port_stats ps;
-	struct px_port *p = NULL;
+	struct px_port *p;
 	uint64_t v[PX_ARRAY_SIZE(names)];
-	unsigned long i = 0;
-	char *end;
 
 	(void)cmd;
-	if (params != NULL && *params != '\0') {
-		i = strtoul(params, &end, 10);
-		if (*end != '\0')
-			return -EINVAL;
-	}
 	px_tel_lock();
-	if (i < PORT_TEL_MAX)
-		p = tel_ports[i];
+	p = px_tel_obj_get(&tel_ports, params);
 	if (p == NULL) {
 		px_tel_unlock();
 		return -EINVAL;
@@ -105,30 +97,10 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 tel_add(struct px_port *p)
 {
-	unsigned int i;
-
 	px_tel_register("/pollux/port", tel_port,
 		"Port counters and its mbuf pool's use. Parameter: Pollux port "
 		"index, in creation order (default 0).");
-	px_tel_lock();
-	for (i = 0; i < PORT_TEL_MAX; i++)
-		if (tel_ports[i] == NULL) {
-			tel_ports[i] = p;
-			break;
-		}
-	px_tel_unlock();
-}
-
-static void
-tel_del(struct px_port *p)
-{
-	unsigned int i;
-
-	px_tel_lock();
-	for (i = 0; i < PORT_TEL_MAX; i++)
-		if (tel_ports[i] == p)
-			tel_ports[i] = NULL;
-	px_tel_unlock();
+	px_tel_obj_add(&tel_ports, p);
 }
 
 int
@@ -581,6 +553,22 @@ px_port_start(struct px_port *p)
 	return -ETIMEDOUT;
 }
 
+static const char *const port_stat_names[] = {
+	"rx", "tx", "rx_drop", "tx_drop", "tx_retry", "captured", "capture_drop",
+};
+
+_Static_assert(PX_ARRAY_SIZE(port_stat_names) ==
+		PX_COUNTERS_N(struct px_port_stats),
+		"port_stat_names must list every px_port_stats counter");
+
+const char *const *
+px_port_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(port_stat_names);
+	return port_stat_names;
+}
+
 void
 px_port_stats_get(const struct px_port *p, struct px_port_stats *out)
 {
@@ -620,7 +608,7 @@ px_port_close(struct px_port *p)
 
 	if (p == NULL || p->closed)
 		return;
-	tel_del(p);
+	px_tel_obj_del(&tel_ports, p);
 	/* Whatever was sent up to now is in the file before it closes. */
 	capture_close(p->cap);
 	p->cap = NULL;

@@ -175,6 +175,15 @@ void px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
 void px_port_stats_get(const struct px_port *p, struct px_port_stats *out);
 
 /**
+ * The names of struct px_port_stats's counters, in field order (for
+ * px_counters_print()).
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_port_stats).
+ */
+const char *const *px_port_stats_names(unsigned int *n);
+
+/**
  * Write the port's traffic to a pcapng file that Wireshark and tshark
  * read: each received packet as the PMD delivered it (before fault
  * injection) and each transmitted one as it is handed to the PMD, with
