@@ -530,7 +530,7 @@ print_stats(FILE *f, int json)
 	struct px_port_stats ps;
 	const char *const *names;
 	bool first = true;
-	unsigned int n, k;
+	unsigned int n, k, lcore;
 
 	px_port_stats_get(port, &ps);
 	px_port_fault_stats(port, &fs[0], &fs[1]);
@@ -544,16 +544,17 @@ print_stats(FILE *f, int json)
 			json, &first);
 	px_counters_print(f, "fault_tx", names, (const uint64_t *)&fs[1], n,
 			json, &first);
-	/* Per lcore ("lcore0", "lcore1", ...): where flows were delivered
-	 * and handed over. */
+	/* Per executor, by lcore id ("lcore0", "lcore1", ...): where flows
+	 * were delivered and handed over. */
 	for (k = 0; k < px_exec_count(); k++) {
 		struct px_inet_stats st;
 		struct px_tcp_stats ts;
 		uint64_t v[RTE_DIM(lcore_names)];
 		char b[16];
 
-		px_netif_stats_lcore(nif, k, &st);
-		px_tcp_stats_lcore(nif, k, &ts);
+		lcore = (unsigned int)px_exec_lcore(k);
+		px_netif_stats_lcore(nif, lcore, &st);
+		px_tcp_stats_lcore(nif, lcore, &ts);
 		v[0] = st.eth_rx;
 		v[1] = st.udp_delivered;
 		v[2] = st.icmp_echo_replies;
@@ -562,7 +563,7 @@ print_stats(FILE *f, int json)
 		v[5] = ts.active_opens;
 		v[6] = ts.passive_opens;
 		v[7] = ts.bytes_in;
-		snprintf(b, sizeof(b), "lcore%u", k);
+		snprintf(b, sizeof(b), "lcore%u", lcore);
 		px_counters_print(f, b, lcore_names, v, RTE_DIM(v), json, &first);
 	}
 	if (json)
@@ -615,7 +616,7 @@ run_client(void)
 	static uint8_t buf[65536], rbuf[65536];
 	uint64_t *rtt, sent = 0, uniq = 0, dups = 0, bad = 0, written_off = 0;
 	uint64_t seq, t0, tsc, deadline;
-	unsigned int self = (unsigned int)px_exec_index(rte_lcore_id());
+	unsigned int self = (unsigned int)px_exec_index_self();
 	struct px_udp_addr from;
 	struct px_udp_sock *s = NULL;
 	uint8_t *got;
@@ -707,7 +708,7 @@ run_client(void)
 static void *
 lcore_socks(void *arg)
 {
-	int idx = px_exec_index(rte_lcore_id());
+	int idx = px_exec_index_self();
 	unsigned int k;
 	int ret;
 

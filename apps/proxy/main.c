@@ -364,7 +364,7 @@ session(void *arg)
 	struct px_task *b2c;
 	int ret;
 
-	s.st = &stats[px_exec_index(rte_lcore_id())];
+	s.st = &stats[px_exec_index_self()];
 	ret = px_tcp_connect(back_nif, be->ip, be->port,
 			(uint64_t)opts.connect_ms * 1000000, &s.server);
 	if (ret < 0) {
@@ -396,7 +396,7 @@ out:
 static void *
 acceptor(void *arg)
 {
-	struct proxy_stats *st = &stats[px_exec_index(rte_lcore_id())];
+	struct proxy_stats *st = &stats[px_exec_index_self()];
 	struct px_tcp_conn *c;
 
 	(void)arg;

@@ -152,4 +152,7 @@ ip_is_local(const struct px_netif *nif, uint32_t dst)
 	return dst == nif->conf.ip || dst == nif->bcast || dst == RTE_BE32(0xffffffff);
 }
 
+/* The library's log type "pollux.inet" (netif.c, px_log.h). */
+extern int px_logtype_inet;
+
 #endif /* _INET_PRIVATE_H_ */

@@ -26,6 +26,8 @@
 
 #include "inet_private.h"
 
+PX_LOG_REGISTER(inet);
+
 static void rx_msg(const struct px_msg *msg, void *ctx);
 
 struct inet_lcore *
@@ -442,10 +444,13 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 }
 
 int
-px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+px_netif_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_inet_stats *out)
 {
-	if (nif == NULL || out == NULL || index >= nif->n_lcores)
+	int index = px_exec_index(lcore_id);
+
+	if (nif == NULL || out == NULL || index < 0 ||
+			(unsigned int)index >= nif->n_lcores)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	px_counters_add((uint64_t *)out, (const uint64_t *)&nif->lc[index]->st,

@@ -226,18 +226,18 @@ unsigned int px_flow_owner(uint32_t sip, uint32_t dip, uint16_t sport,
 		uint16_t dport, unsigned int n);
 
 /**
- * Read one lcore's counters.
+ * Read one executor's counters.
  *
  * @param nif
  *   The interface.
- * @param index
- *   Executor index.
+ * @param lcore_id
+ *   The executor's lcore.
  * @param out
  *   Receives the counters.
  * @return
- *   0, or -EINVAL for an index without state.
+ *   0, or -EINVAL if *lcore_id* has no executor.
  */
-int px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+int px_netif_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_inet_stats *out);
 
 /**

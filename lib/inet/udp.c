@@ -96,7 +96,7 @@ px_udp_bind_cb(struct px_netif *nif, uint16_t port, px_udp_recv_cb_t cb,
 	s->cb = cb;
 	s->arg = arg;
 	s->port = port;
-	s->lcore_index = (uint16_t)px_exec_index(rte_lcore_id());
+	s->lcore_index = (uint16_t)px_exec_index_self();
 	lc->udp[hp] = s;
 	*out = s;
 	return 0;

@@ -513,8 +513,14 @@ uint32_t px_tcp_writable(const struct px_tcp_conn *c);
 /** Sum of every lcore's counters. */
 void px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out);
 
-/** One lcore's counters (executor index). @return 0 or -EINVAL. */
-int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+/**
+ * One executor's counters.
+ *
+ * @param lcore_id
+ *   The executor's lcore.
+ * @return 0, or -EINVAL (no TCP on nif, or no executor on *lcore_id*).
+ */
+int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_tcp_stats *out);
 
 /**

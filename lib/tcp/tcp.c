@@ -30,6 +30,8 @@
 
 #include "tcp_private.h"
 
+PX_LOG_REGISTER(tcp);
+
 static const char *const state_names[] = {
 	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
 	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
@@ -627,13 +629,14 @@ _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 		"stat_names must list every px_tcp_stats counter");
 
 int
-px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+px_tcp_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_tcp_stats *out)
 {
 	const struct tcp_netif *tn;
+	int index = px_exec_index(lcore_id);
 
-	if ((tn = tcp_netif_of(nif)) == NULL || out == NULL ||
-			index >= tn->n_lcores)
+	if ((tn = tcp_netif_of(nif)) == NULL || out == NULL || index < 0 ||
+			(unsigned int)index >= tn->n_lcores)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	px_counters_add((uint64_t *)out, (const uint64_t *)&tn->lc[index]->st,

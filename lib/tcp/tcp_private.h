@@ -519,4 +519,7 @@ void tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles);
 int tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg);
 void tcp_enter_time_wait(struct tcp_conn *c);
 
+/* The library's log type "pollux.tcp" (tcp.c, px_log.h). */
+extern int px_logtype_tcp;
+
 #endif /* _TCP_PRIVATE_H_ */

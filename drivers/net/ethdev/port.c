@@ -22,6 +22,8 @@
 #include "capture.h"
 #include "px_port.h"
 
+PX_LOG_REGISTER(port);
+
 #define RX_BURST 32
 #define TXBUF 256
 #define TX_RETRIES 8
