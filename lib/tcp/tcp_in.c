@@ -893,24 +893,29 @@ challenge_ack(struct tcp_conn *c)
 	tcp_output(c);
 }
 
-/* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states. Takes m. */
-static void
-other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+/* What a step of other_input() leaves to the next. */
+enum step {
+	STEP_ON,   /* go on with the segment */
+	STEP_DROP, /* drop it */
+	STEP_GONE, /* m was freed, c may be gone: stop */
+};
+
+/* RFC 9293 3.10.7.4 first, with what comes before it: a SYN we already
+ * have, PAWS (RFC 7323 5.3 R1), RFC 5961 4.2, then the sequence number;
+ * and the timestamp to echo (RFC 7323 4.3). May trim seg. */
+static enum step
+seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 {
 	struct tcp_lcore *tl = c->tl;
 	uint32_t seqlen = seg->len + ((seg->flags & TH_SYN) ? 1 : 0) +
 		((seg->flags & TH_FIN) ? 1 : 0);
-	uint32_t wnd, fin_end;
-	int fin_acked;
 
-	c->last_rx_tsc = tl->ilc->now;
-	c->ka_probes = 0;
 	/* A retransmitted SYN: our SYN-ACK was lost; send it again. */
 	if (c->state == TCP_SYN_RCVD && (seg->flags & (TH_SYN | TH_ACK)) == TH_SYN &&
 			seg->seq == c->irs) {
 		c->flags |= TF_ACK_NOW;
 		tcp_output(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* A SYN we already have (the peer's SYN-ACK in a simultaneous open,
 	 * or its retransmitted SYN-ACK after our ACK was lost): that part of
@@ -930,14 +935,14 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			PAWS_IDLE_MS) {
 		tl->st.drop_paws++;
 		tcp_ack_soon(c, 1);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
 	 * sequence number, gets a challenge ACK (before the sequence check,
 	 * which would only ACK it when out of window). */
 	if ((seg->flags & TH_SYN) && c->state != TCP_SYN_RCVD) {
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* first: check the sequence number. RFC 9293 3.10.7.4: with a zero
 	 * window nothing is acceptable, "but special allowance should be
@@ -953,7 +958,6 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			tl->st.drop_rcvq_full++;
 		seg->len = 0;
 		seg->flags &= (uint8_t)~TH_FIN;
-		seqlen = 0;
 		tcp_ack_soon(c, 1);
 	} else if (!seq_acceptable(c, seg, seqlen)) {
 		if (!(seg->flags & TH_RST)) {
@@ -969,7 +973,7 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		} else {
 			tl->st.drop_out_of_window++;
 		}
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 7323 4.3: remember the timestamp to echo. */
 	if ((c->flags & TF_TS) && seg->has_ts &&
@@ -978,69 +982,111 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		c->ts_recent = seg->tsval;
 		c->ts_recent_tsc = tl->ilc->now;
 	}
-	/* second: the RST bit (RFC 5961 3.2: exact match, else challenge) */
-	if (seg->flags & TH_RST) {
-		if (seg->seq != c->rcv_nxt) {
-			challenge_ack(c);
-			goto drop;
-		}
-		tl->st.rst_in++;
-		rte_pktmbuf_free(m);
-		if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
-			tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
-		else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
-			tcp_set_state(c, TCP_CLOSED, 0);
-		else
-			tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
-		return;
-	}
-	/* fourth: SYN in a synchronized state (RFC 5961 4.2) */
-	if (seg->flags & TH_SYN) {
+	return STEP_ON;
+}
+
+/* second: the RST bit (RFC 5961 3.2: exact match, else challenge). Frees
+ * m when it ends the connection. */
+static enum step
+rst_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	if (seg->seq != c->rcv_nxt) {
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
-	/* fifth: the ACK field */
+	c->tl->st.rst_in++;
+	rte_pktmbuf_free(m);
+	if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
+		tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
+	else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
+		tcp_set_state(c, TCP_CLOSED, 0);
+	else
+		tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
+	return STEP_GONE;
+}
+
+/* fifth, in SYN-RECEIVED: an acceptable ACK completes the handshake. */
+static enum step
+synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
+		tl->st.drop_bad_ack++;
+		tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+		return STEP_DROP;
+	}
+	c->snd_una = seg->ack;
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	c->snd_wnd = seg->wnd << c->snd_wscale;
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	c->retries = 0;
+	c->backoff = 0;
+	tcp_rtx_cancel(c);
+	c->cc->init(c);
+	tcp_set_state(c, TCP_ESTABLISHED, 0);
+	if (!(c->flags & TF_PASSIVE)) {
+		tcp_wake(c, 1, 1);
+	} else if (tcp_accept_ready(c) < 0) {
+		rte_pktmbuf_free(m);
+		return STEP_GONE; /* refused: c is gone */
+	}
+	return STEP_ON;
+}
+
+/* RFC 9293 3.10.7.4: update the send window from the newest segment
+ * only (SND.WL1, SND.WL2). */
+static void
+snd_wnd_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+	if (!(SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
+			SEQ_LEQ(c->snd_wl2, seg->ack))))
+		return;
+	if (c->snd_wnd == 0 && wnd > 0) {
+		/* The window opened: probing is over. */
+		if (c->flags & TF_PERSIST)
+			tcp_rtx_cancel(c);
+		c->backoff = 0;
+	}
+	c->snd_wnd = wnd;
+	if (wnd > c->max_sndwnd)
+		c->max_sndwnd = wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+}
+
+/* fifth: the ACK field (SYN-RECEIVED's handshake, then RFC 9293 and RFC
+ * 5961 5.2's checks, new data acknowledged, duplicates, the scoreboard
+ * and the window), and the closing states' transitions it drives. */
+static enum step
+ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t wnd;
+	enum step st;
+	int fin_acked;
+
 	if (!(seg->flags & TH_ACK)) {
 		tl->st.drop_bad_flags++;
-		goto drop;
+		return STEP_DROP;
 	}
-	if (c->state == TCP_SYN_RCVD) {
-		if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
-			tl->st.drop_bad_ack++;
-			tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
-			goto drop;
-		}
-		c->snd_una = seg->ack;
-		if (SEQ_LT(c->snd_nxt, c->snd_una))
-			c->snd_nxt = c->snd_una;
-		c->snd_wnd = seg->wnd << c->snd_wscale;
-		c->max_sndwnd = c->snd_wnd;
-		c->snd_wl1 = seg->seq;
-		c->snd_wl2 = seg->ack;
-		c->retries = 0;
-		c->backoff = 0;
-		tcp_rtx_cancel(c);
-		c->cc->init(c);
-		tcp_set_state(c, TCP_ESTABLISHED, 0);
-		if (!(c->flags & TF_PASSIVE)) {
-			tcp_wake(c, 1, 1);
-		} else if (tcp_accept_ready(c) < 0) {
-			rte_pktmbuf_free(m);
-			return; /* refused: c is gone */
-		}
-	}
+	if (c->state == TCP_SYN_RCVD && (st = synrcvd_ack(c, m, seg)) != STEP_ON)
+		return st;
 	if (SEQ_GT(seg->ack, c->snd_max)) {
 		/* RFC 9293: an ACK for something not yet sent. */
 		tl->st.drop_bad_ack++;
 		tcp_ack_soon(c, 1);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 5961 5.2: an ACK older than the largest window we were ever
 	 * offered is not from this connection's peer: challenge it. */
 	if (SEQ_LT(seg->ack, c->snd_una - c->max_sndwnd)) {
 		tl->st.drop_bad_ack++;
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
@@ -1057,27 +1103,11 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		}
 		if (c->sb_n > 0)
 			sack_loss_check(c);
-		/* RFC 9293 3.10.7.4: update the send window from the newest
-		 * segment only. */
-		if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
-				SEQ_LEQ(c->snd_wl2, seg->ack))) {
-			if (c->snd_wnd == 0 && wnd > 0) {
-				/* The window opened: probing is over. */
-				if (c->flags & TF_PERSIST)
-					tcp_rtx_cancel(c);
-				c->backoff = 0;
-			}
-			c->snd_wnd = wnd;
-			if (wnd > c->max_sndwnd)
-				c->max_sndwnd = wnd;
-			c->snd_wl1 = seg->seq;
-			c->snd_wl2 = seg->ack;
-		}
+		snd_wnd_update(c, seg, wnd);
 		/* Send what the ACK or window now allow, at burst end. */
 		tcp_enqueue(c);
 	}
-	fin_end = tcp_data_end(c) + 1;
-	fin_acked = (c->flags & TF_FIN_QUEUED) && c->snd_una == fin_end;
+	fin_acked = (c->flags & TF_FIN_QUEUED) && c->snd_una == tcp_data_end(c) + 1;
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
 		if (fin_acked) {
@@ -1085,27 +1115,35 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			if (c->flags & TF_ORPHAN)
 				tcp_slow_arm(c, tl->tn->fw2_cyc);
 		}
-		break;
+		return STEP_ON;
 	case TCP_CLOSING:
 		if (fin_acked) {
 			tcp_enter_time_wait(c);
-			goto drop;
+			return STEP_DROP;
 		}
-		break;
+		return STEP_ON;
 	case TCP_LAST_ACK:
 		if (fin_acked) {
 			rte_pktmbuf_free(m);
 			tcp_set_state(c, TCP_CLOSED, 0);
-			return;
+			return STEP_GONE;
 		}
-		break;
+		return STEP_ON;
 	case TCP_TIME_WAIT:
-		goto drop;
+		return STEP_DROP;
 	default:
-		break;
+		return STEP_ON;
 	}
-	/* seventh: the segment text. RFC 1122 4.2.2.13: data that arrives
-	 * after the application closed is lost; a RST tells the peer. */
+}
+
+/* seventh and eighth: the text, then the FIN. Takes m. */
+static void
+text_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	/* RFC 1122 4.2.2.13: data that arrives after the application
+	 * closed is lost; a RST tells the peer. */
 	if (seg->len > 0 && (c->flags & TF_RD_SHUT) &&
 			TCP_IN_STATE(c, TCP_RCV_OPEN) &&
 			SEQ_GT(seg->seq + seg->len, c->rcv_nxt)) {
@@ -1123,21 +1161,45 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			tl->st.drop_state++;
 		}
 	}
-	/* eighth: the FIN bit */
-	if (seg->flags & TH_FIN) {
-		if (seg->seq + seg->len == c->rcv_nxt) {
-			if (!(c->flags & TF_RCVD_FIN))
-				process_fin(c);
-			else
-				tcp_ack_soon(c, 1);
-		} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
-				TCP_IN_STATE(c, TCP_RCV_OPEN)) {
-			c->flags |= TF_OOO_FIN;
-			c->fin_rseq = seg->seq + seg->len;
-		}
-	}
-drop:
 	if (m != NULL)
+		rte_pktmbuf_free(m);
+	if (!(seg->flags & TH_FIN))
+		return;
+	if (seg->seq + seg->len == c->rcv_nxt) {
+		if (!(c->flags & TF_RCVD_FIN))
+			process_fin(c);
+		else
+			tcp_ack_soon(c, 1);
+	} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
+			TCP_IN_STATE(c, TCP_RCV_OPEN)) {
+		c->flags |= TF_OOO_FIN;
+		c->fin_rseq = seg->seq + seg->len;
+	}
+}
+
+/* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states, one helper
+ * per step. (The third, security, has nothing to check.) Takes m. */
+static void
+other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+{
+	enum step st;
+
+	c->last_rx_tsc = c->tl->ilc->now;
+	c->ka_probes = 0;
+	st = seq_step(c, seg);
+	if (st == STEP_ON && (seg->flags & TH_RST))
+		st = rst_step(c, m, seg);
+	/* fourth: a SYN. The synchronized states challenged theirs before
+	 * the first step (RFC 5961 4.2); one left here is SYN-RECEIVED's. */
+	if (st == STEP_ON && (seg->flags & TH_SYN)) {
+		challenge_ack(c);
+		st = STEP_DROP;
+	}
+	if (st == STEP_ON)
+		st = ack_step(c, m, seg);
+	if (st == STEP_ON)
+		text_step(c, m, seg);
+	else if (st == STEP_DROP)
 		rte_pktmbuf_free(m);
 }
 

@@ -7,8 +7,8 @@
  * and RFC 2018 options): segments are freshly written headers followed by
  * the send buffer's bytes, copied into the same mbuf, or, for payloads of
  * TCP_ZC_MIN bytes and more on a port that takes chains, referenced:
- * indirect mbufs attached to the send buffer's (DESIGN 4: retransmission
- * uses mbuf references, not copies).
+ * indirect mbufs attached to the send buffer's (retransmissions too: the
+ * design's "mbuf references, not copies", doc/architecture.md).
  */
 
 #include <errno.h>

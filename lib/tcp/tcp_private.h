@@ -46,7 +46,7 @@
 #define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
-/* States are bits, so guards can test a set (STYLE 7.4). */
+/* States are bits, so guards can test a set (TCP_IN_STATE()). */
 enum tcp_state {
 	TCP_CLOSED      = 1 << 0,
 	TCP_LISTEN      = 1 << 1,
@@ -457,15 +457,14 @@ uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
 uint64_t tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1);
 void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
-
-/* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
-void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 enum px_tcp_state tcp_state_public(uint32_t state);
-
 /* Run output and callbacks of the connections queued on this lcore. */
 void tcp_flush(struct tcp_lcore *tl);
 /* Queue c for tcp_flush(). */
 void tcp_enqueue(struct tcp_conn *c);
+
+/* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
+void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 
 /* tcp_in.c */
 void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
