@@ -15,6 +15,7 @@
 #include <px_inet.h>
 #include <px_tcp.h>
 
+#include "opt.h"
 #include "tcp_echo.h"
 
 #define APP "pollux-echo"
@@ -33,9 +34,7 @@ struct echo_opts {
 	uint16_t udp_ports[MAX_UDP_PORTS];
 	unsigned int n_udp;
 	const char *stats_file;
-	enum px_idle_policy idle;
-	struct px_fault_conf fault_rx, fault_tx;
-	int have_fault_rx, have_fault_tx;
+	struct app_common co;       /* idle, mbufs, queues, faults, pcap, ... */
 	/* client mode: send numbered datagrams to an echo server, check the
 	 * echoes, report, exit */
 	struct px_udp_addr server;
@@ -46,12 +45,8 @@ struct echo_opts {
 	/* TCP client mode */
 	struct px_udp_addr tcp_server;
 	uint64_t bytes;
-	uint32_t mbufs, queues;
 	uint32_t tcp_conns;
 	enum echo_tcp_client tcp_mode; /* with tcp_server */
-	uint32_t drain_ms;  /* shutdown: how long connections get to close */
-	const char *pcap;   /* capture file, or NULL */
-	int verbose;        /* pollux.* log types at debug */
 };
 
 extern struct echo_opts opts;

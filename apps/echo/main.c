@@ -171,7 +171,7 @@ static void
 shutdown_gracefully(void)
 {
 	echo_tcp_stop();
-	app_drain(APP, &nif, 1, opts.drain_ms);
+	app_drain(APP, &nif, 1, opts.co.drain_ms);
 	all_lcores((void *)1);
 }
 
@@ -253,7 +253,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct app_start start = { .app = APP, .parse = echo_parse_args,
-		.usage = echo_usage, .idle = &opts.idle, .verbose = &opts.verbose };
+		.usage = echo_usage, .idle = &opts.co.idle, .verbose = &opts.co.verbose };
 	void *res = NULL;
 	struct app_net net;
 	unsigned int leaked;
@@ -265,11 +265,11 @@ main(int argc, char **argv)
 	{
 		struct app_net_conf nc = {
 			.app = "pollux-echo", .inet = opts.inet,
-			.have_mac = opts.have_mac, .mbufs = opts.mbufs,
-			.queues = (uint16_t)opts.queues,
-			.tcp = &opts.tcp_conf, .pcap = opts.pcap,
-			.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL,
-			.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL,
+			.have_mac = opts.have_mac, .mbufs = opts.co.mbufs,
+			.queues = (uint16_t)opts.co.queues,
+			.tcp = &opts.tcp_conf, .pcap = opts.co.pcap,
+			.fault_rx = opts.co.have_fault_rx ? &opts.co.fault_rx : NULL,
+			.fault_tx = opts.co.have_fault_tx ? &opts.co.fault_tx : NULL,
 		};
 
 		ret = app_first_port("pollux-echo", &nc.port_id);

@@ -18,13 +18,6 @@
 #include "echo.h"
 #include "opt.h"
 
-/* Long options without a short letter. */
-enum {
-	OPT_DRAIN_MS = 256,
-	OPT_VERBOSE,
-	OPT_PCAP,
-};
-
 void
 echo_usage(const char *prog)
 {
@@ -108,10 +101,6 @@ parse_opts(int argc, char **argv)
 		{ "gw", required_argument, NULL, 'g' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "stats-file", required_argument, NULL, 's' },
-		{ "idle", required_argument, NULL, 'I' },
-		{ "fault-rx", required_argument, NULL, 'R' },
-		{ "fault-tx", required_argument, NULL, 'T' },
-		{ "fault-seed", required_argument, NULL, 'S' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 'z' },
@@ -129,8 +118,6 @@ parse_opts(int argc, char **argv)
 		{ "tcp-bufs", required_argument, NULL, 'F' },
 		{ "rto-min-us", required_argument, NULL, 'r' },
 		{ "msl-ms", required_argument, NULL, 'L' },
-		{ "mbufs", required_argument, NULL, 'P' },
-		{ "queues", required_argument, NULL, 'O' },
 		{ "tx-zc", required_argument, NULL, 'U' },
 		{ "cc", required_argument, NULL, 'G' },
 		{ "synack-retries", required_argument, NULL, 'Y' },
@@ -142,15 +129,15 @@ parse_opts(int argc, char **argv)
 		{ "tcp-send", required_argument, NULL, 'D' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "conns", required_argument, NULL, 'K' },
-		{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ "pcap", required_argument, NULL, OPT_PCAP },
+		APP_OPTS_PORT,
+		APP_OPTS_FAULT,
+		APP_OPTS_DRAIN,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char buf[64], *tok, *save, *end;
 	unsigned long v;
-	int c;
+	int c, r;
 
 	optind = 1;
 	opterr = 1;
@@ -221,7 +208,6 @@ parse_opts(int argc, char **argv)
 		case 'r':
 		case 'L':
 		case 'Y':
-		case 'P':
 		case 'K':
 			v = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v == 0 || v > (1ul << 24)) {
@@ -240,15 +226,8 @@ parse_opts(int argc, char **argv)
 				opts.tcp_conf.msl_ms = (uint32_t)v;
 			else if (c == 'K')
 				opts.tcp_conns = (uint32_t)v;
-			else if (c == 'Y')
-				opts.tcp_conf.synack_retries = (uint32_t)v;
 			else
-				opts.mbufs = (uint32_t)v;
-			break;
-		case 'O':
-			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
-					&opts.queues) != 0)
-				return -1;
+				opts.tcp_conf.synack_retries = (uint32_t)v;
 			break;
 		case 'U':
 			if (strcmp(optarg, "auto") == 0) {
@@ -300,26 +279,6 @@ parse_opts(int argc, char **argv)
 		case 's':
 			opts.stats_file = optarg;
 			break;
-		case 'I':
-			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
-				return -1;
-			break;
-		case 'R':
-		case 'T':
-			if (app_opt_fault(APP, c == 'R' ? "fault-rx" : "fault-tx",
-					optarg, c == 'R' ? &opts.fault_rx :
-					&opts.fault_tx) != 0)
-				return -1;
-			if (c == 'R')
-				opts.have_fault_rx = 1;
-			else
-				opts.have_fault_tx = 1;
-			break;
-		case 'S':
-			if (app_opt_fault_seed(APP, optarg, &opts.fault_rx,
-					&opts.fault_tx) != 0)
-				return -1;
-			break;
 		case 'c':
 			if (app_opt_ipport(APP, "client", optarg, &opts.server.ip,
 					&opts.server.port) != 0)
@@ -338,27 +297,17 @@ parse_opts(int argc, char **argv)
 			*(c == 'n' ? &opts.count : c == 'z' ? &opts.size :
 				c == 'w' ? &opts.window : &opts.client_ms) = (uint32_t)v;
 			break;
-		case OPT_DRAIN_MS:
-			v = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v > 3600000) {
-				fprintf(stderr, "pollux-echo: bad --drain-ms '%s' "
-					"(0..3600000)\n", optarg);
-				return -1;
-			}
-			opts.drain_ms = (uint32_t)v;
-			break;
-		case OPT_VERBOSE:
-			opts.verbose = 1;
-			break;
-		case OPT_PCAP:
-			opts.pcap = optarg;
-			break;
 		case 'h':
 			echo_usage(argv[0]);
 			exit(0);
 		default:
-			echo_usage(argv[0]);
-			return -1;
+			r = app_opt_common(APP, c, optarg, &opts.co);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				echo_usage(argv[0]);
+				return -1;
+			}
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)
@@ -432,7 +381,7 @@ echo_parse_args(int argc, char **argv)
 	opts.size = 64;
 	opts.window = 32;
 	opts.client_ms = 10000;
-	opts.idle = PX_IDLE_BUSY;
+	opts.co.idle = PX_IDLE_BUSY;
 	opts.tcp.ports[ECHO_TCP_ECHO][0] = htons(7);
 	opts.tcp.ports[ECHO_TCP_SOCKPERF][0] = htons(11111);
 	opts.tcp.ports[ECHO_TCP_DISCARD][0] = htons(9);
@@ -440,8 +389,8 @@ echo_parse_args(int argc, char **argv)
 	opts.tcp.n_ports[0] = opts.tcp.n_ports[1] = opts.tcp.n_ports[2] =
 		opts.tcp.n_ports[3] = 1;
 	opts.bytes = 1 << 20;
-	opts.mbufs = 32767;
-	opts.drain_ms = 3000;
+	opts.co.mbufs = 32767;
+	opts.co.drain_ms = 3000;
 	/* The file first, so the command line overrides it. */
 	for (i = 1; i < argc; i++) {
 		const char *file = NULL;

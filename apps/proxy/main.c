@@ -55,13 +55,9 @@ struct proxy_opts {
 	unsigned int n_be;
 	int hash;                        /* balance by client address */
 	uint32_t max_conns;
-	uint32_t connect_ms, drain_ms, backlog, mbufs, queues;
+	uint32_t connect_ms, backlog;
 	struct px_tcp_conf tcp;
-	struct px_fault_conf fault_rx, fault_tx;
-	int have_fault_rx, have_fault_tx;
-	enum px_idle_policy idle;
-	const char *pcap;
-	int verbose;
+	struct app_common co;            /* idle, mbufs, queues, faults, ... */
 };
 
 /* Per lcore, written by that lcore only. */
@@ -145,27 +141,21 @@ parse_args(int argc, char **argv)
 		{ "backlog", required_argument, NULL, 'k' },
 		{ "tcp-max-conns", required_argument, NULL, 'X' },
 		{ "tcp-bufs", required_argument, NULL, 'F' },
-		{ "drain-ms", required_argument, NULL, 'd' },
-		{ "mbufs", required_argument, NULL, 'P' },
-		{ "queues", required_argument, NULL, 'N' },
-		{ "idle", required_argument, NULL, 'w' },
-		{ "fault-rx", required_argument, NULL, 'R' },
-		{ "fault-tx", required_argument, NULL, 'T' },
-		{ "fault-seed", required_argument, NULL, 'S' },
-		{ "pcap", required_argument, NULL, 'x' },
-		{ "verbose", no_argument, NULL, 'v' },
+		APP_OPTS_PORT,
+		APP_OPTS_FAULT,
+		APP_OPTS_DRAIN,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t u;
-	int c;
+	int c, r;
 
 	opts.max_conns = 10000;
 	opts.connect_ms = 3000;
-	opts.drain_ms = 3000;
+	opts.co.drain_ms = 3000;
 	opts.backlog = 1024;
-	opts.mbufs = 65535;
-	opts.idle = PX_IDLE_BUSY;
+	opts.co.mbufs = 65535;
+	opts.co.idle = PX_IDLE_BUSY;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -231,48 +221,17 @@ parse_args(int argc, char **argv)
 				return -1;
 			opts.tcp.sndbuf = opts.tcp.rcvbuf = u;
 			break;
-		case 'd':
-			if (app_opt_u32(APP, "drain-ms", optarg, 0, 3600000, &opts.drain_ms) != 0)
-				return -1;
-			break;
-		case 'N':
-			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
-					&opts.queues) != 0)
-				return -1;
-			break;
-		case 'P':
-			if (app_opt_u32(APP, "mbufs", optarg, 1023, 16777215, &opts.mbufs) != 0)
-				return -1;
-			break;
-		case 'w':
-			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
-				return -1;
-			break;
-		case 'R':
-		case 'T':
-			if (app_opt_fault(APP, c == 'R' ? "fault-rx" : "fault-tx",
-					optarg, c == 'R' ? &opts.fault_rx :
-					&opts.fault_tx) != 0)
-				return -1;
-			*(c == 'R' ? &opts.have_fault_rx : &opts.have_fault_tx) = 1;
-			break;
-		case 'S':
-			if (app_opt_fault_seed(APP, optarg, &opts.fault_rx,
-					&opts.fault_tx) != 0)
-				return -1;
-			break;
-		case 'x':
-			opts.pcap = optarg;
-			break;
-		case 'v':
-			opts.verbose = 1;
-			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
 		default:
-			usage(argv[0]);
-			return -1;
+			r = app_opt_common(APP, c, optarg, &opts.co);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				usage(argv[0]);
+				return -1;
+			}
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)
@@ -514,7 +473,7 @@ main_task(void *arg)
 	fflush(stdout);
 	app_wait_quit(NULL, dump_stats);
 	px_tcp_listener_close(listener);
-	app_drain(APP, nifs, back.nif != NULL ? 2 : 1, opts.drain_ms);
+	app_drain(APP, nifs, back.nif != NULL ? 2 : 1, opts.co.drain_ms);
 	return NULL;
 }
 
@@ -522,7 +481,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct app_start start = { .app = APP, .parse = parse_args,
-		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
+		.usage = usage, .idle = &opts.co.idle, .verbose = &opts.co.verbose };
 	struct app_net_conf fc = { .app = APP }, bc;
 	unsigned int leaked;
 	void *res = NULL;
@@ -543,12 +502,12 @@ main(int argc, char **argv)
 	}
 	fc.port_id = ports[0];
 	fc.inet = opts.front;
-	fc.mbufs = opts.mbufs;
-	fc.queues = (uint16_t)opts.queues;
+	fc.mbufs = opts.co.mbufs;
+	fc.queues = (uint16_t)opts.co.queues;
 	fc.tcp = &opts.tcp;
-	fc.pcap = opts.pcap;
-	fc.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL;
-	fc.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL;
+	fc.pcap = opts.co.pcap;
+	fc.fault_rx = opts.co.have_fault_rx ? &opts.co.fault_rx : NULL;
+	fc.fault_tx = opts.co.have_fault_tx ? &opts.co.fault_tx : NULL;
 	bc = fc;
 	bc.pcap = NULL;
 	ret = app_net_open(&fc, &front);
