@@ -132,7 +132,7 @@ parse_args(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	double v;
-	int c, r;
+	int c;
 
 	opts.load.proto = LOAD_TCP;
 	opts.load.conns = 1;
@@ -220,17 +220,10 @@ parse_args(int argc, char **argv)
 			if (parse_num("wait", optarg, 0, 3600, &opts.wait) != 0)
 				return -1;
 			break;
-		case 'h':
-			usage(argv[0]);
-			exit(0);
 		default:
-			r = app_opt_common(APP, c, optarg, &opts.co);
-			if (r < 0)
+			if (app_opt_common(APP, c, optarg, &opts.co, usage,
+					argv[0]) != 0)
 				return -1;
-			if (r == 0) {
-				usage(argv[0]);
-				return -1;
-			}
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)

@@ -73,10 +73,13 @@ enum {
 #define APP_OPTS_DRAIN \
 	{ "drain-ms", required_argument, NULL, APP_OPT_DRAIN_MS }
 
-/* Option c of getopt_long() with its argument: 1 if it was one of the
- * above (stored in *co*), 0 if not, -1 on a bad value (after a message). */
+/* The end of an app's getopt switch (its default case), for option c
+ * with its argument: one of the options above (stored in *co*: 0, or -1
+ * on a bad value after a message), 'h' (usage() and exit 0) or an unknown
+ * option (usage(), -1). */
 int app_opt_common(const char *app, int c, const char *arg,
-		struct app_common *co);
+		struct app_common *co, void (*usage)(const char *prog),
+		const char *prog);
 
 /* After getopt_long(): -1 (with a message) if arguments are left over. */
 int app_opt_end(const char *app, int argc, char **argv);

@@ -137,7 +137,7 @@ parse_opts(int argc, char **argv)
 	};
 	char buf[64], *tok, *save, *end;
 	unsigned long v;
-	int c, r;
+	int c;
 
 	optind = 1;
 	opterr = 1;
@@ -297,17 +297,10 @@ parse_opts(int argc, char **argv)
 			*(c == 'n' ? &opts.count : c == 'z' ? &opts.size :
 				c == 'w' ? &opts.window : &opts.client_ms) = (uint32_t)v;
 			break;
-		case 'h':
-			echo_usage(argv[0]);
-			exit(0);
 		default:
-			r = app_opt_common(APP, c, optarg, &opts.co);
-			if (r < 0)
+			if (app_opt_common(APP, c, optarg, &opts.co, echo_usage,
+					argv[0]) != 0)
 				return -1;
-			if (r == 0) {
-				echo_usage(argv[0]);
-				return -1;
-			}
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)

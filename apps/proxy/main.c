@@ -148,7 +148,7 @@ parse_args(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t u;
-	int c, r;
+	int c;
 
 	opts.max_conns = 10000;
 	opts.connect_ms = 3000;
@@ -221,17 +221,10 @@ parse_args(int argc, char **argv)
 				return -1;
 			opts.tcp.sndbuf = opts.tcp.rcvbuf = u;
 			break;
-		case 'h':
-			usage(argv[0]);
-			exit(0);
 		default:
-			r = app_opt_common(APP, c, optarg, &opts.co);
-			if (r < 0)
+			if (app_opt_common(APP, c, optarg, &opts.co, usage,
+					argv[0]) != 0)
 				return -1;
-			if (r == 0) {
-				usage(argv[0]);
-				return -1;
-			}
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)
