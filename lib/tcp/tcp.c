@@ -362,32 +362,6 @@ tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c)
 	return (uint32_t)h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
 }
 
-/* Drop acknowledged bytes from the front of the send buffer. */
-void
-tcp_sq_ack(struct tcp_conn *c, uint32_t bytes)
-{
-	struct rte_mbuf *m;
-	uint32_t n;
-
-	c->sq_bytes -= bytes;
-	while (bytes > 0 && c->sq != NULL) {
-		m = c->sq;
-		n = m->data_len;
-		if (c->cur == m)
-			c->cur = NULL;
-		if (bytes >= n) {
-			rte_pktmbuf_free_seg(tcp_chain_pop(&c->sq, &c->sq_tail));
-			c->sq_seq += n;
-			bytes -= n;
-		} else {
-			m->data_off = (uint16_t)(m->data_off + bytes);
-			m->data_len = (uint16_t)(m->data_len - bytes);
-			c->sq_seq += bytes;
-			bytes = 0;
-		}
-	}
-}
-
 /* ---- output batching and callbacks ---- */
 
 void

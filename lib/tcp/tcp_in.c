@@ -92,220 +92,7 @@ px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 	return 0;
 }
 
-/* ---- segment chains ----
- * Payload travels as chains of mbuf segments linked by ->next; only the
- * segments' data_len count (the queues do not keep a head's pkt_len). */
-
-/* Drop the first n bytes of chain m (n < its length); returns the new
- * head. */
-static struct rte_mbuf *
-chain_trim_front(struct rte_mbuf *m, uint32_t n)
-{
-	struct rte_mbuf *seg;
-
-	while (n >= m->data_len && m->next != NULL) {
-		seg = m;
-		m = seg->next;
-		n -= seg->data_len;
-		seg->next = NULL;
-		seg->nb_segs = 1;
-		rte_pktmbuf_free_seg(seg);
-	}
-	m->data_off = (uint16_t)(m->data_off + n);
-	m->data_len = (uint16_t)(m->data_len - n);
-	return m;
-}
-
-/* Keep the first keep bytes (> 0) of chain m; returns its last segment. */
-static struct rte_mbuf *
-chain_keep(struct rte_mbuf *m, uint32_t keep)
-{
-	struct rte_mbuf *seg = m;
-
-	while (seg->next != NULL && keep > seg->data_len) {
-		keep -= seg->data_len;
-		seg = seg->next;
-	}
-	if (keep < seg->data_len)
-		seg->data_len = (uint16_t)keep;
-	if (seg->next != NULL) {
-		struct rte_mbuf *rest = seg->next, *t = NULL;
-
-		seg->next = NULL;
-		tcp_chain_free(&rest, &t);
-	}
-	return seg;
-}
-
-static struct rte_mbuf *
-chain_last(struct rte_mbuf *m)
-{
-	while (m->next != NULL)
-		m = m->next;
-	return m;
-}
-
-/* ---- receive queue ---- */
-
-/* Append in-order payload (chain m .. tail, len bytes) to the receive
- * queue. */
-static void
-rq_push(struct tcp_conn *c, struct rte_mbuf *m, struct rte_mbuf *tail,
-		uint32_t len)
-{
-	struct rte_mbuf *last = c->rq_tail;
-
-	/* A small segment is copied behind the previous one: a 2 KiB mbuf
-	 * per byte of a chatty peer would waste the pool. */
-	if (last != NULL && len <= TCP_COALESCE && m->next == NULL &&
-			RTE_MBUF_DIRECT(last) && rte_mbuf_refcnt_read(last) == 1 &&
-			rte_pktmbuf_tailroom(last) >= len) {
-		rte_memcpy(rte_pktmbuf_mtod_offset(last, void *, last->data_len),
-				rte_pktmbuf_mtod(m, void *), len);
-		last->data_len = (uint16_t)(last->data_len + len);
-		rte_pktmbuf_free_seg(m);
-	} else {
-		if (c->rq == NULL)
-			c->rq = m;
-		else
-			last->next = m;
-		c->rq_tail = tail;
-	}
-	c->rq_bytes += len;
-}
-
 static void process_fin(struct tcp_conn *c);
-
-/* Move out-of-order data that now fits behind rcv_nxt. */
-static void
-ooo_pull(struct tcp_conn *c)
-{
-	struct tcp_ooo_ent e;
-	uint32_t d;
-
-	while (c->ooo_cnt > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
-		e = c->ooo[0];
-		memmove(&c->ooo[0], &c->ooo[1], sizeof(e) * (c->ooo_cnt - 1));
-		c->ooo_cnt--;
-		c->ooo_bytes -= e.len;
-		if (SEQ_LEQ(e.seq + e.len, c->rcv_nxt)) {
-			tcp_chain_free(&e.m, &e.tail);
-			continue;
-		}
-		d = c->rcv_nxt - e.seq;
-		if (d > 0) {
-			e.m = chain_trim_front(e.m, d);
-			if (e.m->next == NULL)
-				e.tail = e.m;
-		}
-		rq_push(c, e.m, e.tail, e.len - d);
-		c->rcv_nxt += e.len - d;
-		c->bytes_in += e.len - d;
-		c->tl->st.bytes_in += e.len - d;
-	}
-	if ((c->flags & TF_OOO_FIN) && c->fin_rseq == c->rcv_nxt) {
-		c->flags &= ~TF_OOO_FIN;
-		process_fin(c);
-	}
-}
-
-static void
-ooo_remove(struct tcp_conn *c, uint32_t i)
-{
-	memmove(&c->ooo[i], &c->ooo[i + 1], sizeof(c->ooo[0]) * (c->ooo_cnt - i - 1));
-	c->ooo_cnt--;
-}
-
-/* Queue data that starts past rcv_nxt. Entries are the contiguous ranges
- * held (so their number is the number of holes, not of segments); what
- * the queue already holds wins over a new copy. Takes m. */
-static void
-ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
-{
-	struct tcp_lcore *tl = c->tl;
-	struct tcp_ooo_ent *p;
-	struct rte_mbuf *tail;
-	uint32_t i = 0, end = seq + len, pend, max = tl->tn->conf.ooo_max;
-
-	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq, seq))
-		i++;
-	if (i > 0) {
-		pend = c->ooo[i - 1].seq + c->ooo[i - 1].len;
-		if (SEQ_GEQ(pend, end)) {
-			c->ooo_last = seq;
-			tcp_chain_free(&m, &tail);
-			tl->st.dup_data++;
-			return;
-		}
-		if (SEQ_GT(pend, seq)) {
-			m = chain_trim_front(m, pend - seq);
-			seq = pend;
-			len = end - seq;
-		}
-	}
-	/* Ranges the new data covers go. */
-	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq + c->ooo[i].len, end)) {
-		c->ooo_bytes -= c->ooo[i].len;
-		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
-		ooo_remove(c, i);
-	}
-	if (i < c->ooo_cnt && SEQ_LT(c->ooo[i].seq, end)) {
-		len = c->ooo[i].seq - seq;
-		tail = chain_keep(m, len);
-	} else {
-		tail = chain_last(m);
-	}
-	c->ooo_bytes += len;
-	c->ooo_last = seq;
-	c->ooo_in++;
-	tl->st.ooo_in++;
-	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
-		/* Extends the range before it (the usual case: the segments
-		 * after a hole arriving in order). */
-		p = &c->ooo[i - 1];
-		p->tail->next = m;
-		p->tail = tail;
-		p->len += len;
-		if (i < c->ooo_cnt && p->seq + p->len == c->ooo[i].seq) {
-			p->tail->next = c->ooo[i].m;
-			p->tail = c->ooo[i].tail;
-			p->len += c->ooo[i].len;
-			ooo_remove(c, i);
-		}
-		return;
-	}
-	if (i < c->ooo_cnt && seq + len == c->ooo[i].seq) {
-		p = &c->ooo[i];
-		tail->next = p->m;
-		p->m = m;
-		p->seq = seq;
-		p->len += len;
-		return;
-	}
-	if (c->ooo_cnt >= max) {
-		c->ooo_bytes -= len;
-		tl->st.ooo_drop++;
-		tcp_chain_free(&m, &tail);
-		return;
-	}
-	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
-	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m, tail };
-	c->ooo_cnt++;
-}
-
-/* The mbuf pool runs dry: give up the out-of-order data (the peer must
- * keep what it sent until it is acknowledged, RFC 2018 8). */
-static void
-ooo_purge(struct tcp_conn *c)
-{
-	uint32_t i;
-
-	c->tl->st.ooo_purged += c->ooo_bytes;
-	for (i = 0; i < c->ooo_cnt; i++)
-		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
-	c->ooo_cnt = 0;
-	c->ooo_bytes = 0;
-}
 
 /* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
 static void
@@ -323,7 +110,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			tcp_ack_soon(c, 1);
 			return;
 		}
-		m = chain_trim_front(m, d);
+		m = tcp_chain_trim_front(m, d);
 		seq += d;
 		len -= d;
 	}
@@ -337,14 +124,14 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			return;
 		}
 		len = wnd_end - seq;
-		chain_keep(m, len);
+		tcp_chain_keep(m, len);
 	}
 	lvl = tcp_mem_level(tl);
 	if (unlikely(lvl > 0) && (lvl > 1 || seq != c->rcv_nxt)) {
 		/* Shed load: the peer sends it again. */
 		tl->st.drop_nomem++;
 		if (lvl > 1 && c->ooo_cnt > 0)
-			ooo_purge(c);
+			tcp_ooo_purge(c);
 		rte_pktmbuf_free(m);
 		tcp_ack_soon(c, 1);
 		return;
@@ -352,18 +139,19 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 	if (seq != c->rcv_nxt) {
 		/* RFC 5681 4.2: out of order, ACK at once (a duplicate ACK
 		 * with SACK blocks). */
-		ooo_insert(c, seq, len, m);
+		tcp_ooo_insert(c, seq, len, m);
 		tcp_ack_soon(c, 1);
 		return;
 	}
-	rq_push(c, m, chain_last(m), len);
+	tcp_rq_push(c, m, tcp_chain_last(m), len);
 	c->rcv_nxt += len;
 	c->bytes_in += len;
 	tl->st.bytes_in += len;
 	if (c->ooo_cnt > 0 || (c->flags & TF_OOO_FIN)) {
 		/* RFC 5681 4.2: ACK at once when filling a hole (or when a
 		 * FIN that came early is now in order). */
-		ooo_pull(c);
+		if (tcp_ooo_pull(c))
+			process_fin(c);
 		tcp_ack_soon(c, 1);
 	} else {
 		/* RFC 1122 4.2.3.2: ACK at least every second full segment. */

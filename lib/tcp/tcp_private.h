@@ -201,9 +201,7 @@ struct tcp_conn {
 	uint64_t last_rx_tsc;       /* keepalive idle time */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
-	/* Both queues are chains of single mbuf segments linked by ->next
-	 * (the head's nb_segs/pkt_len are not kept); memory is bounded by
-	 * the byte counts and the coalescing of small segments. */
+	/* The send and receive queues: tcp_buf.h. */
 	struct rte_mbuf *sq, *sq_tail; /* send buffer: unacked, then unsent */
 	struct rte_mbuf *cur;       /* lookup cursor: a segment of sq ... */
 	uint32_t cur_seq;           /* ... and its first sequence number */
@@ -393,55 +391,6 @@ tcp_ts_now(const struct tcp_conn *c)
 	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms);
 }
 
-/* Append segment chain m (data only) to a queue; returns its last
- * segment. */
-static inline void
-tcp_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail,
-		struct rte_mbuf *m)
-{
-	struct rte_mbuf *last = m;
-
-	while (last->next != NULL)
-		last = last->next;
-	if (*head == NULL)
-		*head = m;
-	else
-		(*tail)->next = m;
-	*tail = last;
-}
-
-/* Free every segment of a queue. */
-static inline void
-tcp_chain_free(struct rte_mbuf **head, struct rte_mbuf **tail)
-{
-	struct rte_mbuf *m = *head, *n;
-
-	while (m != NULL) {
-		n = m->next;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		m = n;
-	}
-	*head = NULL;
-	*tail = NULL;
-}
-
-/* Unlink and return the first segment of a queue. */
-static inline struct rte_mbuf *
-tcp_chain_pop(struct rte_mbuf **head, struct rte_mbuf **tail)
-{
-	struct rte_mbuf *m = *head;
-
-	*head = m->next;
-	if (*head == NULL)
-		*tail = NULL;
-	m->next = NULL;
-	m->nb_segs = 1;
-	m->pkt_len = m->data_len;
-	return m;
-}
-
 /* tcp.c */
 int tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out);
 void tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c);
@@ -455,7 +404,6 @@ struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 		struct tcp_lcore *tl);
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
 uint64_t tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1);
-void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
 enum px_tcp_state tcp_state_public(uint32_t state);
 /* Run output and callbacks of the connections queued on this lcore. */
@@ -520,5 +468,7 @@ void tcp_enter_time_wait(struct tcp_conn *c);
 
 /* The library's log type "pollux.tcp" (tcp.c, px_log.h). */
 extern int px_logtype_tcp;
+
+#include "tcp_buf.h"
 
 #endif /* _TCP_PRIVATE_H_ */

@@ -500,39 +500,6 @@ px_tcp_writable(const struct px_tcp_conn *pc)
 	return c->sndbuf > c->sq_bytes ? c->sndbuf - c->sq_bytes : 0;
 }
 
-/* Copy up to len bytes into the send buffer; returns the count. */
-static uint32_t
-sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
-{
-	struct rte_mbuf *tail, *m;
-	uint32_t done = 0, n;
-
-	while (done < len) {
-		tail = c->sq_tail;
-		if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
-				rte_mbuf_refcnt_read(tail) == 1 &&
-				rte_pktmbuf_tailroom(tail) > 0) {
-			n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(tail));
-			rte_memcpy(rte_pktmbuf_mtod_offset(tail, void *, tail->data_len),
-					src + done, n);
-			tail->data_len = (uint16_t)(tail->data_len + n);
-		} else {
-			m = rte_pktmbuf_alloc(c->tl->mp);
-			if (m == NULL) {
-				c->tl->st.nombuf++;
-				break;
-			}
-			/* No headroom needed: segments copy out of it. */
-			m->data_off = 0;
-			tcp_chain_append(&c->sq, &c->sq_tail, m);
-			continue;
-		}
-		done += n;
-	}
-	c->sq_bytes += done;
-	return done;
-}
-
 /* Can the application queue data now? 0 yes, <0 the error to report. */
 static int
 send_ok(const struct tcp_conn *c)
@@ -591,7 +558,7 @@ px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 				break;
 			continue;
 		}
-		n = sq_append(c, (const uint8_t *)iov[i].iov_base + off,
+		n = tcp_sq_append(c, (const uint8_t *)iov[i].iov_base + off,
 				(uint32_t)RTE_MIN((size_t)room, iov[i].iov_len - off));
 		if (n == 0) {
 			ret = -ENOBUFS;
