@@ -233,6 +233,68 @@ case_spawn_on(void)
 	return NULL;
 }
 
+/* px_exec_on_all(): one task per executor, results by index. A caller
+ * cancelled before runs nothing; cancelled while it waits, it still waits
+ * for every task (they may use its memory) and then says -ECANCELED. */
+static int on_all_runs, on_all_hold;
+
+static void *
+count_run(void *arg)
+{
+	RTE_SET_USED(arg);
+	__atomic_add_fetch(&on_all_runs, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&on_all_hold, __ATOMIC_RELAXED))
+		px_sleep_ns(1000000);
+	return (void *)(uintptr_t)(rte_lcore_id() + 1);
+}
+
+static void *
+on_all_caller(void *arg)
+{
+	*(int *)arg = px_exec_on_all(count_run, NULL, NULL);
+	return NULL;
+}
+
+static void *
+case_on_all(void)
+{
+	void *res[PX_MAX_LCORES];
+	unsigned int i, n = px_exec_count();
+	struct px_task *t;
+	int r;
+
+	T_CHECK(n >= 2);
+	T_EQ(px_exec_on_all(NULL, NULL, NULL), -EINVAL);
+	on_all_runs = 0;
+	T_EQ(px_exec_on_all(count_run, NULL, res), 0);
+	T_EQ(on_all_runs, n);
+	for (i = 0; i < n; i++)
+		T_EQ((uintptr_t)res[i], (uintptr_t)px_exec_lcore(i) + 1);
+	T_EQ(px_exec_on_all(count_run, NULL, NULL), 0);
+	/* Cancelled while the tasks are held: the wait goes on until they
+	 * are released and done. */
+	on_all_runs = 0;
+	r = 1;
+	__atomic_store_n(&on_all_hold, 1, __ATOMIC_RELAXED);
+	T_EQ(px_spawn(on_all_caller, &r, NULL, &t), 0);
+	while (__atomic_load_n(&on_all_runs, __ATOMIC_RELAXED) < (int)n)
+		T_EQ(px_sleep_ns(1000000), 0);
+	T_EQ(px_task_cancel(t), 0);
+	T_EQ(px_sleep_ns(5000000), 0);
+	T_EQ(r, 1); /* still waiting */
+	__atomic_store_n(&on_all_hold, 0, __ATOMIC_RELAXED);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), -ECANCELED);
+	T_EQ(r, -ECANCELED);
+	/* Cancelled before it starts: nothing runs. */
+	on_all_runs = 0;
+	T_EQ(px_spawn(on_all_caller, &r, NULL, &t), 0);
+	T_EQ(px_task_cancel(t), 0);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), -ECANCELED);
+	T_EQ(r, -ECANCELED);
+	T_EQ(on_all_runs, 0);
+	return NULL;
+}
+
 static void *
 slow_fn(void *arg)
 {
@@ -523,6 +585,7 @@ task_main(void *arg)
 	T_RUN(case_cancel);
 	T_RUN(case_misuse);
 	T_RUN(case_spawn_on);
+	T_RUN(case_on_all);
 	T_RUN(case_blocking);
 	T_RUN(case_stall);
 	T_RUN(case_many_tasks);

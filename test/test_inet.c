@@ -31,6 +31,7 @@
 #include <px_inet.h>
 #include <px_task.h>
 
+#include "inet_l4.h" /* the protocol tier, as lib/tcp uses it */
 #include "test_exec.h"
 
 #define CAP 1024
@@ -178,6 +179,107 @@ sum16(const void *p, uint32_t len)
 }
 
 /* ---- cases ---- */
+
+/* ---- a protocol registered through the L4 tier (inet_l4.h) ---- */
+
+static unsigned int l4_in, l4_burst;
+static void *l4_lctx_seen;
+static uint32_t l4_len;
+
+static void
+l4_input(struct px_netif *n, void *lctx, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip)
+{
+	RTE_SET_USED(n);
+	l4_in++;
+	l4_lctx_seen = lctx;
+	l4_len = rte_pktmbuf_pkt_len(m);
+	if (ip->next_proto_id != 253)
+		l4_len = 0;
+	rte_pktmbuf_free(m);
+}
+
+static void
+l4_burst_end(struct px_netif *n, void *lctx)
+{
+	RTE_SET_USED(n);
+	RTE_SET_USED(lctx);
+	l4_burst++;
+}
+
+static struct rte_mbuf *
+proto_frame(uint8_t proto, uint16_t len)
+{
+	void *pl;
+	struct rte_mbuf *m = frame(&our_mac, RTE_ETHER_TYPE_IPV4,
+			(uint16_t)(sizeof(struct rte_ipv4_hdr) + len), &pl);
+
+	ip_fill(pl, proto, len, peer_ip, our_ip);
+	return m;
+}
+
+/* A protocol registered for IP protocol 253 (RFC 3692, experiments)
+ * gets its datagrams, data at its header, with its per-lcore context,
+ * and its burst-end hook; unknown numbers and the same number after
+ * unregistering are counted as ip.bad_proto; the registration refuses
+ * UDP, ICMP, a taken number and a full table. */
+static void *
+case_l4_register(void)
+{
+	static const struct px__inet_l4_ops ops = {
+		.name = "exp", .proto = 253, .input = l4_input,
+		.burst_end = l4_burst_end,
+	};
+	static const struct px__inet_l4_ops udp_ops = {
+		.name = "udp", .proto = IPPROTO_UDP, .input = l4_input,
+	};
+	struct px__inet_l4_ops more[PX__INET_L4_MAX];
+	void *lctx[PX_MAX_LCORES];
+	struct px_inet_stats s0, s1;
+	int ctx, i, k, got = -1;
+
+	for (k = 0; k < (int)px_exec_count(); k++)
+		lctx[k] = &lctx[k];
+	T_EQ(px__inet_l4_register(nif, &udp_ops, &ctx, lctx), -EINVAL);
+	T_EQ(px__inet_l4_register(nif, &ops, &ctx, lctx), 0);
+	T_EQ(px__inet_l4_register(nif, &ops, &ctx, lctx), -EEXIST);
+	T_CHECK(px__inet_l4_ctx(nif, 253) == &ctx);
+	T_CHECK(px__inet_l4_lctx(nif, 253) == lctx[px_exec_index_self()]);
+	T_CHECK(px__inet_l4_ctx(nif, 254) == NULL);
+	l4_in = l4_burst = 0;
+	input1(proto_frame(253, 24));
+	T_EQ(l4_in, 1);
+	T_EQ(l4_len, 24);
+	T_CHECK(l4_lctx_seen == lctx[px_exec_index_self()]);
+	T_CHECK(l4_burst >= 1);
+	s0 = stats();
+	input1(proto_frame(254, 8));
+	s1 = stats();
+	T_EQ(s1.ip_bad_proto - s0.ip_bad_proto, 1);
+	/* Fill the table (TCP may hold a slot), then one too many. */
+	for (i = 0; i < PX__INET_L4_MAX; i++) {
+		more[i] = ops;
+		more[i].proto = (uint8_t)(200 + i);
+		k = px__inet_l4_register(nif, &more[i], &ctx, lctx);
+		if (k == -ENOSPC) {
+			got = i;
+			break;
+		}
+		T_EQ(k, 0);
+	}
+	T_CHECK(got >= 0);
+	for (i = 0; i < got; i++)
+		px__inet_l4_unregister(nif, (uint8_t)(200 + i));
+	px__inet_l4_unregister(nif, 253);
+	T_CHECK(px__inet_l4_ctx(nif, 253) == NULL);
+	s0 = stats();
+	input1(proto_frame(253, 8));
+	s1 = stats();
+	T_EQ(s1.ip_bad_proto - s0.ip_bad_proto, 1);
+	T_EQ(l4_in, 1);
+	T_CHECK(pool_back());
+	return NULL;
+}
 
 static void *
 case_arp(void)
@@ -894,6 +996,7 @@ inet_main(void *arg)
 	T_RUN(case_flow_hash);
 	T_RUN(case_arp);
 	T_RUN(case_ping);
+	T_RUN(case_l4_register);
 	T_RUN(case_udp);
 	T_RUN(case_udp_task);
 	T_RUN(case_udp_echo_fast);

@@ -74,10 +74,32 @@ test_port_ring(void)
 	if (rte_is_zero_ether_addr(&ic.mac))
 		ic.mac = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0x5e, 0x01 }};
 	ic.ip = inet_addr("10.5.0.2");
+	/* The interface claims checksum offload and asks for chains; the
+	 * port's attach replaces the claim with what it configured (an
+	 * embedder who forgot this got wrong checksums before). */
+	ic.tx_cksum = 1;
+	ic.tx_zc = PX_INET_TX_ZC_ON;
 	PX_TEST_ASSERT_OK(px_netif_create(&ic, px_port_mempool(port),
 			px_port_tx_cb(), port, &nif));
 	PX_TEST_ASSERT_OK(px_port_attach(port, nif));
 	PX_TEST_ASSERT_EQ(px_port_attach(port, nif), -EBUSY);
+	{
+		const struct px_inet_conf *nc = px_netif_conf(nif);
+		struct px_port_info pi;
+
+		px_port_info(port, &pi);
+		PX_TEST_ASSERT_EQ(nc->tx_cksum, pi.tx_cksum);
+		PX_TEST_ASSERT_EQ(nc->tx_multi_seg, pi.multi_seg);
+		/* And the policy: off never chains, auto only with checksums. */
+		PX_TEST_ASSERT_OK(px_netif_set_tx_offloads(nif, false, true));
+		PX_TEST_ASSERT_EQ(nc->tx_multi_seg, 1);
+		PX_TEST_ASSERT_EQ(nc->tx_cksum, 0);
+		PX_TEST_ASSERT_EQ(px_netif_set_tx_offloads(NULL, false, false),
+				-EINVAL);
+		px_port_info(port, &pi);
+		PX_TEST_ASSERT_OK(px_netif_set_tx_offloads(nif, pi.tx_cksum,
+				pi.multi_seg));
+	}
 	PX_TEST_ASSERT_OK(px_port_start(port));
 	PX_TEST_ASSERT_EQ(px_port_fault_set(port, NULL, NULL), -EBUSY);
 	ret = px_run(port_main, NULL, &r);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -877,6 +878,74 @@ case_keepalive(void)
 	return NULL;
 }
 
+/* px_tcp_drain(): a connection both sides close in time ends with FINs
+ * and no reset; one nobody closes is reset when the time is up, and the
+ * RST reaches the peer; hurry ends the wait at once. */
+struct closer {
+	struct px_tcp_conn *c, *s;
+};
+
+static void *
+close_both(void *arg)
+{
+	struct closer *k = arg;
+
+	px_sleep_ns(10000000);
+	px_tcp_close(k->s);
+	px_tcp_close(k->c);
+	return NULL;
+}
+
+static void *
+case_drain(void)
+{
+	static volatile sig_atomic_t hurry;
+	struct px_tcp_conn *c, *s;
+	struct px_tcp_stats s0, s1;
+	struct px_task *t;
+	struct closer k;
+	uint64_t t0, hz = rte_get_tsc_hz();
+	char b[4];
+
+	T_EQ(px_tcp_drain(NULL, 1, 0, NULL), -EINVAL);
+	T_EQ(px_tcp_drain(&na, 0, 0, NULL), -EINVAL);
+	/* Closed by both within the time: no reset. */
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &k.c), 0);
+	T_EQ(px_tcp_accept(lst, &k.s, 1000000000ull), 0);
+	px_tcp_stats(na, &s0);
+	T_EQ(px_spawn(close_both, &k, NULL, &t), 0);
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_drain(&na, 1, 20000000000ull, NULL), 0);
+	T_CHECK(rte_rdtsc() - t0 < 10 * hz); /* not the 20 s */
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	px_tcp_stats(na, &s1);
+	T_EQ(s1.shutdown_rst - s0.shutdown_rst, 0);
+	/* Nobody closes: reset at the deadline, and B hears of it. */
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_drain(&na, 1, 50000000ull, NULL), 1);
+	T_CHECK(rte_rdtsc() - t0 >= hz / 20);
+	px_tcp_stats(na, &s0);
+	T_EQ(s0.shutdown_rst - s1.shutdown_rst, 1);
+	T_EQ(px_tcp_read(s, b, 1, 1000000000ull), -ECONNRESET);
+	T_EQ(px_tcp_read(c, b, 1, 0), -ECONNABORTED);
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_close(s), 0);
+	/* Hurry: no wait at all. */
+	T_EQ(px_tcp_connect(na, ip_b, htons(8), 1000000000ull, &c), 0);
+	T_EQ(px_tcp_accept(lst, &s, 1000000000ull), 0);
+	hurry = 1;
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_drain(&na, 1, 20000000000ull, &hurry), 1);
+	T_CHECK(rte_rdtsc() - t0 < 10 * hz);
+	hurry = 0;
+	T_EQ(px_tcp_close(c), 0);
+	T_EQ(px_tcp_abort(s), 0);
+	settle();
+	return NULL;
+}
+
 /* SYN retries end a connect to a black hole; an orphan in FIN_WAIT_2
  * goes after fin_wait2_ms; linger 0 resets. */
 static void *
@@ -1131,6 +1200,7 @@ tcp_main(void *arg)
 	T_RUN(case_callbacks);
 	T_RUN(case_keepalive);
 	T_RUN(case_timeouts);
+	T_RUN(case_drain);
 	T_RUN(case_nagle);
 	T_RUN(case_simultaneous_open);
 	T_EQ(px_tcp_listener_close(lst), 0);

@@ -41,13 +41,11 @@ extern char **environ;
 
 struct bench_opts {
 	struct px_inet_conf inet;
-	int have_ip, have_mac, have_target, verbose, quiet;
+	int have_ip, have_mac, have_target, quiet;
 	struct load_conf load;
 	double duration, warmup, wait;
-	uint32_t mbufs;
-	uint16_t queues;
-	enum px_idle_policy idle;
-	const char *csv, *json, *plot, *pcap;
+	struct app_common co;       /* idle, mbufs, queues, pcap, verbose */
+	const char *csv, *json, *plot;
 };
 
 static struct bench_opts opts;
@@ -129,11 +127,7 @@ parse_args(int argc, char **argv)
 		{ "plot", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "wait", required_argument, NULL, 'W' },
-		{ "mbufs", required_argument, NULL, 'm' },
-		{ "queues", required_argument, NULL, 'N' },
-		{ "idle", required_argument, NULL, 'I' },
-		{ "pcap", required_argument, NULL, 'x' },
-		{ "verbose", no_argument, NULL, 'v' },
+		APP_OPTS_PORT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -146,8 +140,8 @@ parse_args(int argc, char **argv)
 	opts.duration = 10;
 	opts.warmup = 1;
 	opts.wait = 5;
-	opts.mbufs = 32767;
-	opts.idle = PX_IDLE_BUSY;
+	opts.co.mbufs = 32767;
+	opts.co.idle = PX_IDLE_BUSY;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -226,32 +220,10 @@ parse_args(int argc, char **argv)
 			if (parse_num("wait", optarg, 0, 3600, &opts.wait) != 0)
 				return -1;
 			break;
-		case 'm':
-			if (parse_num("mbufs", optarg, 1023, 16777215, &v) != 0)
-				return -1;
-			opts.mbufs = (uint32_t)v;
-			break;
-		case 'N':
-			if (parse_num("queues", optarg, 1, PX_MAX_LCORES, &v) != 0)
-				return -1;
-			opts.queues = (uint16_t)v;
-			break;
-		case 'I':
-			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
-				return -1;
-			break;
-		case 'x':
-			opts.pcap = optarg;
-			break;
-		case 'v':
-			opts.verbose = 1;
-			break;
-		case 'h':
-			usage(argv[0]);
-			exit(0);
 		default:
-			usage(argv[0]);
-			return -1;
+			if (app_opt_common(APP, c, optarg, &opts.co, usage,
+					argv[0]) != 0)
+				return -1;
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)
@@ -482,7 +454,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct app_start start = { .app = APP, .parse = parse_args,
-		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
+		.usage = usage, .idle = &opts.co.idle, .verbose = &opts.co.verbose };
 	struct app_net_conf nc = { .app = APP };
 	struct app_net net;
 	unsigned int leaked;
@@ -493,9 +465,9 @@ main(int argc, char **argv)
 		return ret;
 	nc.inet = opts.inet;
 	nc.have_mac = opts.have_mac;
-	nc.mbufs = opts.mbufs;
-	nc.queues = opts.queues;
-	nc.pcap = opts.pcap;
+	nc.mbufs = opts.co.mbufs;
+	nc.queues = (uint16_t)opts.co.queues;
+	nc.pcap = opts.co.pcap;
 	ret = app_first_port("pollux-bench", &nc.port_id);
 	if (ret == 0)
 		ret = app_net_open(&nc, &net);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -14,7 +15,7 @@
 
 #include "ctl.h"
 
-volatile sig_atomic_t app_quit, app_dump_req, app_tasks_req;
+volatile sig_atomic_t app_quit, app_hurry, app_dump_req, app_tasks_req;
 
 static void
 on_signal(int sig)
@@ -23,8 +24,8 @@ on_signal(int sig)
 		app_dump_req = 1;
 	else if (sig == SIGUSR2)
 		app_tasks_req = 1;
-	else if (app_quit < 2)
-		app_quit++;
+	else if (app_quit < 2 && ++app_quit == 2)
+		app_hurry = 1;
 }
 
 void
@@ -37,25 +38,15 @@ app_signals(void)
 }
 
 int
-app_on_lcores(px_task_fn_t fn, void *arg, long *sum)
+app_on_lcores(px_task_fn_t fn, void *arg)
 {
-	struct px_task *t[PX_MAX_LCORES];
-	unsigned int i, n = px_exec_count();
-	void *r;
-	int ret = 0;
+	void *res[PX_MAX_LCORES];
+	unsigned int i;
+	int ret = px_exec_on_all(fn, arg, res);
 
-	for (i = 0; i < n; i++)
-		if (px_spawn_on((unsigned int)px_exec_lcore(i), fn, arg, NULL,
-				&t[i]) != 0)
-			return -EAGAIN;
-	for (i = 0; i < n; i++) {
-		if (px_task_join(t[i], &r, PX_TIMEOUT_INF) != 0)
-			ret = -EIO;
-		else if (sum != NULL)
-			*sum += (long)(intptr_t)r;
-		else if (r != NULL && ret == 0)
-			ret = (int)(intptr_t)r;
-	}
+	for (i = 0; ret == 0 && i < px_exec_count(); i++)
+		if (res[i] != NULL)
+			ret = (int)(intptr_t)res[i];
 	return ret;
 }
 
@@ -71,44 +62,7 @@ lcore_tasks(void *arg)
 void
 app_dump_tasks(void)
 {
-	app_on_lcores(lcore_tasks, NULL, NULL);
-}
-
-struct drain {
-	struct px_netif *const *nifs;
-	unsigned int n;
-	uint64_t deadline;
-};
-
-static int
-open_conns(const struct drain *d)
-{
-	unsigned int i;
-	int n = 0, k;
-
-	for (i = 0; i < d->n; i++)
-		if ((k = px_tcp_open_count(d->nifs[i])) > 0)
-			n += k;
-	return n;
-}
-
-/* On each lcore: wait for its connections to close, then reset the rest. */
-static void *
-lcore_drain(void *arg)
-{
-	const struct drain *d = arg;
-	unsigned int i;
-	long reset = 0;
-	int k;
-
-	while (open_conns(d) > 0 && app_quit < 2 && rte_rdtsc() < d->deadline)
-		px_sleep_ns(1000 * 1000);
-	for (i = 0; i < d->n; i++)
-		if ((k = px_tcp_reset_all(d->nifs[i])) > 0)
-			reset += k;
-	if (reset > 0)
-		px_sleep_ns(2 * 1000 * 1000); /* the RSTs leave with the next flush */
-	return (void *)(intptr_t)reset;
+	px_exec_on_all(lcore_tasks, NULL, NULL);
 }
 
 long
@@ -116,12 +70,13 @@ app_drain(const char *app, struct px_netif *const *nifs, unsigned int n,
 		uint32_t drain_ms)
 {
 	uint64_t t0 = rte_rdtsc();
-	struct drain d = { nifs, n, t0 + rte_get_tsc_hz() / 1000 * drain_ms };
-	long reset = 0;
+	int reset;
 
-	app_on_lcores(lcore_drain, &d, &reset);
-	printf("%s: shutdown: drained in %.0f ms, %ld connection(s) reset\n",
-		app, px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset);
+	reset = px_tcp_drain(nifs, n, (uint64_t)drain_ms * 1000000, &app_hurry);
+	printf("%s: shutdown: drained in %.0f ms, %d connection(s) reset\n",
+		app, px_cycles_to_ns(rte_rdtsc() - t0) / 1e6, reset < 0 ? 0 : reset);
+	if (reset < 0)
+		printf("%s: shutdown: drain failed: %s\n", app, strerror(-reset));
 	fflush(stdout);
 	return reset;
 }

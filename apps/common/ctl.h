@@ -18,28 +18,25 @@
 #include <px_inet.h>
 #include <px_task.h>
 
-/* 1 after SIGINT/SIGTERM (drain), 2 after a second one (hurry). */
-extern volatile sig_atomic_t app_quit;
+/* 1 after SIGINT/SIGTERM (drain), 2 after a second one (hurry); app_hurry
+ * is set with the 2 (px_tcp_drain()'s flag). */
+extern volatile sig_atomic_t app_quit, app_hurry;
 /* Set by SIGUSR1 / SIGUSR2; the app clears them when it acts. */
 extern volatile sig_atomic_t app_dump_req, app_tasks_req;
 
 /* Install the handlers for the signals above. */
 void app_signals(void);
 
-/* Run fn(arg) in a task on every executor and wait for them all. With
- * sum, add their results (as long) to *sum* and return 0; without, return
- * the first non-NULL result as an int (an error), or 0. -EAGAIN if a
- * spawn failed. Call from a task. */
-int app_on_lcores(px_task_fn_t fn, void *arg, long *sum);
+/* px_exec_on_all() for the apps' task functions, which return NULL or an
+ * error as (void *)(intptr_t)-errno: that first error, or 0. From a task. */
+int app_on_lcores(px_task_fn_t fn, void *arg);
 
 /* Print every lcore's live tasks on stdout (SIGUSR2). From a task. */
 void app_dump_tasks(void);
 
-/* Graceful TCP shutdown on every lcore (the listeners already closed):
- * wait until no connection is open on any of the n interfaces, for at
- * most drain_ms or until a second signal, then reset the rest; print
- * "<app>: shutdown: drained in T ms, N connection(s) reset". Returns N.
- * From a task. */
+/* px_tcp_drain() (the listeners already closed) for at most drain_ms or
+ * until a second signal, printing "<app>: shutdown: drained in T ms, N
+ * connection(s) reset". Returns N or -errno. From a task. */
 long app_drain(const char *app, struct px_netif *const *nifs, unsigned int n,
 		uint32_t drain_ms);
 

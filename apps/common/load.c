@@ -228,7 +228,7 @@ tcp_open_loop(void *arg)
 static int
 udp_open(struct job *j)
 {
-	unsigned int self = (unsigned int)px_exec_index(rte_lcore_id());
+	unsigned int self = (unsigned int)px_exec_index_self();
 	uint32_t cand;
 
 	for (cand = 49152 + j->idx % 8192; cand < 65536; cand++)

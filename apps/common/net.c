@@ -51,25 +51,22 @@ app_net_open(struct app_net_conf *c, struct app_net *n)
 		}
 	}
 	px_port_mac(n->port, &c->inet.mac);
-	px_port_info(n->port, &pi);
-	c->inet.tx_cksum = pi.tx_cksum;
-	/* Zero-copy TCP transmit needs chains. With checksums in software
-	 * the CPU reads every payload byte anyway, and copying them was
-	 * measured a little faster (memif, 2 GiB echo: 7.19 against
-	 * 6.98 Gb/s): by default, only with the checksum offloaded too. */
-	c->inet.tx_multi_seg = c->tx_zc == APP_ZC_ON ? pi.multi_seg :
-		c->tx_zc == APP_ZC_OFF ? 0 : (pi.multi_seg && pi.tx_cksum);
-	printf("%s: port %u: %u queue pair(s), rss %s, checksum offload rx %s "
-		"tx %s, multi-segment tx %s, zero-copy tcp tx %s\n", c->app,
-		c->port_id, pi.nb_queues, pi.rss ? "on" : "off",
-		pi.rx_cksum ? "on" : "off", pi.tx_cksum ? "on" : "off (software)",
-		pi.multi_seg ? "on" : "off", c->inet.tx_multi_seg ? "on" : "off");
 	ret = px_netif_create(&c->inet, px_port_mempool(n->port), px_port_tx_cb(),
 			n->port, &n->nif);
 	if (ret == 0)
 		ret = px_tcp_attach(n->nif, c->tcp);
 	if (ret == 0)
 		ret = px_port_attach(n->port, n->nif);
+	if (ret == 0) {
+		px_port_info(n->port, &pi);
+		printf("%s: port %u: %u queue pair(s), rss %s, checksum offload "
+			"rx %s tx %s, multi-segment tx %s, zero-copy tcp tx %s\n",
+			c->app, c->port_id, pi.nb_queues, pi.rss ? "on" : "off",
+			pi.rx_cksum ? "on" : "off",
+			pi.tx_cksum ? "on" : "off (software)",
+			pi.multi_seg ? "on" : "off",
+			px_netif_conf(n->nif)->tx_multi_seg ? "on" : "off");
+	}
 	if (ret == 0 && c->pcap != NULL)
 		ret = px_port_capture(n->port, c->pcap, 0);
 	if (ret == 0 && (c->fault_rx != NULL || c->fault_tx != NULL))

@@ -21,13 +21,12 @@
 struct app_net_conf {
 	const char *app;                 /* name for messages */
 	uint16_t port_id;
-	struct px_inet_conf inet;        /* mac: the port's unless have_mac */
+	struct px_inet_conf inet;        /* mac: the port's unless have_mac;
+	                                    offloads: the port's, tx_zc the
+	                                    policy (px_port_attach()) */
 	int have_mac;
 	uint32_t mbufs;                  /* 0: the port layer's default */
 	uint16_t queues;                 /* queue pairs; 0: one per lcore */
-	enum { APP_ZC_AUTO, APP_ZC_ON, APP_ZC_OFF } tx_zc; /* TCP payloads by
-	                                    reference: auto = where the port
-	                                    takes chains and offloads checksums */
 	const struct px_tcp_conf *tcp;   /* NULL: TCP defaults */
 	const char *pcap;                /* capture file or NULL */
 	const struct px_fault_conf *fault_rx, *fault_tx; /* NULL: none */

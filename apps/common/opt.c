@@ -190,3 +190,46 @@ app_opt_fault_seed(const char *app, const char *s, struct px_fault_conf *rx,
 	tx->seed = v ^ 0x9e3779b97f4a7c15ull;
 	return 0;
 }
+
+int
+app_opt_common(const char *app, int c, const char *arg, struct app_common *co,
+		void (*usage)(const char *prog), const char *prog)
+{
+	switch (c) {
+	case APP_OPT_IDLE:
+		return app_opt_idle(app, arg, &co->idle) == 0 ? 0 : -1;
+	case APP_OPT_MBUFS:
+		return app_opt_u32(app, "mbufs", arg, 1023, 16777215,
+				&co->mbufs) == 0 ? 0 : -1;
+	case APP_OPT_QUEUES:
+		return app_opt_u32(app, "queues", arg, 1, PX_MAX_LCORES,
+				&co->queues) == 0 ? 0 : -1;
+	case APP_OPT_FAULT_RX:
+	case APP_OPT_FAULT_TX:
+		if (app_opt_fault(app, c == APP_OPT_FAULT_RX ? "fault-rx" :
+				"fault-tx", arg, c == APP_OPT_FAULT_RX ?
+				&co->fault_rx : &co->fault_tx) != 0)
+			return -1;
+		*(c == APP_OPT_FAULT_RX ? &co->have_fault_rx :
+			&co->have_fault_tx) = 1;
+		return 0;
+	case APP_OPT_FAULT_SEED:
+		return app_opt_fault_seed(app, arg, &co->fault_rx,
+				&co->fault_tx) == 0 ? 0 : -1;
+	case APP_OPT_PCAP:
+		co->pcap = arg;
+		return 0;
+	case APP_OPT_VERBOSE:
+		co->verbose = 1;
+		return 0;
+	case APP_OPT_DRAIN_MS:
+		return app_opt_u32(app, "drain-ms", arg, 0, 3600000,
+				&co->drain_ms) == 0 ? 0 : -1;
+	case 'h':
+		usage(prog);
+		exit(0);
+	default:
+		usage(prog);
+		return -1;
+	}
+}

@@ -12,6 +12,7 @@
  * bad value, 0 otherwise.
  */
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include <px_exec.h>
@@ -31,6 +32,54 @@ struct app_start {
  * with the chosen idle policy. Returns 0, 2 (bad options) or 1 (the
  * runtime did not start). */
 int app_start(int argc, char **argv, const struct app_start *s);
+
+/* The options the networked apps share, with one meaning and range in
+ * all of them (each app lists those it takes in its getopt table). */
+struct app_common {
+	enum px_idle_policy idle;            /* --idle busy|adaptive */
+	uint32_t mbufs;                      /* --mbufs N, 1023..16777215 */
+	uint32_t queues;                     /* --queues N; 0: the default */
+	struct px_fault_conf fault_rx, fault_tx; /* --fault-rx/-tx/-seed */
+	int have_fault_rx, have_fault_tx;
+	const char *pcap;                    /* --pcap FILE */
+	int verbose;                         /* --verbose */
+	uint32_t drain_ms;                   /* --drain-ms N, 0..3600000 */
+};
+
+/* Their getopt codes, above every letter. */
+enum {
+	APP_OPT_IDLE = 0x100,
+	APP_OPT_MBUFS,
+	APP_OPT_QUEUES,
+	APP_OPT_FAULT_RX,
+	APP_OPT_FAULT_TX,
+	APP_OPT_FAULT_SEED,
+	APP_OPT_PCAP,
+	APP_OPT_VERBOSE,
+	APP_OPT_DRAIN_MS,
+};
+
+/* struct option entries for an app's getopt_long() table. */
+#define APP_OPTS_PORT \
+	{ "idle", required_argument, NULL, APP_OPT_IDLE }, \
+	{ "mbufs", required_argument, NULL, APP_OPT_MBUFS }, \
+	{ "queues", required_argument, NULL, APP_OPT_QUEUES }, \
+	{ "pcap", required_argument, NULL, APP_OPT_PCAP }, \
+	{ "verbose", no_argument, NULL, APP_OPT_VERBOSE }
+#define APP_OPTS_FAULT \
+	{ "fault-rx", required_argument, NULL, APP_OPT_FAULT_RX }, \
+	{ "fault-tx", required_argument, NULL, APP_OPT_FAULT_TX }, \
+	{ "fault-seed", required_argument, NULL, APP_OPT_FAULT_SEED }
+#define APP_OPTS_DRAIN \
+	{ "drain-ms", required_argument, NULL, APP_OPT_DRAIN_MS }
+
+/* The end of an app's getopt switch (its default case), for option c
+ * with its argument: one of the options above (stored in *co*: 0, or -1
+ * on a bad value after a message), 'h' (usage() and exit 0) or an unknown
+ * option (usage(), -1). */
+int app_opt_common(const char *app, int c, const char *arg,
+		struct app_common *co, void (*usage)(const char *prog),
+		const char *prog);
 
 /* After getopt_long(): -1 (with a message) if arguments are left over. */
 int app_opt_end(const char *app, int argc, char **argv);

@@ -30,6 +30,7 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_task.h>
 #include <px_tcp.h>
@@ -54,13 +55,9 @@ struct proxy_opts {
 	unsigned int n_be;
 	int hash;                        /* balance by client address */
 	uint32_t max_conns;
-	uint32_t connect_ms, drain_ms, backlog, mbufs, queues;
+	uint32_t connect_ms, backlog;
 	struct px_tcp_conf tcp;
-	struct px_fault_conf fault_rx, fault_tx;
-	int have_fault_rx, have_fault_tx;
-	enum px_idle_policy idle;
-	const char *pcap;
-	int verbose;
+	struct app_common co;            /* idle, mbufs, queues, faults, ... */
 };
 
 /* Per lcore, written by that lcore only. */
@@ -144,15 +141,9 @@ parse_args(int argc, char **argv)
 		{ "backlog", required_argument, NULL, 'k' },
 		{ "tcp-max-conns", required_argument, NULL, 'X' },
 		{ "tcp-bufs", required_argument, NULL, 'F' },
-		{ "drain-ms", required_argument, NULL, 'd' },
-		{ "mbufs", required_argument, NULL, 'P' },
-		{ "queues", required_argument, NULL, 'N' },
-		{ "idle", required_argument, NULL, 'w' },
-		{ "fault-rx", required_argument, NULL, 'R' },
-		{ "fault-tx", required_argument, NULL, 'T' },
-		{ "fault-seed", required_argument, NULL, 'S' },
-		{ "pcap", required_argument, NULL, 'x' },
-		{ "verbose", no_argument, NULL, 'v' },
+		APP_OPTS_PORT,
+		APP_OPTS_FAULT,
+		APP_OPTS_DRAIN,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,10 +152,10 @@ parse_args(int argc, char **argv)
 
 	opts.max_conns = 10000;
 	opts.connect_ms = 3000;
-	opts.drain_ms = 3000;
+	opts.co.drain_ms = 3000;
 	opts.backlog = 1024;
-	opts.mbufs = 65535;
-	opts.idle = PX_IDLE_BUSY;
+	opts.co.mbufs = 65535;
+	opts.co.idle = PX_IDLE_BUSY;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -230,48 +221,10 @@ parse_args(int argc, char **argv)
 				return -1;
 			opts.tcp.sndbuf = opts.tcp.rcvbuf = u;
 			break;
-		case 'd':
-			if (app_opt_u32(APP, "drain-ms", optarg, 0, 3600000, &opts.drain_ms) != 0)
-				return -1;
-			break;
-		case 'N':
-			if (app_opt_u32(APP, "queues", optarg, 1, PX_MAX_LCORES,
-					&opts.queues) != 0)
-				return -1;
-			break;
-		case 'P':
-			if (app_opt_u32(APP, "mbufs", optarg, 1023, 16777215, &opts.mbufs) != 0)
-				return -1;
-			break;
-		case 'w':
-			if (app_opt_idle(APP, optarg, &opts.idle) != 0)
-				return -1;
-			break;
-		case 'R':
-		case 'T':
-			if (app_opt_fault(APP, c == 'R' ? "fault-rx" : "fault-tx",
-					optarg, c == 'R' ? &opts.fault_rx :
-					&opts.fault_tx) != 0)
-				return -1;
-			*(c == 'R' ? &opts.have_fault_rx : &opts.have_fault_tx) = 1;
-			break;
-		case 'S':
-			if (app_opt_fault_seed(APP, optarg, &opts.fault_rx,
-					&opts.fault_tx) != 0)
-				return -1;
-			break;
-		case 'x':
-			opts.pcap = optarg;
-			break;
-		case 'v':
-			opts.verbose = 1;
-			break;
-		case 'h':
-			usage(argv[0]);
-			exit(0);
 		default:
-			usage(argv[0]);
-			return -1;
+			if (app_opt_common(APP, c, optarg, &opts.co, usage,
+					argv[0]) != 0)
+				return -1;
 		}
 	}
 	if (app_opt_end(APP, argc, argv) != 0)
@@ -363,7 +316,7 @@ session(void *arg)
 	struct px_task *b2c;
 	int ret;
 
-	s.st = &stats[px_exec_index(rte_lcore_id())];
+	s.st = &stats[px_exec_index_self()];
 	ret = px_tcp_connect(back_nif, be->ip, be->port,
 			(uint64_t)opts.connect_ms * 1000000, &s.server);
 	if (ret < 0) {
@@ -395,7 +348,7 @@ out:
 static void *
 acceptor(void *arg)
 {
-	struct proxy_stats *st = &stats[px_exec_index(rte_lcore_id())];
+	struct proxy_stats *st = &stats[px_exec_index_self()];
 	struct px_tcp_conn *c;
 
 	(void)arg;
@@ -425,36 +378,29 @@ acceptor(void *arg)
 static void
 tcp_stats(FILE *f, const char *side, const struct px_netif *nif)
 {
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	struct px_tcp_stats s;
+	const char *const *names;
+	char prefix[16];
+	unsigned int n;
 
-	if (m == NULL)
-		return;
-	px_tcp_stats_print(nif, m, false);
-	fclose(m);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-			line = strtok_r(NULL, "\n", &save))
-		fprintf(f, "%s.%s\n", side, line);
-	free(text);
+	px_tcp_stats(nif, &s);
+	names = px_tcp_stats_names(&n);
+	snprintf(prefix, sizeof(prefix), "%s.tcp", side);
+	px_counters_print(f, prefix, names, (const uint64_t *)&s, n, false, NULL);
 }
 
 static void
 print_stats(FILE *f)
 {
 	struct proxy_stats sum = { 0 };
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)&sum;
 	struct px_port_stats ps;
-	unsigned int i, k;
+	unsigned int i;
 
-	for (i = 0; i < px_exec_count(); i++) {
-		src = (const uint64_t *)&stats[i];
-		for (k = 0; k < RTE_DIM(stat_names); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
-	}
-	for (k = 0; k < RTE_DIM(stat_names); k++)
-		fprintf(f, "proxy.%s=%" PRIu64 "\n", stat_names[k], dst[k]);
+	for (i = 0; i < px_exec_count(); i++)
+		px_counters_add((uint64_t *)&sum, (const uint64_t *)&stats[i],
+				RTE_DIM(stat_names));
+	px_counters_print(f, "proxy", stat_names, (const uint64_t *)&sum,
+			RTE_DIM(stat_names), false, NULL);
 	px_port_stats_get(front.port, &ps);
 	fprintf(f, "front.port_rx=%" PRIu64 "\nfront.port_tx=%" PRIu64
 		"\nfront.port_tx_drop=%" PRIu64 "\nfront.mbuf_in_use=%u\n",
@@ -505,7 +451,7 @@ main_task(void *arg)
 			ntohs(opts.listen_port), strerror(-ret));
 		return (void *)1;
 	}
-	if (app_on_lcores(lcore_start, NULL, NULL) != 0) {
+	if (app_on_lcores(lcore_start, NULL) != 0) {
 		fprintf(stderr, "pollux-proxy: cannot start the acceptors\n");
 		return (void *)1;
 	}
@@ -520,7 +466,7 @@ main_task(void *arg)
 	fflush(stdout);
 	app_wait_quit(NULL, dump_stats);
 	px_tcp_listener_close(listener);
-	app_drain(APP, nifs, back.nif != NULL ? 2 : 1, opts.drain_ms);
+	app_drain(APP, nifs, back.nif != NULL ? 2 : 1, opts.co.drain_ms);
 	return NULL;
 }
 
@@ -528,7 +474,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct app_start start = { .app = APP, .parse = parse_args,
-		.usage = usage, .idle = &opts.idle, .verbose = &opts.verbose };
+		.usage = usage, .idle = &opts.co.idle, .verbose = &opts.co.verbose };
 	struct app_net_conf fc = { .app = APP }, bc;
 	unsigned int leaked;
 	void *res = NULL;
@@ -549,12 +495,12 @@ main(int argc, char **argv)
 	}
 	fc.port_id = ports[0];
 	fc.inet = opts.front;
-	fc.mbufs = opts.mbufs;
-	fc.queues = (uint16_t)opts.queues;
+	fc.mbufs = opts.co.mbufs;
+	fc.queues = (uint16_t)opts.co.queues;
 	fc.tcp = &opts.tcp;
-	fc.pcap = opts.pcap;
-	fc.fault_rx = opts.have_fault_rx ? &opts.fault_rx : NULL;
-	fc.fault_tx = opts.have_fault_tx ? &opts.fault_tx : NULL;
+	fc.pcap = opts.co.pcap;
+	fc.fault_rx = opts.co.have_fault_rx ? &opts.co.fault_rx : NULL;
+	fc.fault_tx = opts.co.have_fault_tx ? &opts.co.fault_tx : NULL;
 	bc = fc;
 	bc.pcap = NULL;
 	ret = app_net_open(&fc, &front);

@@ -70,8 +70,9 @@ def test_install_and_build_out_of_tree(build_dir, tmp_path):
 
     Steps: meson install --destdir STAGE; compile a C program with
     `pkg-config --cflags --libs libpollux` (sysroot = STAGE); run it.
-    Verify: headers and pc file installed; the program links against the
-    installed static libraries and prints the task's result.
+    Verify: headers and pc file installed; the installed static libraries
+    define no global symbol outside px_; the program links against them
+    and prints the task's result.
     """
     if env.sanitized():
         pytest.skip("packaging is checked on the release build: sanitized "
@@ -81,6 +82,14 @@ def test_install_and_build_out_of_tree(build_dir, tmp_path):
                     str(stage), "--quiet"], check=True, capture_output=True)
     incs = list(stage.rglob("pollux/px_task.h"))
     assert incs, "headers not installed"
+    # Only px_ names leave the installed libraries (no tcp_input,
+    # task_run, ... to collide with the program they are linked into).
+    libs = sorted(stage.rglob("libpx_*.a"))
+    assert len(libs) >= 7, f"libraries not installed: {libs}"
+    assert not [p for p in libs if p.name.endswith("_raw.a")], libs
+    chk = subprocess.run([str(env.source_dir() / "test" / "check_symbols.sh"),
+                          *map(str, libs)], capture_output=True, text=True)
+    assert chk.returncode == 0, chk.stdout + chk.stderr
     # Relocate the staged .pc: its prefix= line points into the staging
     # root (libdpdk's own paths stay as they are).
     pc_src = _pc_dir(stage) / "libpollux.pc"

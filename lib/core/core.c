@@ -7,13 +7,7 @@
 #include "px_common.h"
 #include "px_log.h"
 
-RTE_LOG_REGISTER(px_logtype_core, pollux.core, NOTICE);
-RTE_LOG_REGISTER(px_logtype_timer, pollux.timer, NOTICE);
-RTE_LOG_REGISTER(px_logtype_xchan, pollux.xchan, NOTICE);
-RTE_LOG_REGISTER(px_logtype_exec, pollux.exec, NOTICE);
-RTE_LOG_REGISTER(px_logtype_port, pollux.port, NOTICE);
-RTE_LOG_REGISTER(px_logtype_inet, pollux.inet, NOTICE);
-RTE_LOG_REGISTER(px_logtype_tcp, pollux.tcp, NOTICE);
+PX_LOG_REGISTER(core);
 
 const char *
 px_version(void)

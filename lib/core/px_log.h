@@ -8,9 +8,12 @@
 /**
  * @file
  * Pollux log types on top of rte_log. Every library logs under its own
- * type ("pollux.exec", "pollux.timer", ...), quiet (NOTICE) by default;
- * raise them with the EAL option --log-level=pollux.*:debug. Log from the
- * control path only: the fast path counts and never prints.
+ * type ("pollux.exec", "pollux.tcp", ...), quiet (NOTICE) by default;
+ * raise them with the EAL option --log-level=pollux.*:debug. Each library
+ * registers its type in one of its own files (PX_LOG_REGISTER(tcp)) and
+ * declares it in its private header (extern int px_logtype_tcp;), so this
+ * header names no library. Log from the control path only: the fast path
+ * counts and never prints.
  */
 
 #include <rte_log.h>
@@ -19,13 +22,11 @@
 extern "C" {
 #endif
 
+/** Register the log type "pollux.<lib>" as px_logtype_<lib>, at NOTICE. */
+#define PX_LOG_REGISTER(lib) \
+	RTE_LOG_REGISTER(px_logtype_ ## lib, pollux.lib, NOTICE)
+
 extern int px_logtype_core;  /**< "pollux.core" */
-extern int px_logtype_timer; /**< "pollux.timer" */
-extern int px_logtype_xchan; /**< "pollux.xchan" */
-extern int px_logtype_exec;  /**< "pollux.exec" */
-extern int px_logtype_port;  /**< "pollux.port" */
-extern int px_logtype_inet;  /**< "pollux.inet" */
-extern int px_logtype_tcp;   /**< "pollux.tcp" */
 
 /** Log under a Pollux type: PX_LOG(ERR, exec, "bad %d", x). Adds a newline. */
 #define PX_LOG(level, type, ...) \

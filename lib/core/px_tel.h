@@ -60,6 +60,34 @@ int px_tel_counters(struct rte_tel_data *d, const char *const *names,
  */
 int px_tel_lines(struct rte_tel_data *d, const char *name, char *text);
 
+/** Objects of one kind that telemetry can name. */
+#define PX_TEL_OBJS_MAX 8
+
+/**
+ * The objects of one kind (interfaces, ports) that telemetry commands
+ * name by index ("/pollux/inet,1"): slot i is the i-th still alive, in
+ * creation order. Static storage, zero-initialised.
+ */
+struct px_tel_objs {
+	void *obj[PX_TEL_OBJS_MAX];
+};
+
+/**
+ * Add an object to the first free slot (it takes the lock).
+ *
+ * @return its index, or -ENOSPC (it stays out of telemetry).
+ */
+int px_tel_obj_add(struct px_tel_objs *t, void *obj);
+
+/** Remove an object (it takes the lock); call before freeing it. */
+void px_tel_obj_del(struct px_tel_objs *t, void *obj);
+
+/**
+ * The object a telemetry parameter names ("" or NULL: index 0; "N"),
+ * or NULL. Call with px_tel_lock() held, for as long as it is used.
+ */
+void *px_tel_obj_get(const struct px_tel_objs *t, const char *params);
+
 #ifdef __cplusplus
 }
 #endif

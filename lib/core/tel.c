@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -116,4 +117,46 @@ px_tel_lines(struct rte_tel_data *d, const char *name, char *text)
 		return -ENOSPC;
 	}
 	return 0;
+}
+
+int
+px_tel_obj_add(struct px_tel_objs *t, void *obj)
+{
+	int i, ret = -ENOSPC;
+
+	px_tel_lock();
+	for (i = 0; i < PX_TEL_OBJS_MAX; i++)
+		if (t->obj[i] == NULL) {
+			t->obj[i] = obj;
+			ret = i;
+			break;
+		}
+	px_tel_unlock();
+	return ret;
+}
+
+void
+px_tel_obj_del(struct px_tel_objs *t, void *obj)
+{
+	unsigned int i;
+
+	px_tel_lock();
+	for (i = 0; i < PX_TEL_OBJS_MAX; i++)
+		if (t->obj[i] == obj)
+			t->obj[i] = NULL;
+	px_tel_unlock();
+}
+
+void *
+px_tel_obj_get(const struct px_tel_objs *t, const char *params)
+{
+	unsigned long i = 0;
+	char *end;
+
+	if (params != NULL && *params != '\0') {
+		i = strtoul(params, &end, 10);
+		if (*end != '\0')
+			return NULL;
+	}
+	return i < PX_TEL_OBJS_MAX ? t->obj[i] : NULL;
 }

@@ -24,6 +24,8 @@
 
 #include "exec_private.h"
 
+PX_LOG_REGISTER(exec);
+
 struct exec_global px__g;
 __thread struct exec *px__loop_exec;
 __thread int px__loop_index = -1;

@@ -200,4 +200,7 @@ void call_msg(struct exec *e, const struct px_msg *m);
 /* Register /pollux/exec and /pollux/tasks (once per process). */
 void exec_tel_register(void);
 
+/* The library's log type "pollux.exec" (exec.c, px_log.h). */
+extern int px_logtype_exec;
+
 #endif /* _EXEC_PRIVATE_H_ */

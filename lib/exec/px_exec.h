@@ -17,6 +17,13 @@
  * idle policy. px_run() drives every executor until the main task returns;
  * px_lcore_poll() runs one iteration on the calling lcore, so a program
  * with its own DPDK main loop can host an executor without giving it up.
+ *
+ * Naming executors: every call that names one takes its EAL *lcore_id*
+ * (px_spawn_on(), px_msg_send(), px_exec_call(), px_exec_hook_add(),
+ * px_exec_stats_get(), px_tcp_stats_lcore(), px_netif_stats_lcore(), ...),
+ * as DPDK does. The executor index, 0..px_exec_count()-1, is only the
+ * dense numbering for arrays of per-executor state (px_exec_on_all()'s
+ * results, px_flow_owner()); px_exec_index() and px_exec_lcore() convert.
  */
 
 #include <stdbool.h>

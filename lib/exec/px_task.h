@@ -104,6 +104,34 @@ int px__spawn_on(unsigned int lcore_id, px_task_fn_t fn, void *arg,
 #define px_spawn_on(lcore_id, fn, arg, opts, out) \
 	px__spawn_on((lcore_id), (fn), (arg), (opts), (out), __FILE__, __LINE__)
 
+/** Internal: px_exec_on_all() with the caller's file and line. */
+int px__exec_on_all(px_task_fn_t fn, void *arg, void **results,
+		const char *file, int line);
+
+/**
+ * Run fn(arg) in a task on every executor, the calling one included, and
+ * wait until all of them have returned (from a task). What a program does
+ * to act on every lcore's own state: per-lcore connections, counters,
+ * a shutdown drain (px_tcp_drain()).
+ *
+ * The wait cannot be interrupted (the tasks may use the caller's memory
+ * through *arg*); a cancel of the caller meanwhile is reported when they
+ * are done.
+ *
+ * @param results
+ *   NULL, or px_exec_count() slots, by executor index: each task's
+ *   return value (NULL where a task was not spawned).
+ * @return
+ *   - 0 when every task ran and returned.
+ *   - -EINVAL outside a task or with *fn* NULL.
+ *   - -ECANCELED if the caller was cancelled (before: nothing runs), or
+ *     a task was (a remote lcore's shutdown).
+ *   - A spawn's error (-EAGAIN: a mailbox was full; -ENOMEM, -EAGAIN at
+ *     max_tasks): the tasks that were spawned have still been waited for.
+ */
+#define px_exec_on_all(fn, arg, results) \
+	px__exec_on_all((fn), (arg), (results), __FILE__, __LINE__)
+
 /**
  * Let the other ready tasks run; the caller runs again in the same or the
  * next executor iteration.

@@ -629,6 +629,52 @@ px_task_join(struct px_task *t, void **result, uint64_t timeout_ns)
 }
 
 int
+px__exec_on_all(px_task_fn_t fn, void *arg, void **results, const char *file,
+		int line)
+{
+	struct exec *e = exec_self();
+	struct px_task *self = e != NULL ? e->current : NULL;
+	struct px_task *t[PX_MAX_LCORES];
+	unsigned int i, n = px_exec_count();
+	int ret = 0, k;
+
+	if (fn == NULL || self == NULL)
+		return -EINVAL;
+	if (px_task_cancelled())
+		return -ECANCELED; /* like every blocking call after a cancel */
+	for (i = 0; i < n; i++) {
+		if (results != NULL)
+			results[i] = NULL;
+		k = px__spawn_on((unsigned int)px_exec_lcore(i), fn, arg, NULL,
+				&t[i], file, line);
+		if (k < 0) {
+			t[i] = NULL;
+			if (ret == 0)
+				ret = k;
+		}
+	}
+	/* Uninterruptible, as px_spawn_blocking(): the tasks use *arg*,
+	 * the caller's memory. A cancel meanwhile is reported at the end. */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		while (!task_finished(t[i])) {
+			t[i]->joiner = self;
+			task_park_nointr("on_all");
+			t[i]->joiner = NULL;
+		}
+		if (results != NULL)
+			results[i] = t[i]->result;
+		if (t[i]->status < 0 && ret == 0)
+			ret = t[i]->status;
+		task_release(e, t[i]);
+	}
+	if (ret == 0 && px_task_cancelled())
+		ret = -ECANCELED;
+	return ret;
+}
+
+int
 px_task_cancel(struct px_task *t)
 {
 	struct exec *e = exec_self();

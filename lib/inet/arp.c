@@ -322,7 +322,7 @@ arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	}
 	e = arp_find(lc, nexthop);
 	/* At most one loop iteration old: fine for refresh decisions. */
-	now = lc->now != 0 ? lc->now : rte_rdtsc();
+	now = lc->l4.now != 0 ? lc->l4.now : rte_rdtsc();
 	if (likely(e != NULL && e->state == ARP_REACHABLE)) {
 		rte_ether_addr_copy(&e->mac, &eth->dst_addr);
 		/* Refresh ahead of expiry while the entry is in use. */

@@ -17,6 +17,7 @@
 #include <px_exec.h>
 #include <px_sync.h>
 
+#include "inet_l4.h"
 #include "px_inet.h"
 
 #define ARP_SLOTS 256          /* per-lcore cache, open addressing */
@@ -61,11 +62,11 @@ struct px_udp_sock {
 
 /* Everything one lcore owns of an interface. */
 struct inet_lcore {
+	struct px__inet_l4_lcore l4; /* what protocols read (inet_l4.h) */
+	void *l4_lctx[PX__INET_L4_MAX]; /* each protocol's state here */
 	struct px_inet_stats st;
 	struct arp_entry arp[ARP_SLOTS];
 	uint32_t arp_used;
-	uint64_t now;          /* TSC at the last input burst or tick: reading
-	                          the TSC costs ~10 ns here, too much per packet */
 	uint64_t next_tick;
 	/* ICMP error token bucket */
 	uint64_t icmp_tokens;
@@ -74,21 +75,22 @@ struct inet_lcore {
 	struct px_udp_sock **udp; /* [UDP_PORTS], by host-order port */
 	struct rte_ip_frag_tbl *frag;    /* reassembly, bounded */
 	struct rte_ip_frag_death_row dr; /* mbufs the frag library let go */
-	void *tcp;             /* struct tcp_lcore */
 } __rte_cache_aligned;
 
-struct px_netif;
-/* The TCP layer's entry points, set by px_tcp_attach() (lib/tcp sits
- * above this library). m's data starts at the TCP header. */
-typedef void (*inet_l4_input_t)(struct px_netif *nif, struct inet_lcore *lc,
-		struct rte_mbuf *m, const struct rte_ipv4_hdr *ip);
-typedef void (*inet_burst_end_t)(struct px_netif *nif, struct inet_lcore *lc);
+/* A registered protocol (inet_l4.h). */
+struct inet_l4 {
+	const struct px__inet_l4_ops *ops; /* NULL: free slot */
+	void *ctx;
+};
 
 struct px_netif {
 	struct px_inet_conf conf;
-	inet_l4_input_t tcp_input;
-	inet_burst_end_t tcp_burst_end; /* after each input burst (ACK batching) */
-	void *tcp;              /* struct tcp_netif */
+	/* IP protocol -> 1 + its slot in l4[]; 0: none registered */
+	uint8_t l4_slot[256];
+	/* IP protocols whose headers start with ports (UDP and registered
+	 * ones that say so): steering hashes their 4-tuple */
+	uint8_t l4_ports[256];
+	struct inet_l4 l4[PX__INET_L4_MAX];
 	uint32_t mask;          /* network order */
 	uint32_t bcast;         /* subnet broadcast, network order */
 	struct rte_mempool *mp;
@@ -109,12 +111,10 @@ void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
 
 /* Mailbox types of the stack. */
 #define INET_MSG_RX  (PX_MSG_LIB_BASE + 0) /* a: mbuf, b: nif */
-/* Interfaces telemetry sees (/pollux/inet,N and the TCP endpoints). */
-#define INET_TEL_MAX 8
-/* The interface telemetry parameter *params* names ("" or "N"), or NULL;
- * call with px_tel_lock() held. */
-struct px_netif *inet_tel_netif(const char *params);
 #define INET_MSG_ARP (PX_MSG_LIB_BASE + 1) /* a: nif, b: ip, c: mac */
+
+/* netif.c: the protocols' burst-end hooks, after each input burst. */
+void inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc);
 
 /* arp.c */
 void arp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
@@ -122,12 +122,12 @@ void arp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
  * ip and send it, or queue it behind an ARP request. Takes m. */
 int arp_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		uint32_t nexthop);
-/* create: add the entry if absent; share: tell the other lcores when the
- * entry is new or its MAC changed. */
 /* Can n packets for nexthop go out or wait for ARP without a drop? Starts
  * the resolution if needed. */
 int arp_room(struct px_netif *nif, struct inet_lcore *lc, uint32_t nexthop,
 		unsigned int n);
+/* create: add the entry if absent; share: tell the other lcores when the
+ * entry is new or its MAC changed. */
 void arp_learn(struct px_netif *nif, struct inet_lcore *lc, uint32_t ip,
 		const struct rte_ether_addr *mac, int create, int share);
 void arp_msg(const struct px_msg *m, void *ctx);
@@ -136,12 +136,7 @@ void arp_flush_all(struct inet_lcore *lc);
 
 /* ipv4.c */
 void ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
-/* m's data starts at the L4 header; prepend IPv4 + Ethernet and send. */
-int ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
-		uint32_t dst, uint8_t proto);
-/* The same, with the L4 checksum already valid (nothing to compute). */
-int ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc,
-		struct rte_mbuf *m, uint32_t dst, uint8_t proto, int l4_done);
+/* Output: px__inet_output() (inet_l4.h), for ICMP and UDP too. */
 /* Free what reassembly dropped, counting it. */
 void ipv4_frag_reap(struct inet_lcore *lc);
 void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
@@ -151,50 +146,13 @@ void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 void udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 
-/* The pseudo-header sum (RFC 768) of a UDP/TCP segment of l4len bytes,
- * from the header's fields (no on-stack pseudo header to read back). */
-static inline uint32_t
-phdr_sum(const struct rte_ipv4_hdr *ip, uint32_t l4len)
-{
-	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
-
-	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-		ip->next_proto_id + l4len;
-}
-
-/* Fold a 32-bit ones' complement accumulator to 16 bits. */
-static inline uint16_t
-fold16(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* Is the UDP/TCP checksum of m (data at the L4 header, len bytes) right?
- * ip is the IPv4 header it came in. */
-static inline int
-l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-		uint32_t len)
-{
-	uint16_t raw = 0;
-
-	if (likely(m->nb_segs == 1))
-		raw = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), len);
-	else if (rte_raw_cksum_mbuf(m, 0, len, &raw) < 0)
-		return 0;
-	/* rte_raw_cksum() sums words as read from memory; phdr_sum() sums
-	 * the fields' values: one byte swap puts both in the same order
-	 * (RFC 1071 2(B): the sum is byte-order independent). */
-	return fold16((uint32_t)raw +
-			rte_cpu_to_be_16(fold16(phdr_sum(ip, len)))) == 0xffff;
-}
-
 static inline int
 ip_is_local(const struct px_netif *nif, uint32_t dst)
 {
 	return dst == nif->conf.ip || dst == nif->bcast || dst == RTE_BE32(0xffffffff);
 }
+
+/* The library's log type "pollux.inet" (netif.c, px_log.h). */
+extern int px_logtype_inet;
 
 #endif /* _INET_PRIVATE_H_ */

@@ -28,14 +28,10 @@ static uint16_t
 sum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t extra)
 {
 	uint16_t raw = 0;
-	uint32_t s;
 
 	if (rte_raw_cksum_mbuf(m, off, len, &raw) < 0)
 		return 0;
-	s = (uint32_t)raw + extra;
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
+	return inet_cksum_fold((uint32_t)raw + extra);
 }
 
 static void
@@ -69,7 +65,7 @@ icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_adj(m, (uint16_t)off);
 		m->ol_flags = 0;
 		lc->st.icmp_echo_replies++;
-		ipv4_output(nif, lc, m, src, IPPROTO_ICMP);
+		px__inet_output(nif, &lc->l4, m, src, IPPROTO_ICMP, 0, 0);
 		return;
 	}
 	ip->dst_addr = ip->src_addr;
@@ -91,7 +87,7 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 {
 	const uint32_t l2 = sizeof(struct rte_ether_hdr);
 	struct rte_ipv4_hdr *ip;
-	uint32_t ihl, tot, plen;
+	uint32_t ihl, tot, plen, slot;
 	uint64_t ck;
 
 	lc->st.ip_rx++;
@@ -161,17 +157,16 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_adj(m, (uint16_t)(l2 + ihl));
 		udp_input(nif, lc, m, ip);
 		return;
-	case IPPROTO_TCP:
-		if (nif->tcp_input == NULL) {
+	default:
+		/* A protocol registered above this library (inet_l4.h). */
+		slot = nif->l4_slot[ip->next_proto_id];
+		if (slot == 0) {
 			lc->st.ip_bad_proto++;
 			goto drop;
 		}
 		rte_pktmbuf_adj(m, (uint16_t)(l2 + ihl));
-		nif->tcp_input(nif, lc, m, ip);
+		nif->l4[slot - 1].ops->input(nif, lc->l4_lctx[slot - 1], m, ip);
 		return;
-	default:
-		lc->st.ip_bad_proto++;
-		goto drop;
 	}
 drop:
 	rte_pktmbuf_free(m);
@@ -193,9 +188,7 @@ hdr_cksum(const struct rte_ipv4_hdr *ip)
 		rte_be_to_cpu_16(ip->fragment_offset) +
 		((uint32_t)ip->time_to_live << 8 | ip->next_proto_id) +
 		(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return rte_cpu_to_be_16((uint16_t)~s);
+	return rte_cpu_to_be_16((uint16_t)~inet_cksum_fold(s));
 }
 
 void
@@ -250,19 +243,14 @@ ipv4_fragment(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 }
 
 int
-ipv4_output(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
-		uint32_t dst, uint8_t proto)
+px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
+		struct rte_mbuf *m, uint32_t dst, uint8_t proto, uint32_t ckoff,
+		uint64_t ol)
 {
-	return ipv4_output_ck(nif, lc, m, dst, proto, 0);
-}
-
-int
-ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
-		uint32_t dst, uint8_t proto, int l4_done)
-{
+	/* l4 heads struct inet_lcore */
+	struct inet_lcore *lc = container_of(l4, struct inet_lcore, l4);
 	struct rte_ipv4_hdr *ip;
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
-	uint32_t ckoff;
 	uint16_t ck;
 
 	if (len > UINT16_MAX) {
@@ -294,33 +282,33 @@ ipv4_output_ck(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
 	ip->dst_addr = dst;
-	ckoff = proto == IPPROTO_UDP ? 6 : proto == IPPROTO_TCP ? 16 : 0;
 	if (nif->conf.tx_cksum && len <= nif->conf.mtu) {
-		/* The port fills them: IP always, UDP/TCP unless already
+		/* The port fills them: IP always, the L4 one unless already
 		 * valid (the field gets the pseudo-header sum, as the offload
 		 * expects). */
 		m->l2_len = sizeof(struct rte_ether_hdr);
 		m->l3_len = sizeof(*ip);
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		ip->hdr_checksum = 0;
-		if (ckoff != 0 && !l4_done) {
-			m->ol_flags |= proto == IPPROTO_UDP ?
-				RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM;
+		if (ckoff != 0) {
+			m->ol_flags |= ol;
 			*(uint16_t *)((char *)(ip + 1) + ckoff) = rte_cpu_to_be_16(
-					fold16(phdr_sum(ip, len - sizeof(*ip))));
+					inet_cksum_fold(inet_phdr_sum(ip,
+							len - sizeof(*ip))));
 		}
 		rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 		return arp_output(nif, lc, m, nexthop);
 	}
 	ip->hdr_checksum = hdr_cksum(ip);
-	if (ckoff != 0 && !l4_done) {
+	if (ckoff != 0) {
 		uint16_t *f = (uint16_t *)((char *)(ip + 1) + ckoff);
 
 		*f = 0;
 		ck = (uint16_t)~sum_mbuf(m, sizeof(*ip), len - sizeof(*ip),
-				rte_cpu_to_be_16(fold16(phdr_sum(ip, len - sizeof(*ip)))));
+				rte_cpu_to_be_16(inet_cksum_fold(inet_phdr_sum(ip,
+						len - sizeof(*ip)))));
 		/* RFC 768: UDP sends a computed zero as all ones (zero means
-		 * no checksum); TCP has no such escape. */
+		 * no checksum); other protocols have no such escape. */
 		*f = ck == 0 && proto == IPPROTO_UDP ? 0xffff : ck;
 	}
 	if (len > nif->conf.mtu)
@@ -384,5 +372,5 @@ icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 	rte_memcpy(icmp + 1, oip, qlen);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + qlen);
 	lc->st.icmp_unreach_sent++;
-	ipv4_output(nif, lc, m, oip->src_addr, IPPROTO_ICMP);
+	px__inet_output(nif, &lc->l4, m, oip->src_addr, IPPROTO_ICMP, 0, 0);
 }

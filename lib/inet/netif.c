@@ -19,11 +19,14 @@
 #include <rte_mbuf.h>
 #include <rte_thash.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
 
 #include "inet_private.h"
+
+PX_LOG_REGISTER(inet);
 
 static void rx_msg(const struct px_msg *msg, void *ctx);
 
@@ -35,23 +38,121 @@ inet_lcore(const struct px_netif *nif)
 	return idx >= 0 && (uint32_t)idx < nif->n_lcores ? nif->lc[idx] : NULL;
 }
 
+/* ---- the protocols above (inet_l4.h) ---- */
+
+int
+px__inet_l4_register(struct px_netif *nif, const struct px__inet_l4_ops *ops,
+		void *ctx, void *const *lctx)
+{
+	uint32_t i, s;
+
+	if (nif == NULL || ops == NULL || ops->input == NULL || lctx == NULL ||
+			ops->proto == IPPROTO_UDP || ops->proto == IPPROTO_ICMP)
+		return -EINVAL;
+	if (nif->l4_slot[ops->proto] != 0)
+		return -EEXIST;
+	for (s = 0; s < PX__INET_L4_MAX && nif->l4[s].ops != NULL; s++)
+		;
+	if (s == PX__INET_L4_MAX)
+		return -ENOSPC;
+	for (i = 0; i < nif->n_lcores; i++)
+		nif->lc[i]->l4_lctx[s] = lctx[i];
+	nif->l4[s].ctx = ctx;
+	nif->l4[s].ops = ops;
+	nif->l4_ports[ops->proto] = ops->ports;
+	nif->l4_slot[ops->proto] = (uint8_t)(s + 1);
+	return 0;
+}
+
+void
+px__inet_l4_unregister(struct px_netif *nif, uint8_t proto)
+{
+	uint32_t i, s;
+
+	if (nif == NULL || nif->l4_slot[proto] == 0)
+		return;
+	s = nif->l4_slot[proto] - 1u;
+	nif->l4_slot[proto] = 0;
+	nif->l4_ports[proto] = 0;
+	nif->l4[s].ops = NULL;
+	nif->l4[s].ctx = NULL;
+	for (i = 0; i < nif->n_lcores; i++)
+		nif->lc[i]->l4_lctx[s] = NULL;
+}
+
+void *
+px__inet_l4_ctx(const struct px_netif *nif, uint8_t proto)
+{
+	uint32_t s = nif != NULL ? nif->l4_slot[proto] : 0;
+
+	return s != 0 ? nif->l4[s - 1].ctx : NULL;
+}
+
+void *
+px__inet_l4_lctx(const struct px_netif *nif, uint8_t proto)
+{
+	uint32_t s = nif != NULL ? nif->l4_slot[proto] : 0;
+	struct inet_lcore *lc;
+
+	if (s == 0 || (lc = inet_lcore(nif)) == NULL)
+		return NULL;
+	return lc->l4_lctx[s - 1];
+}
+
+struct px__inet_l4_lcore *
+px__inet_l4_lcore(const struct px_netif *nif, unsigned int index)
+{
+	return index < nif->n_lcores ? &nif->lc[index]->l4 : NULL;
+}
+
+const struct px_inet_conf *
+px_netif_conf(const struct px_netif *nif)
+{
+	return &nif->conf;
+}
+
+int
+px_netif_set_tx_offloads(struct px_netif *nif, bool cksum, bool multi_seg)
+{
+	if (nif == NULL)
+		return -EINVAL;
+	nif->conf.tx_cksum = cksum;
+	nif->conf.tx_multi_seg = nif->conf.tx_zc == PX_INET_TX_ZC_ON ? multi_seg :
+		nif->conf.tx_zc == PX_INET_TX_ZC_OFF ? 0 : (multi_seg && cksum);
+	return 0;
+}
+
+struct rte_mempool *
+px__inet_mempool(const struct px_netif *nif)
+{
+	return nif->mp;
+}
+
+unsigned int
+px__inet_nb_lcores(const struct px_netif *nif)
+{
+	return nif->n_lcores;
+}
+
+void
+inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc)
+{
+	uint32_t s;
+
+	for (s = 0; s < PX__INET_L4_MAX; s++)
+		if (nif->l4[s].ops != NULL && nif->l4[s].ops->burst_end != NULL)
+			nif->l4[s].ops->burst_end(nif, lc->l4_lctx[s]);
+}
+
 /* ---- telemetry: /pollux/inet ---- */
 
-/* Interfaces telemetry can see; under px_tel_lock(). */
-static struct px_netif *tel_nifs[INET_TEL_MAX];
+/* Interfaces telemetry can see. */
+static struct px_tel_objs tel_nifs;
 
 struct px_netif *
-inet_tel_netif(const char *params)
+px__inet_tel_netif(const char *params)
 {
-	unsigned long i = 0;
-	char *end;
-
-	if (params != NULL && *params != '\0') {
-		i = strtoul(params, &end, 10);
-		if (*end != '\0')
-			return NULL;
-	}
-	return i < INET_TEL_MAX ? tel_nifs[i] : NULL;
+	return px_tel_obj_get(&tel_nifs, params);
 }
 
 static int tel_inet(const char *cmd, const char *params, struct rte_tel_data *d);
@@ -59,30 +160,10 @@ static int tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 tel_add(struct px_netif *nif)
 {
-	unsigned int i;
-
 	px_tel_register("/pollux/inet", tel_inet,
 		"Ethernet, ARP, IPv4, ICMP and UDP counters of an interface. "
 		"Parameter: interface index (default 0).");
-	px_tel_lock();
-	for (i = 0; i < INET_TEL_MAX; i++)
-		if (tel_nifs[i] == NULL) {
-			tel_nifs[i] = nif;
-			break;
-		}
-	px_tel_unlock();
-}
-
-static void
-tel_del(struct px_netif *nif)
-{
-	unsigned int i;
-
-	px_tel_lock();
-	for (i = 0; i < INET_TEL_MAX; i++)
-		if (tel_nifs[i] == nif)
-			tel_nifs[i] = NULL;
-	px_tel_unlock();
+	px_tel_obj_add(&tel_nifs, nif);
 }
 
 int
@@ -94,6 +175,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	uint64_t ms = rte_get_tsc_hz() / 1000;
 
 	if (conf == NULL || mp == NULL || tx == NULL || out == NULL || n == 0 ||
+			conf->tx_zc > PX_INET_TX_ZC_OFF ||
 			conf->prefix == 0 || conf->prefix > 32 || conf->ip == 0 ||
 			rte_is_zero_ether_addr(&conf->mac) ||
 			!rte_is_unicast_ether_addr(&conf->mac))
@@ -121,6 +203,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	nif->arp_timeout = ms * nif->conf.arp_timeout_ms;
 	nif->arp_retry = ms * ARP_RETRY_MS;
 	nif->n_lcores = n;
+	nif->l4_ports[IPPROTO_UDP] = 1;
 	/* Control path, idempotent: the stack's mailbox handlers. */
 	if (px_msg_register(INET_MSG_RX, rx_msg, NULL) != 0 ||
 			px_msg_register(INET_MSG_ARP, arp_msg, NULL) != 0) {
@@ -173,7 +256,7 @@ px_netif_free(struct px_netif *nif)
 
 	if (nif == NULL)
 		return;
-	tel_del(nif);
+	px_tel_obj_del(&tel_nifs, nif);
 	for (i = 0; i < nif->n_lcores; i++) {
 		if (nif->lc[i] == NULL)
 			continue;
@@ -289,8 +372,7 @@ steer(const struct px_netif *nif, const struct rte_mbuf *m, unsigned int self)
 	/* Fragments hash on addresses only, so all pieces of a datagram
 	 * meet on one lcore for reassembly. */
 	if (!rte_ipv4_frag_pkt_is_fragmented(ip) &&
-			(ip->next_proto_id == IPPROTO_UDP ||
-			 ip->next_proto_id == IPPROTO_TCP) &&
+			nif->l4_ports[ip->next_proto_id] &&
 			rte_pktmbuf_data_len(m) >= l2 + ihl + 4) {
 		ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, l2 + ihl);
 		sport = ports[0];
@@ -317,8 +399,7 @@ rx_msg(const struct px_msg *msg, void *ctx)
 	input_one(nif, lc, m);
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
-	if (nif->tcp_burst_end != NULL)
-		nif->tcp_burst_end(nif, lc);
+	inet_l4_burst_end(nif, lc);
 }
 
 void
@@ -334,7 +415,7 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	}
 	self = (unsigned int)px_exec_index_self();
-	lc->now = rte_rdtsc();
+	lc->l4.now = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + 1 < n)
@@ -359,23 +440,21 @@ px_netif_input(struct px_netif *nif, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
-	if (nif->tcp_burst_end != NULL)
-		nif->tcp_burst_end(nif, lc);
+	inet_l4_burst_end(nif, lc);
 }
 
 int
-px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+px_netif_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_inet_stats *out)
 {
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t k;
+	int index = px_exec_index(lcore_id);
 
-	if (nif == NULL || out == NULL || index >= nif->n_lcores)
+	if (nif == NULL || out == NULL || index < 0 ||
+			(unsigned int)index >= nif->n_lcores)
 		return -EINVAL;
-	src = (const uint64_t *)&nif->lc[index]->st;
-	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	px_counters_add((uint64_t *)out, (const uint64_t *)&nif->lc[index]->st,
+			PX_COUNTERS_N(*out));
 	return 0;
 }
 
@@ -386,7 +465,7 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 
 	if (lc == NULL)
 		return;
-	lc->now = now;
+	lc->l4.now = now;
 	if (now < lc->next_tick)
 		return;
 	lc->next_tick = now + rte_get_tsc_hz() / 100; /* every 10 ms */
@@ -399,18 +478,12 @@ px_netif_tick(struct px_netif *nif, uint64_t now)
 void
 px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out)
 {
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
 	uint32_t i;
-	size_t k;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < nif->n_lcores; i++) {
-		src = (const uint64_t *)&nif->lc[i]->st;
-		/* Relaxed loads: the owner keeps counting meanwhile. */
-		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
-	}
+	for (i = 0; i < nif->n_lcores; i++)
+		px_counters_add((uint64_t *)out, (const uint64_t *)&nif->lc[i]->st,
+				PX_COUNTERS_N(*out));
 }
 
 /* Counter names, "block.name", in struct order. */
@@ -441,7 +514,7 @@ tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	px_tel_lock();
-	nif = inet_tel_netif(params);
+	nif = px__inet_tel_netif(params);
 	if (nif == NULL) {
 		px_tel_unlock();
 		return -EINVAL;
@@ -452,35 +525,20 @@ tel_inet(const char *cmd, const char *params, struct rte_tel_data *d)
 			PX_ARRAY_SIZE(stat_names));
 }
 
+const char *const *
+px_netif_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(stat_names);
+	return stat_names;
+}
+
 void
 px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json)
 {
 	struct px_inet_stats s;
-	const uint64_t *v = (const uint64_t *)&s;
-	size_t i, blen;
-	const char *dot, *prev = NULL;
-	size_t prevlen = 0;
 
 	px_netif_stats(nif, &s);
-	if (!json) {
-		for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++)
-			fprintf(f, "%s=%" PRIu64 "\n", stat_names[i], v[i]);
-		return;
-	}
-	/* "eth": {"rx": 1, ...}, "arp": {...}, ...: members of an object
-	 * the caller opens and closes. */
-	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
-		dot = strchr(stat_names[i], '.');
-		blen = (size_t)(dot - stat_names[i]);
-		if (prev == NULL || blen != prevlen || strncmp(prev, stat_names[i], blen) != 0) {
-			fprintf(f, "%s\"%.*s\": {", prev == NULL ? "" : "}, ",
-				(int)blen, stat_names[i]);
-			prev = stat_names[i];
-			prevlen = blen;
-		} else {
-			fputs(", ", f);
-		}
-		fprintf(f, "\"%s\": %" PRIu64, dot + 1, v[i]);
-	}
-	fputc('}', f);
+	px_counters_print(f, NULL, stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names), json, NULL);
 }

@@ -42,13 +42,28 @@ struct px_inet_conf {
 	uint32_t icmp_rate;        /**< ICMP errors per second per lcore, 0 = 100 */
 	uint32_t frag_timeout_ms;  /**< reassembly timeout, 0 = 2000 */
 	uint32_t frag_max;         /**< datagrams in reassembly per lcore, 0 = 1024 */
-	/** The port computes IPv4 and UDP checksums on transmit (from
-	 *  px_port_info()); 0: the stack computes them. */
+	/** The port computes IPv4, UDP and TCP checksums on transmit; 0:
+	 *  the stack computes them. What the transmit path can do is its
+	 *  business: px_port_attach() sets this (px_netif_set_tx_offloads()),
+	 *  and an embedder with its own transmit path calls that. */
 	uint32_t tx_cksum;
-	/** The port transmits chained mbufs (px_port_info() multi_seg): TCP
-	 *  then sends payloads of 512 bytes or more as references to its send
-	 *  buffer's mbufs behind a header mbuf, not as copies; 0: it copies. */
+	/** The transmit path takes chained mbufs, and they are used: TCP then
+	 *  sends payloads of 512 bytes or more as references to its send
+	 *  buffer's mbufs behind a header mbuf, not as copies; 0: it copies.
+	 *  Set with tx_cksum, from tx_zc. */
 	uint32_t tx_multi_seg;
+	/** Whether to transmit by reference where chains are accepted:
+	 *  PX_INET_TX_ZC_AUTO (0) only where checksums are offloaded too
+	 *  (in software the CPU reads every byte anyway, and copying was
+	 *  measured faster), _ON, _OFF. */
+	uint32_t tx_zc;
+};
+
+/** px_inet_conf.tx_zc values. */
+enum px_inet_tx_zc {
+	PX_INET_TX_ZC_AUTO = 0,
+	PX_INET_TX_ZC_ON,
+	PX_INET_TX_ZC_OFF,
 };
 
 /** Per-lcore counters; every dropped packet is counted under one reason. */
@@ -140,6 +155,29 @@ int px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		px_netif_tx_cb_t tx, void *tx_ctx, struct px_netif **out);
 
 /**
+ * Say what the interface's transmit path offloads (control path, before
+ * traffic): px_port_attach() calls it with what the port configured, so
+ * the stack's checksums can never be out of step with the port. An
+ * embedder whose own code transmits calls it for that code. Sets
+ * tx_cksum, and tx_multi_seg from *multi_seg* and the tx_zc policy.
+ *
+ * @param cksum
+ *   The path computes IPv4, UDP and TCP checksums (given the
+ *   RTE_MBUF_F_TX_* flags and the pseudo-header sum in the field).
+ * @param multi_seg
+ *   The path transmits chained mbufs.
+ * @return
+ *   0, or -EINVAL if *nif* is NULL.
+ */
+int px_netif_set_tx_offloads(struct px_netif *nif, bool cksum, bool multi_seg);
+
+/**
+ * The interface's settings, defaults and offloads filled in; valid as long
+ * as the interface.
+ */
+const struct px_inet_conf *px_netif_conf(const struct px_netif *nif);
+
+/**
  * Free an interface and its per-lcore state (queued packets are freed).
  * No lcore may be using it.
  */
@@ -188,18 +226,18 @@ unsigned int px_flow_owner(uint32_t sip, uint32_t dip, uint16_t sport,
 		uint16_t dport, unsigned int n);
 
 /**
- * Read one lcore's counters.
+ * Read one executor's counters.
  *
  * @param nif
  *   The interface.
- * @param index
- *   Executor index.
+ * @param lcore_id
+ *   The executor's lcore.
  * @param out
  *   Receives the counters.
  * @return
- *   0, or -EINVAL for an index without state.
+ *   0, or -EINVAL if *lcore_id* has no executor.
  */
-int px_netif_stats_lcore(const struct px_netif *nif, unsigned int index,
+int px_netif_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_inet_stats *out);
 
 /**
@@ -235,6 +273,15 @@ void px_netif_stats(const struct px_netif *nif, struct px_inet_stats *out);
  *   braces with its own members.
  */
 void px_netif_stats_print(const struct px_netif *nif, FILE *f, bool json);
+
+/**
+ * The counters' names ("block.name"), in the order of struct
+ * px_inet_stats's fields, for px_counters_print() and other renderings.
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_inet_stats).
+ */
+const char *const *px_netif_stats_names(unsigned int *n);
 
 /* ---- UDP ---- */
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -50,7 +51,7 @@ udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (udp->dgram_cksum != 0 && unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !l4_cksum_ok(m, ip, ulen)))) {
+			 !inet_l4_cksum_ok(m, ip, ulen)))) {
 		lc->st.udp_bad_checksum++;
 		goto drop;
 	}
@@ -95,7 +96,7 @@ px_udp_bind_cb(struct px_netif *nif, uint16_t port, px_udp_recv_cb_t cb,
 	s->cb = cb;
 	s->arg = arg;
 	s->port = port;
-	s->lcore_index = (uint16_t)px_exec_index(rte_lcore_id());
+	s->lcore_index = (uint16_t)px_exec_index_self();
 	lc->udp[hp] = s;
 	*out = s;
 	return 0;
@@ -150,7 +151,9 @@ px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	/* Clear offload state left over from reception. */
 	m->ol_flags = 0;
 	lc->st.udp_tx++;
-	return ipv4_output(s->nif, lc, m, to->ip, IPPROTO_UDP);
+	return px__inet_output(s->nif, &lc->l4, m, to->ip, IPPROTO_UDP,
+			offsetof(struct rte_udp_hdr, dgram_cksum),
+			RTE_MBUF_F_TX_UDP_CKSUM);
 }
 
 int
@@ -183,7 +186,7 @@ px_udp_echo_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	udp->dst_port = port;
 	m->ol_flags = 0;
 	lc->st.udp_tx++;
-	return ipv4_output_ck(s->nif, lc, m, from->ip, IPPROTO_UDP, 1);
+	return px__inet_output(s->nif, &lc->l4, m, from->ip, IPPROTO_UDP, 0, 0);
 slow:
 	px_udp_send_mbuf(s, m, from);
 	return -EINVAL;

@@ -20,6 +20,7 @@
  * negative errno values with their POSIX meanings.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -390,9 +391,8 @@ int px_tcp_reset(struct px_tcp_conn *c);
 /**
  * Count the calling lcore's open connections on nif: every connection
  * block that is neither closed nor in TIME_WAIT (half-open ones from a
- * listener included). A graceful shutdown closes its listeners, then
- * waits on each lcore for this to reach zero before px_tcp_reset_all().
- * Call it from a task or callback on an executor lcore.
+ * listener included); what px_tcp_drain() waits on. Call it from a task
+ * or callback on an executor lcore.
  *
  * @return the count, or -EINVAL (no TCP on nif, or not an executor lcore).
  */
@@ -408,6 +408,30 @@ int px_tcp_open_count(const struct px_netif *nif);
  * @return the number of connections reset, or -EINVAL.
  */
 int px_tcp_reset_all(struct px_netif *nif);
+
+/**
+ * Graceful TCP shutdown (from a task; close the listeners first, so no
+ * connection comes in meanwhile): on every executor, wait until none of
+ * its connections on the *n* interfaces is open (px_tcp_open_count()),
+ * for at most *timeout_ns* or until *hurry* becomes nonzero, then reset
+ * the ones still open (px_tcp_reset_all()) and return once the resets
+ * have left for the wire (the port's flush, one loop iteration later).
+ * Connections the peers close in time end normally, with FINs.
+ *
+ * @param nifs
+ *   The interfaces, each with TCP attached.
+ * @param timeout_ns
+ *   The longest wait; 0 resets at once.
+ * @param hurry
+ *   NULL, or a flag to end the wait early (a second SIGINT): read every
+ *   millisecond.
+ * @return
+ *   The number of connections reset, or -EINVAL (NULL or empty *nifs*,
+ *   an interface without TCP, not in a task), or an error of
+ *   px_exec_on_all().
+ */
+int px_tcp_drain(struct px_netif *const *nifs, unsigned int n,
+		uint64_t timeout_ns, const volatile sig_atomic_t *hurry);
 
 /**
  * Set an option (enum px_tcp_opt).
@@ -489,8 +513,14 @@ uint32_t px_tcp_writable(const struct px_tcp_conn *c);
 /** Sum of every lcore's counters. */
 void px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out);
 
-/** One lcore's counters (executor index). @return 0 or -EINVAL. */
-int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+/**
+ * One executor's counters.
+ *
+ * @param lcore_id
+ *   The executor's lcore.
+ * @return 0, or -EINVAL (no TCP on nif, or no executor on *lcore_id*).
+ */
+int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_tcp_stats *out);
 
 /**
@@ -498,6 +528,15 @@ int px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
  * member `"tcp": {...}` of an object the caller opens and closes.
  */
 void px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json);
+
+/**
+ * The counters' names, in the order of struct px_tcp_stats's fields, for
+ * px_counters_print() and other renderings of the same set.
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_tcp_stats).
+ */
+const char *const *px_tcp_stats_names(unsigned int *n);
 
 /**
  * Print the calling lcore's connections, one per line (state, addresses,

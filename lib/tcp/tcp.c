@@ -22,12 +22,15 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
 #include <px_task.h>
 
 #include "tcp_private.h"
+
+PX_LOG_REGISTER(tcp);
 
 static const char *const state_names[] = {
 	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
@@ -55,7 +58,7 @@ tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
 	const struct px_tcp_conf *cf = &tl->tn->conf;
 	uint32_t big = RTE_MAX(c->rcvbuf, 4u << 20);
 
-	c->rmss = (uint16_t)RTE_MIN((uint32_t)tl->nif->conf.mtu - 40,
+	c->rmss = (uint16_t)RTE_MIN((uint32_t)tl->tn->iconf->mtu - 40,
 			tl->tn->max_seg);
 	c->mss = c->rmss;
 	c->flags |= TF_WS | TF_SACK | TF_TS;
@@ -359,32 +362,6 @@ tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c)
 	return (uint32_t)h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
 }
 
-/* Drop acknowledged bytes from the front of the send buffer. */
-void
-tcp_sq_ack(struct tcp_conn *c, uint32_t bytes)
-{
-	struct rte_mbuf *m;
-	uint32_t n;
-
-	c->sq_bytes -= bytes;
-	while (bytes > 0 && c->sq != NULL) {
-		m = c->sq;
-		n = m->data_len;
-		if (c->cur == m)
-			c->cur = NULL;
-		if (bytes >= n) {
-			rte_pktmbuf_free_seg(tcp_chain_pop(&c->sq, &c->sq_tail));
-			c->sq_seq += n;
-			bytes -= n;
-		} else {
-			m->data_off = (uint16_t)(m->data_off + bytes);
-			m->data_len = (uint16_t)(m->data_len - bytes);
-			c->sq_seq += bytes;
-			bytes = 0;
-		}
-	}
-}
-
 /* ---- output batching and callbacks ---- */
 
 void
@@ -425,10 +402,20 @@ tcp_flush(struct tcp_lcore *tl)
 static int tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d);
 static int tel_conns(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/* TCP as a protocol of the interface (inet_l4.h). */
+static const struct px__inet_l4_ops tcp_l4_ops = {
+	.name = "tcp",
+	.proto = IPPROTO_TCP,
+	.ports = 1,
+	.input = tcp_input,
+	.burst_end = tcp_burst_end,
+};
+
 int
 px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 {
 	struct px_tcp_conf cf = { 0 };
+	void *lctx[PX_MAX_LCORES];
 	struct tcp_netif *tn;
 	struct tcp_lcore *tl;
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -438,7 +425,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 
 	if (nif == NULL)
 		return -EINVAL;
-	if (nif->tcp != NULL)
+	if (tcp_netif_of(nif) != NULL)
 		return -EEXIST;
 	if (conf != NULL)
 		cf = *conf;
@@ -483,7 +470,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 			cf.max_conns > (1u << 22) ||
 			(unsigned int)cf.cc > PX_TCP_CC_NEWRENO)
 		return -EINVAL;
-	room = rte_pktmbuf_data_room_size(nif->mp);
+	room = rte_pktmbuf_data_room_size(px__inet_mempool(nif));
 	if (room < RTE_PKTMBUF_HEADROOM + 256)
 		return -EINVAL;
 	if (!msg_registered) {
@@ -497,6 +484,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		return -ENOMEM;
 	tn->conf = cf;
 	tn->nif = nif;
+	tn->iconf = px_netif_conf(nif);
+	tn->n_lcores = px__inet_nb_lcores(nif);
 	tn->hz = rte_get_tsc_hz();
 	tn->cyc_per_us = RTE_MAX(tn->hz / 1000000, (uint64_t)1);
 	tn->cyc_per_ms = RTE_MAX(tn->hz / 1000, (uint64_t)1);
@@ -507,7 +496,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	 * then payload (the IP and Ethernet headers go in the headroom). */
 	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
 	tn->mem_low = cf.mbuf_reserve != 0 ? cf.mbuf_reserve :
-		RTE_MAX(nif->mp->size / 8, 64u);
+		RTE_MAX(px__inet_mempool(nif)->size / 8, 64u);
 	/* rte_rand() is seeded from the TSC and the hardware RNG where
 	 * there is one: per boot and per process. */
 	tn->isn_key[0] = rte_rand();
@@ -522,7 +511,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		ret = -rte_errno;
 		goto err_free;
 	}
-	for (i = 0; i < nif->n_lcores; i++) {
+	for (i = 0; i < tn->n_lcores; i++) {
 		lcore = px_exec_lcore(i);
 		tl = rte_zmalloc("px_tcp_lcore", sizeof(*tl), RTE_CACHE_LINE_SIZE);
 		if (tl == NULL || lcore < 0) {
@@ -532,18 +521,19 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		}
 		tl->tn = tn;
 		tl->nif = nif;
-		tl->ilc = nif->lc[i];
+		tl->ilc = px__inet_l4_lcore(nif, i);
+		tl->mp = px__inet_mempool(nif);
 		tl->index = i;
 		tl->wheel = px_exec_wheel((unsigned int)lcore);
 		tl->port_hint = (uint32_t)rte_rand();
 		TAILQ_INIT(&tl->conns);
 		TAILQ_INIT(&tl->tw);
 		tn->lc[i] = tl;
-		nif->lc[i]->tcp = tl;
+		lctx[i] = tl;
 	}
-	nif->tcp = tn;
-	nif->tcp_input = tcp_input;
-	nif->tcp_burst_end = tcp_burst_end;
+	ret = px__inet_l4_register(nif, &tcp_l4_ops, tn, lctx);
+	if (ret < 0)
+		goto err_lc;
 	px_tel_register("/pollux/tcp", tel_tcp,
 		"TCP counters of an interface, summed over its lcores. "
 		"Parameter: interface index (default 0).");
@@ -552,10 +542,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		"queues, window, RTT. Parameter: interface index (default 0).");
 	return 0;
 err_lc:
-	while (i-- > 0) {
-		nif->lc[i]->tcp = NULL;
+	while (i-- > 0)
 		rte_free(tn->lc[i]);
-	}
 	rte_mempool_free(tn->conn_pool);
 err_free:
 	rte_free(tn);
@@ -571,30 +559,26 @@ px_tcp_detach(struct px_netif *nif)
 	struct tcp_conn *c;
 	uint32_t i, k;
 
-	if (nif == NULL || nif->tcp == NULL)
+	if ((tn = tcp_netif_of(nif)) == NULL)
 		return;
-	tn = nif->tcp;
 	px_tel_lock(); /* /pollux/tcp reads the lcores' counters */
-	nif->tcp_input = NULL;
-	nif->tcp_burst_end = NULL;
-	for (i = 0; i < nif->n_lcores; i++) {
+	px__inet_l4_unregister(nif, IPPROTO_TCP);
+	for (i = 0; i < tn->n_lcores; i++) {
 		tl = tn->lc[i];
 		while ((c = TAILQ_FIRST(&tl->tw)) != NULL)
 			conn_free(c);
 		while ((c = TAILQ_FIRST(&tl->conns)) != NULL)
 			conn_free(c);
-		nif->lc[i]->tcp = NULL;
 		rte_free(tl);
 	}
 	for (l = tn->all; l != NULL; l = next) {
 		next = l->next;
-		for (k = 0; k < nif->n_lcores; k++)
+		for (k = 0; k < tn->n_lcores; k++)
 			rte_free(l->lc[k].q);
 		rte_free(l);
 	}
 	rte_mempool_free(tn->conn_pool);
 	rte_free(tn);
-	nif->tcp = NULL;
 	px_tel_unlock();
 }
 
@@ -619,62 +603,51 @@ _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 		"stat_names must list every px_tcp_stats counter");
 
 int
-px_tcp_stats_lcore(const struct px_netif *nif, unsigned int index,
+px_tcp_stats_lcore(const struct px_netif *nif, unsigned int lcore_id,
 		struct px_tcp_stats *out)
 {
 	const struct tcp_netif *tn;
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t k;
+	int index = px_exec_index(lcore_id);
 
-	if (nif == NULL || nif->tcp == NULL || out == NULL || index >= nif->n_lcores)
+	if ((tn = tcp_netif_of(nif)) == NULL || out == NULL || index < 0 ||
+			(unsigned int)index >= tn->n_lcores)
 		return -EINVAL;
-	tn = nif->tcp;
-	src = (const uint64_t *)&tn->lc[index]->st;
-	/* Relaxed loads: the owner keeps counting meanwhile. */
-	for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	px_counters_add((uint64_t *)out, (const uint64_t *)&tn->lc[index]->st,
+			PX_COUNTERS_N(*out));
 	return 0;
 }
 
 void
 px_tcp_stats(const struct px_netif *nif, struct px_tcp_stats *out)
 {
-	struct px_tcp_stats one;
-	uint64_t *dst = (uint64_t *)out;
-	const uint64_t *src = (const uint64_t *)&one;
+	const struct tcp_netif *tn;
 	uint32_t i;
-	size_t k;
 
 	memset(out, 0, sizeof(*out));
-	if (nif == NULL || nif->tcp == NULL)
+	if ((tn = tcp_netif_of(nif)) == NULL)
 		return;
-	for (i = 0; i < nif->n_lcores; i++) {
-		px_tcp_stats_lcore(nif, i, &one);
-		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += src[k];
-	}
+	for (i = 0; i < tn->n_lcores; i++)
+		px_counters_add((uint64_t *)out, (const uint64_t *)&tn->lc[i]->st,
+				PX_COUNTERS_N(*out));
+}
+
+const char *const *
+px_tcp_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(stat_names);
+	return stat_names;
 }
 
 void
 px_tcp_stats_print(const struct px_netif *nif, FILE *f, bool json)
 {
 	struct px_tcp_stats s;
-	const uint64_t *v = (const uint64_t *)&s;
-	size_t i;
 
 	px_tcp_stats(nif, &s);
-	if (json)
-		fputs("\"tcp\": {", f);
-	for (i = 0; i < PX_ARRAY_SIZE(stat_names); i++) {
-		if (json)
-			fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
-					stat_names[i], v[i]);
-		else
-			fprintf(f, "tcp.%s=%" PRIu64 "\n", stat_names[i], v[i]);
-	}
-	if (json)
-		fputc('}', f);
+	px_counters_print(f, "tcp", stat_names, (const uint64_t *)&s,
+			PX_ARRAY_SIZE(stat_names), json, NULL);
 }
 
 static void
@@ -700,7 +673,7 @@ px_tcp_dump(const struct px_netif *nif, FILE *f)
 	struct tcp_lcore *tl;
 	const struct tcp_conn *c;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return;
 	TAILQ_FOREACH(c, &tl->conns, link)
 		dump_one(f, c);
@@ -718,8 +691,8 @@ tel_locked_nif(const char *params)
 	struct px_netif *nif;
 
 	px_tel_lock();
-	nif = inet_tel_netif(params);
-	if (nif != NULL && nif->tcp != NULL)
+	nif = px__inet_tel_netif(params);
+	if (tcp_netif_of(nif) != NULL)
 		return nif;
 	px_tel_unlock();
 	return NULL;
@@ -767,7 +740,7 @@ conns_on_lcore(void *arg)
 	const struct tcp_conn *c;
 	FILE *f;
 
-	if (cl->nif->tcp == NULL || (tl = tcp_lcore_of(cl->nif)) == NULL)
+	if ((tl = tcp_lcore_of(cl->nif)) == NULL)
 		return;
 	f = fmemopen(cl->text, sizeof(cl->text) - 1, "w");
 	if (f == NULL)
@@ -792,7 +765,7 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	if ((nif = tel_locked_nif(params)) == NULL)
 		return -EINVAL;
-	n = nif->n_lcores;
+	n = tcp_netif_of(nif)->n_lcores;
 	for (i = 0; i < n; i++)
 		lcores[i] = (unsigned int)px_exec_lcore(i);
 	px_tel_unlock();

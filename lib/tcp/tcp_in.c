@@ -22,7 +22,7 @@
 #define PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 5.5 */
 
 int
-tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
+px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 {
 	uint32_t i = 0, l, k;
 
@@ -92,220 +92,7 @@ tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 	return 0;
 }
 
-/* ---- segment chains ----
- * Payload travels as chains of mbuf segments linked by ->next; only the
- * segments' data_len count (the queues do not keep a head's pkt_len). */
-
-/* Drop the first n bytes of chain m (n < its length); returns the new
- * head. */
-static struct rte_mbuf *
-chain_trim_front(struct rte_mbuf *m, uint32_t n)
-{
-	struct rte_mbuf *seg;
-
-	while (n >= m->data_len && m->next != NULL) {
-		seg = m;
-		m = seg->next;
-		n -= seg->data_len;
-		seg->next = NULL;
-		seg->nb_segs = 1;
-		rte_pktmbuf_free_seg(seg);
-	}
-	m->data_off = (uint16_t)(m->data_off + n);
-	m->data_len = (uint16_t)(m->data_len - n);
-	return m;
-}
-
-/* Keep the first keep bytes (> 0) of chain m; returns its last segment. */
-static struct rte_mbuf *
-chain_keep(struct rte_mbuf *m, uint32_t keep)
-{
-	struct rte_mbuf *seg = m;
-
-	while (seg->next != NULL && keep > seg->data_len) {
-		keep -= seg->data_len;
-		seg = seg->next;
-	}
-	if (keep < seg->data_len)
-		seg->data_len = (uint16_t)keep;
-	if (seg->next != NULL) {
-		struct rte_mbuf *rest = seg->next, *t = NULL;
-
-		seg->next = NULL;
-		tcp_chain_free(&rest, &t);
-	}
-	return seg;
-}
-
-static struct rte_mbuf *
-chain_last(struct rte_mbuf *m)
-{
-	while (m->next != NULL)
-		m = m->next;
-	return m;
-}
-
-/* ---- receive queue ---- */
-
-/* Append in-order payload (chain m .. tail, len bytes) to the receive
- * queue. */
-static void
-rq_push(struct tcp_conn *c, struct rte_mbuf *m, struct rte_mbuf *tail,
-		uint32_t len)
-{
-	struct rte_mbuf *last = c->rq_tail;
-
-	/* A small segment is copied behind the previous one: a 2 KiB mbuf
-	 * per byte of a chatty peer would waste the pool. */
-	if (last != NULL && len <= TCP_COALESCE && m->next == NULL &&
-			RTE_MBUF_DIRECT(last) && rte_mbuf_refcnt_read(last) == 1 &&
-			rte_pktmbuf_tailroom(last) >= len) {
-		rte_memcpy(rte_pktmbuf_mtod_offset(last, void *, last->data_len),
-				rte_pktmbuf_mtod(m, void *), len);
-		last->data_len = (uint16_t)(last->data_len + len);
-		rte_pktmbuf_free_seg(m);
-	} else {
-		if (c->rq == NULL)
-			c->rq = m;
-		else
-			last->next = m;
-		c->rq_tail = tail;
-	}
-	c->rq_bytes += len;
-}
-
 static void process_fin(struct tcp_conn *c);
-
-/* Move out-of-order data that now fits behind rcv_nxt. */
-static void
-ooo_pull(struct tcp_conn *c)
-{
-	struct tcp_ooo_ent e;
-	uint32_t d;
-
-	while (c->ooo_cnt > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
-		e = c->ooo[0];
-		memmove(&c->ooo[0], &c->ooo[1], sizeof(e) * (c->ooo_cnt - 1));
-		c->ooo_cnt--;
-		c->ooo_bytes -= e.len;
-		if (SEQ_LEQ(e.seq + e.len, c->rcv_nxt)) {
-			tcp_chain_free(&e.m, &e.tail);
-			continue;
-		}
-		d = c->rcv_nxt - e.seq;
-		if (d > 0) {
-			e.m = chain_trim_front(e.m, d);
-			if (e.m->next == NULL)
-				e.tail = e.m;
-		}
-		rq_push(c, e.m, e.tail, e.len - d);
-		c->rcv_nxt += e.len - d;
-		c->bytes_in += e.len - d;
-		c->tl->st.bytes_in += e.len - d;
-	}
-	if ((c->flags & TF_OOO_FIN) && c->fin_rseq == c->rcv_nxt) {
-		c->flags &= ~TF_OOO_FIN;
-		process_fin(c);
-	}
-}
-
-static void
-ooo_remove(struct tcp_conn *c, uint32_t i)
-{
-	memmove(&c->ooo[i], &c->ooo[i + 1], sizeof(c->ooo[0]) * (c->ooo_cnt - i - 1));
-	c->ooo_cnt--;
-}
-
-/* Queue data that starts past rcv_nxt. Entries are the contiguous ranges
- * held (so their number is the number of holes, not of segments); what
- * the queue already holds wins over a new copy. Takes m. */
-static void
-ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *m)
-{
-	struct tcp_lcore *tl = c->tl;
-	struct tcp_ooo_ent *p;
-	struct rte_mbuf *tail;
-	uint32_t i = 0, end = seq + len, pend, max = tl->tn->conf.ooo_max;
-
-	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq, seq))
-		i++;
-	if (i > 0) {
-		pend = c->ooo[i - 1].seq + c->ooo[i - 1].len;
-		if (SEQ_GEQ(pend, end)) {
-			c->ooo_last = seq;
-			tcp_chain_free(&m, &tail);
-			tl->st.dup_data++;
-			return;
-		}
-		if (SEQ_GT(pend, seq)) {
-			m = chain_trim_front(m, pend - seq);
-			seq = pend;
-			len = end - seq;
-		}
-	}
-	/* Ranges the new data covers go. */
-	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq + c->ooo[i].len, end)) {
-		c->ooo_bytes -= c->ooo[i].len;
-		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
-		ooo_remove(c, i);
-	}
-	if (i < c->ooo_cnt && SEQ_LT(c->ooo[i].seq, end)) {
-		len = c->ooo[i].seq - seq;
-		tail = chain_keep(m, len);
-	} else {
-		tail = chain_last(m);
-	}
-	c->ooo_bytes += len;
-	c->ooo_last = seq;
-	c->ooo_in++;
-	tl->st.ooo_in++;
-	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
-		/* Extends the range before it (the usual case: the segments
-		 * after a hole arriving in order). */
-		p = &c->ooo[i - 1];
-		p->tail->next = m;
-		p->tail = tail;
-		p->len += len;
-		if (i < c->ooo_cnt && p->seq + p->len == c->ooo[i].seq) {
-			p->tail->next = c->ooo[i].m;
-			p->tail = c->ooo[i].tail;
-			p->len += c->ooo[i].len;
-			ooo_remove(c, i);
-		}
-		return;
-	}
-	if (i < c->ooo_cnt && seq + len == c->ooo[i].seq) {
-		p = &c->ooo[i];
-		tail->next = p->m;
-		p->m = m;
-		p->seq = seq;
-		p->len += len;
-		return;
-	}
-	if (c->ooo_cnt >= max) {
-		c->ooo_bytes -= len;
-		tl->st.ooo_drop++;
-		tcp_chain_free(&m, &tail);
-		return;
-	}
-	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
-	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m, tail };
-	c->ooo_cnt++;
-}
-
-/* The mbuf pool runs dry: give up the out-of-order data (the peer must
- * keep what it sent until it is acknowledged, RFC 2018 8). */
-static void
-ooo_purge(struct tcp_conn *c)
-{
-	uint32_t i;
-
-	c->tl->st.ooo_purged += c->ooo_bytes;
-	for (i = 0; i < c->ooo_cnt; i++)
-		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
-	c->ooo_cnt = 0;
-	c->ooo_bytes = 0;
-}
 
 /* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
 static void
@@ -323,7 +110,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			tcp_ack_soon(c, 1);
 			return;
 		}
-		m = chain_trim_front(m, d);
+		m = tcp_chain_trim_front(m, d);
 		seq += d;
 		len -= d;
 	}
@@ -337,14 +124,14 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 			return;
 		}
 		len = wnd_end - seq;
-		chain_keep(m, len);
+		tcp_chain_keep(m, len);
 	}
 	lvl = tcp_mem_level(tl);
 	if (unlikely(lvl > 0) && (lvl > 1 || seq != c->rcv_nxt)) {
 		/* Shed load: the peer sends it again. */
 		tl->st.drop_nomem++;
 		if (lvl > 1 && c->ooo_cnt > 0)
-			ooo_purge(c);
+			tcp_ooo_purge(c);
 		rte_pktmbuf_free(m);
 		tcp_ack_soon(c, 1);
 		return;
@@ -352,18 +139,19 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 	if (seq != c->rcv_nxt) {
 		/* RFC 5681 4.2: out of order, ACK at once (a duplicate ACK
 		 * with SACK blocks). */
-		ooo_insert(c, seq, len, m);
+		tcp_ooo_insert(c, seq, len, m);
 		tcp_ack_soon(c, 1);
 		return;
 	}
-	rq_push(c, m, chain_last(m), len);
+	tcp_rq_push(c, m, tcp_chain_last(m), len);
 	c->rcv_nxt += len;
 	c->bytes_in += len;
 	tl->st.bytes_in += len;
 	if (c->ooo_cnt > 0 || (c->flags & TF_OOO_FIN)) {
 		/* RFC 5681 4.2: ACK at once when filling a hole (or when a
 		 * FIN that came early is now in order). */
-		ooo_pull(c);
+		if (tcp_ooo_pull(c))
+			process_fin(c);
 		tcp_ack_soon(c, 1);
 	} else {
 		/* RFC 1122 4.2.3.2: ACK at least every second full segment. */
@@ -893,24 +681,29 @@ challenge_ack(struct tcp_conn *c)
 	tcp_output(c);
 }
 
-/* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states. Takes m. */
-static void
-other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+/* What a step of other_input() leaves to the next. */
+enum step {
+	STEP_ON,   /* go on with the segment */
+	STEP_DROP, /* drop it */
+	STEP_GONE, /* m was freed, c may be gone: stop */
+};
+
+/* RFC 9293 3.10.7.4 first, with what comes before it: a SYN we already
+ * have, PAWS (RFC 7323 5.3 R1), RFC 5961 4.2, then the sequence number;
+ * and the timestamp to echo (RFC 7323 4.3). May trim seg. */
+static enum step
+seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 {
 	struct tcp_lcore *tl = c->tl;
 	uint32_t seqlen = seg->len + ((seg->flags & TH_SYN) ? 1 : 0) +
 		((seg->flags & TH_FIN) ? 1 : 0);
-	uint32_t wnd, fin_end;
-	int fin_acked;
 
-	c->last_rx_tsc = tl->ilc->now;
-	c->ka_probes = 0;
 	/* A retransmitted SYN: our SYN-ACK was lost; send it again. */
 	if (c->state == TCP_SYN_RCVD && (seg->flags & (TH_SYN | TH_ACK)) == TH_SYN &&
 			seg->seq == c->irs) {
 		c->flags |= TF_ACK_NOW;
 		tcp_output(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* A SYN we already have (the peer's SYN-ACK in a simultaneous open,
 	 * or its retransmitted SYN-ACK after our ACK was lost): that part of
@@ -930,14 +723,14 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			PAWS_IDLE_MS) {
 		tl->st.drop_paws++;
 		tcp_ack_soon(c, 1);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
 	 * sequence number, gets a challenge ACK (before the sequence check,
 	 * which would only ACK it when out of window). */
 	if ((seg->flags & TH_SYN) && c->state != TCP_SYN_RCVD) {
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* first: check the sequence number. RFC 9293 3.10.7.4: with a zero
 	 * window nothing is acceptable, "but special allowance should be
@@ -953,7 +746,6 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			tl->st.drop_rcvq_full++;
 		seg->len = 0;
 		seg->flags &= (uint8_t)~TH_FIN;
-		seqlen = 0;
 		tcp_ack_soon(c, 1);
 	} else if (!seq_acceptable(c, seg, seqlen)) {
 		if (!(seg->flags & TH_RST)) {
@@ -969,7 +761,7 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		} else {
 			tl->st.drop_out_of_window++;
 		}
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 7323 4.3: remember the timestamp to echo. */
 	if ((c->flags & TF_TS) && seg->has_ts &&
@@ -978,69 +770,111 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		c->ts_recent = seg->tsval;
 		c->ts_recent_tsc = tl->ilc->now;
 	}
-	/* second: the RST bit (RFC 5961 3.2: exact match, else challenge) */
-	if (seg->flags & TH_RST) {
-		if (seg->seq != c->rcv_nxt) {
-			challenge_ack(c);
-			goto drop;
-		}
-		tl->st.rst_in++;
-		rte_pktmbuf_free(m);
-		if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
-			tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
-		else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
-			tcp_set_state(c, TCP_CLOSED, 0);
-		else
-			tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
-		return;
-	}
-	/* fourth: SYN in a synchronized state (RFC 5961 4.2) */
-	if (seg->flags & TH_SYN) {
+	return STEP_ON;
+}
+
+/* second: the RST bit (RFC 5961 3.2: exact match, else challenge). Frees
+ * m when it ends the connection. */
+static enum step
+rst_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	if (seg->seq != c->rcv_nxt) {
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
-	/* fifth: the ACK field */
+	c->tl->st.rst_in++;
+	rte_pktmbuf_free(m);
+	if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
+		tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
+	else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
+		tcp_set_state(c, TCP_CLOSED, 0);
+	else
+		tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
+	return STEP_GONE;
+}
+
+/* fifth, in SYN-RECEIVED: an acceptable ACK completes the handshake. */
+static enum step
+synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
+		tl->st.drop_bad_ack++;
+		tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+		return STEP_DROP;
+	}
+	c->snd_una = seg->ack;
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	c->snd_wnd = seg->wnd << c->snd_wscale;
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	c->retries = 0;
+	c->backoff = 0;
+	tcp_rtx_cancel(c);
+	c->cc->init(c);
+	tcp_set_state(c, TCP_ESTABLISHED, 0);
+	if (!(c->flags & TF_PASSIVE)) {
+		tcp_wake(c, 1, 1);
+	} else if (tcp_accept_ready(c) < 0) {
+		rte_pktmbuf_free(m);
+		return STEP_GONE; /* refused: c is gone */
+	}
+	return STEP_ON;
+}
+
+/* RFC 9293 3.10.7.4: update the send window from the newest segment
+ * only (SND.WL1, SND.WL2). */
+static void
+snd_wnd_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+	if (!(SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
+			SEQ_LEQ(c->snd_wl2, seg->ack))))
+		return;
+	if (c->snd_wnd == 0 && wnd > 0) {
+		/* The window opened: probing is over. */
+		if (c->flags & TF_PERSIST)
+			tcp_rtx_cancel(c);
+		c->backoff = 0;
+	}
+	c->snd_wnd = wnd;
+	if (wnd > c->max_sndwnd)
+		c->max_sndwnd = wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+}
+
+/* fifth: the ACK field (SYN-RECEIVED's handshake, then RFC 9293 and RFC
+ * 5961 5.2's checks, new data acknowledged, duplicates, the scoreboard
+ * and the window), and the closing states' transitions it drives. */
+static enum step
+ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+	uint32_t wnd;
+	enum step st;
+	int fin_acked;
+
 	if (!(seg->flags & TH_ACK)) {
 		tl->st.drop_bad_flags++;
-		goto drop;
+		return STEP_DROP;
 	}
-	if (c->state == TCP_SYN_RCVD) {
-		if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
-			tl->st.drop_bad_ack++;
-			tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
-			goto drop;
-		}
-		c->snd_una = seg->ack;
-		if (SEQ_LT(c->snd_nxt, c->snd_una))
-			c->snd_nxt = c->snd_una;
-		c->snd_wnd = seg->wnd << c->snd_wscale;
-		c->max_sndwnd = c->snd_wnd;
-		c->snd_wl1 = seg->seq;
-		c->snd_wl2 = seg->ack;
-		c->retries = 0;
-		c->backoff = 0;
-		tcp_rtx_cancel(c);
-		c->cc->init(c);
-		tcp_set_state(c, TCP_ESTABLISHED, 0);
-		if (!(c->flags & TF_PASSIVE)) {
-			tcp_wake(c, 1, 1);
-		} else if (tcp_accept_ready(c) < 0) {
-			rte_pktmbuf_free(m);
-			return; /* refused: c is gone */
-		}
-	}
+	if (c->state == TCP_SYN_RCVD && (st = synrcvd_ack(c, m, seg)) != STEP_ON)
+		return st;
 	if (SEQ_GT(seg->ack, c->snd_max)) {
 		/* RFC 9293: an ACK for something not yet sent. */
 		tl->st.drop_bad_ack++;
 		tcp_ack_soon(c, 1);
-		goto drop;
+		return STEP_DROP;
 	}
 	/* RFC 5961 5.2: an ACK older than the largest window we were ever
 	 * offered is not from this connection's peer: challenge it. */
 	if (SEQ_LT(seg->ack, c->snd_una - c->max_sndwnd)) {
 		tl->st.drop_bad_ack++;
 		challenge_ack(c);
-		goto drop;
+		return STEP_DROP;
 	}
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
@@ -1057,27 +891,11 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		}
 		if (c->sb_n > 0)
 			sack_loss_check(c);
-		/* RFC 9293 3.10.7.4: update the send window from the newest
-		 * segment only. */
-		if (SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
-				SEQ_LEQ(c->snd_wl2, seg->ack))) {
-			if (c->snd_wnd == 0 && wnd > 0) {
-				/* The window opened: probing is over. */
-				if (c->flags & TF_PERSIST)
-					tcp_rtx_cancel(c);
-				c->backoff = 0;
-			}
-			c->snd_wnd = wnd;
-			if (wnd > c->max_sndwnd)
-				c->max_sndwnd = wnd;
-			c->snd_wl1 = seg->seq;
-			c->snd_wl2 = seg->ack;
-		}
+		snd_wnd_update(c, seg, wnd);
 		/* Send what the ACK or window now allow, at burst end. */
 		tcp_enqueue(c);
 	}
-	fin_end = tcp_data_end(c) + 1;
-	fin_acked = (c->flags & TF_FIN_QUEUED) && c->snd_una == fin_end;
+	fin_acked = (c->flags & TF_FIN_QUEUED) && c->snd_una == tcp_data_end(c) + 1;
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
 		if (fin_acked) {
@@ -1085,27 +903,35 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			if (c->flags & TF_ORPHAN)
 				tcp_slow_arm(c, tl->tn->fw2_cyc);
 		}
-		break;
+		return STEP_ON;
 	case TCP_CLOSING:
 		if (fin_acked) {
 			tcp_enter_time_wait(c);
-			goto drop;
+			return STEP_DROP;
 		}
-		break;
+		return STEP_ON;
 	case TCP_LAST_ACK:
 		if (fin_acked) {
 			rte_pktmbuf_free(m);
 			tcp_set_state(c, TCP_CLOSED, 0);
-			return;
+			return STEP_GONE;
 		}
-		break;
+		return STEP_ON;
 	case TCP_TIME_WAIT:
-		goto drop;
+		return STEP_DROP;
 	default:
-		break;
+		return STEP_ON;
 	}
-	/* seventh: the segment text. RFC 1122 4.2.2.13: data that arrives
-	 * after the application closed is lost; a RST tells the peer. */
+}
+
+/* seventh and eighth: the text, then the FIN. Takes m. */
+static void
+text_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	/* RFC 1122 4.2.2.13: data that arrives after the application
+	 * closed is lost; a RST tells the peer. */
 	if (seg->len > 0 && (c->flags & TF_RD_SHUT) &&
 			TCP_IN_STATE(c, TCP_RCV_OPEN) &&
 			SEQ_GT(seg->seq + seg->len, c->rcv_nxt)) {
@@ -1123,21 +949,45 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			tl->st.drop_state++;
 		}
 	}
-	/* eighth: the FIN bit */
-	if (seg->flags & TH_FIN) {
-		if (seg->seq + seg->len == c->rcv_nxt) {
-			if (!(c->flags & TF_RCVD_FIN))
-				process_fin(c);
-			else
-				tcp_ack_soon(c, 1);
-		} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
-				TCP_IN_STATE(c, TCP_RCV_OPEN)) {
-			c->flags |= TF_OOO_FIN;
-			c->fin_rseq = seg->seq + seg->len;
-		}
-	}
-drop:
 	if (m != NULL)
+		rte_pktmbuf_free(m);
+	if (!(seg->flags & TH_FIN))
+		return;
+	if (seg->seq + seg->len == c->rcv_nxt) {
+		if (!(c->flags & TF_RCVD_FIN))
+			process_fin(c);
+		else
+			tcp_ack_soon(c, 1);
+	} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
+			TCP_IN_STATE(c, TCP_RCV_OPEN)) {
+		c->flags |= TF_OOO_FIN;
+		c->fin_rseq = seg->seq + seg->len;
+	}
+}
+
+/* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states, one helper
+ * per step. (The third, security, has nothing to check.) Takes m. */
+static void
+other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
+{
+	enum step st;
+
+	c->last_rx_tsc = c->tl->ilc->now;
+	c->ka_probes = 0;
+	st = seq_step(c, seg);
+	if (st == STEP_ON && (seg->flags & TH_RST))
+		st = rst_step(c, m, seg);
+	/* fourth: a SYN. The synchronized states challenged theirs before
+	 * the first step (RFC 5961 4.2); one left here is SYN-RECEIVED's. */
+	if (st == STEP_ON && (seg->flags & TH_SYN)) {
+		challenge_ack(c);
+		st = STEP_DROP;
+	}
+	if (st == STEP_ON)
+		st = ack_step(c, m, seg);
+	if (st == STEP_ON)
+		text_step(c, m, seg);
+	else if (st == STEP_DROP)
 		rte_pktmbuf_free(m);
 }
 
@@ -1154,10 +1004,10 @@ tw_reusable(const struct tcp_conn *c, const struct tcp_seg *seg)
 }
 
 void
-tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip)
 {
-	struct tcp_lcore *tl = ilc->tcp;
+	struct tcp_lcore *tl = lctx;
 	const struct rte_tcp_hdr *th;
 	struct tcp_conn *c;
 	struct tcp_seg seg;
@@ -1180,12 +1030,12 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !l4_cksum_ok(m, ip, len)))) {
+			 !inet_l4_cksum_ok(m, ip, len)))) {
 		tl->st.drop_bad_checksum++;
 		goto drop;
 	}
 	/* TCP is unicast only (RFC 1122 4.2.3.10). */
-	if (unlikely(ip->dst_addr != tl->nif->conf.ip)) {
+	if (unlikely(ip->dst_addr != tl->tn->iconf->ip)) {
 		tl->st.drop_state++;
 		goto drop;
 	}
@@ -1203,7 +1053,7 @@ tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
 	seg.wnd = rte_be_to_cpu_16(th->rx_win);
 	seg.flags = f;
 	seg.len = len - doff;
-	if (doff > sizeof(*th) && tcp_parse_opts((const uint8_t *)(th + 1),
+	if (doff > sizeof(*th) && px__tcp_parse_opts((const uint8_t *)(th + 1),
 			doff - sizeof(*th), &seg, f & TH_SYN) < 0) {
 		tl->st.drop_bad_opt++;
 		goto drop;
@@ -1231,8 +1081,8 @@ drop:
 }
 
 void
-tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc)
+tcp_burst_end(struct px_netif *nif, void *lctx)
 {
 	RTE_SET_USED(nif);
-	tcp_flush(ilc->tcp);
+	tcp_flush(lctx);
 }

@@ -7,8 +7,8 @@
  * and RFC 2018 options): segments are freshly written headers followed by
  * the send buffer's bytes, copied into the same mbuf, or, for payloads of
  * TCP_ZC_MIN bytes and more on a port that takes chains, referenced:
- * indirect mbufs attached to the send buffer's (DESIGN 4: retransmission
- * uses mbuf references, not copies).
+ * indirect mbufs attached to the send buffer's (retransmissions too: the
+ * design's "mbuf references, not copies", doc/architecture.md).
  */
 
 #include <errno.h>
@@ -50,93 +50,6 @@ tcp_rcv_wnd(struct tcp_conn *c)
 	return space;
 }
 
-/* Find the segment holding seq; *off gets the offset in it. The cursor
- * makes in-order walks O(1). */
-static struct rte_mbuf *
-sq_find(struct tcp_conn *c, uint32_t seq, uint32_t *off)
-{
-	struct rte_mbuf *m;
-	uint32_t s;
-
-	if (c->cur != NULL && SEQ_GEQ(seq, c->cur_seq)) {
-		m = c->cur;
-		s = c->cur_seq;
-	} else {
-		m = c->sq;
-		s = c->sq_seq;
-	}
-	while (m->next != NULL && SEQ_GEQ(seq, s + m->data_len)) {
-		s += m->data_len;
-		m = m->next;
-	}
-	c->cur = m;
-	c->cur_seq = s;
-	*off = seq - s;
-	return m;
-}
-
-/* Copy len bytes of the send buffer starting at seq to dst. */
-static void
-sq_copy(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t *dst)
-{
-	uint32_t off, n;
-	struct rte_mbuf *m = sq_find(c, seq, &off);
-
-	while (len > 0) {
-		n = RTE_MIN(len, (uint32_t)m->data_len - off);
-		rte_memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), n);
-		dst += n;
-		len -= n;
-		off = 0;
-		m = m->next;
-	}
-}
-
-/* Payloads from this size are attached rather than copied: below it a
- * copy costs less than the extra mbuf and segment. */
-#define TCP_ZC_MIN 512
-/* A payload spread over more send-buffer mbufs than this is copied (a
- * long chain of small writes would exceed what a PMD gathers). */
-#define TCP_ZC_MAX_SEGS 8
-
-/* Chain len bytes of the send buffer from seq behind head, as indirect
- * mbufs (one per send-buffer mbuf the range touches). 1 if the range
- * is too fragmented (nothing chained), 0, or -ENOBUFS (head then holds
- * what was chained; the caller frees it). */
-static int
-sq_attach(struct tcp_conn *c, struct rte_mbuf *head, uint32_t seq,
-		uint32_t len)
-{
-	struct rte_mempool *mp = c->tl->nif->mp;
-	struct rte_mbuf *m, *mi, *tail = head;
-	uint32_t off, n, left, k = 0;
-
-	m = sq_find(c, seq, &off);
-	for (left = len + off, mi = m; left > 0; mi = mi->next) {
-		if (++k > TCP_ZC_MAX_SEGS)
-			return 1;
-		left -= RTE_MIN(left, (uint32_t)mi->data_len);
-	}
-	while (len > 0) {
-		n = RTE_MIN(len, (uint32_t)m->data_len - off);
-		mi = rte_pktmbuf_alloc(mp);
-		if (unlikely(mi == NULL))
-			return -ENOBUFS;
-		rte_pktmbuf_attach(mi, m);
-		mi->data_off = (uint16_t)(mi->data_off + off);
-		mi->data_len = (uint16_t)n;
-		mi->pkt_len = n;
-		mi->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
-		tail->next = mi;
-		tail = mi;
-		head->nb_segs++;
-		head->pkt_len += n;
-		len -= n;
-		off = 0;
-		m = m->next;
-	}
-	return 0;
-}
 
 /* Write our options; returns their length (a multiple of 4). */
 static uint32_t
@@ -265,9 +178,9 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *m;
 	uint8_t opts[TCP_OPT_SPACE];
 	uint32_t olen, wnd, copy = len;
-	int zc = len >= TCP_ZC_MIN && tl->nif->conf.tx_multi_seg;
+	int zc = len >= TCP_ZC_MIN && tl->tn->iconf->tx_multi_seg;
 
-	m = rte_pktmbuf_alloc(tl->nif->mp);
+	m = rte_pktmbuf_alloc(tl->mp);
 	if (unlikely(m == NULL)) {
 		tl->st.nombuf++;
 		return -ENOBUFS;
@@ -276,7 +189,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 		flags |= TH_ACK;
 	olen = build_opts(c, flags, opts);
 	if (zc) {
-		int ret = sq_attach(c, m, seq, len);
+		int ret = tcp_sq_attach(c, m, seq, len);
 
 		if (unlikely(ret < 0)) {
 			rte_pktmbuf_free(m);
@@ -320,7 +233,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (olen > 0)
 		memcpy(th + 1, opts, olen);
 	if (copy > 0)
-		sq_copy(c, seq, copy, (uint8_t *)(th + 1) + olen);
+		tcp_sq_copy(c, seq, copy, (uint8_t *)(th + 1) + olen);
 	if (flags & TH_ACK) {
 		c->rcv_adv = c->rcv_nxt + wnd;
 		c->last_ack_sent = c->rcv_nxt;
@@ -334,7 +247,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	tl->st.bytes_out += len;
 	if (flags & TH_RST)
 		tl->st.rst_out++;
-	ipv4_output(tl->nif, tl->ilc, m, c->raddr, IPPROTO_TCP);
+	tcp_ip_output(tl, m, c->raddr);
 	return 0;
 }
 
@@ -559,7 +472,7 @@ tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 
 	if (seg->flags & TH_RST)
 		return;
-	m = rte_pktmbuf_alloc(tl->nif->mp);
+	m = rte_pktmbuf_alloc(tl->mp);
 	if (m == NULL) {
 		tl->st.nombuf++;
 		return;
@@ -586,5 +499,5 @@ tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 	}
 	tl->st.rst_out++;
 	tl->st.seg_out++;
-	ipv4_output(tl->nif, tl->ilc, m, raddr, IPPROTO_TCP);
+	tcp_ip_output(tl, m, raddr);
 }

@@ -5,6 +5,8 @@
 #ifndef _TCP_PRIVATE_H_
 #define _TCP_PRIVATE_H_
 
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -16,7 +18,7 @@
 #include <px_sync.h>
 #include <px_timer.h>
 
-#include "inet_private.h"
+#include "inet_l4.h" /* all TCP may use of lib/inet */
 #include "px_tcp.h"
 
 #define TCP_HASH_SIZE 16384    /* buckets per lcore, power of 2 */
@@ -44,7 +46,7 @@
 #define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
-/* States are bits, so guards can test a set (STYLE 7.4). */
+/* States are bits, so guards can test a set (TCP_IN_STATE()). */
 enum tcp_state {
 	TCP_CLOSED      = 1 << 0,
 	TCP_LISTEN      = 1 << 1,
@@ -199,9 +201,7 @@ struct tcp_conn {
 	uint64_t last_rx_tsc;       /* keepalive idle time */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
-	/* Both queues are chains of single mbuf segments linked by ->next
-	 * (the head's nb_segs/pkt_len are not kept); memory is bounded by
-	 * the byte counts and the coalescing of small segments. */
+	/* The send and receive queues: tcp_buf.h. */
 	struct rte_mbuf *sq, *sq_tail; /* send buffer: unacked, then unsent */
 	struct rte_mbuf *cur;       /* lookup cursor: a segment of sq ... */
 	uint32_t cur_seq;           /* ... and its first sequence number */
@@ -263,7 +263,8 @@ struct tcp_lcore {
 	struct px_tcp_stats st;
 	struct tcp_netif *tn;
 	struct px_netif *nif;
-	struct inet_lcore *ilc;
+	struct px__inet_l4_lcore *ilc; /* the interface here: clock, output */
+	struct rte_mempool *mp;      /* the interface's */
 	struct px_timer_wheel *wheel;
 	struct tcp_conn *ackq;       /* conns with output due at burst end */
 	struct tcp_conn_list conns;  /* live, not TIME_WAIT */
@@ -280,6 +281,9 @@ struct tcp_lcore {
 struct tcp_netif {
 	struct px_tcp_conf conf;
 	struct px_netif *nif;
+	const struct px_inet_conf *iconf; /* the interface's settings (live:
+	                                     the port sets its offloads) */
+	uint32_t n_lcores;
 	struct rte_mempool *conn_pool;
 	uint64_t hz;
 	uint64_t cyc_per_us, cyc_per_ms;
@@ -296,12 +300,27 @@ struct tcp_netif {
 
 #define TCP_MSG_LCLOSE (PX_MSG_LIB_BASE + 16) /* a: listener */
 
+/* TCP on an interface, or NULL if not attached. */
+static inline struct tcp_netif *
+tcp_netif_of(const struct px_netif *nif)
+{
+	return (struct tcp_netif *)px__inet_l4_ctx(nif, IPPROTO_TCP);
+}
+
+/* The calling lcore's TCP on an interface, or NULL. */
 static inline struct tcp_lcore *
 tcp_lcore_of(const struct px_netif *nif)
 {
-	struct inet_lcore *ilc = inet_lcore(nif);
+	return (struct tcp_lcore *)px__inet_l4_lctx(nif, IPPROTO_TCP);
+}
 
-	return ilc != NULL ? (struct tcp_lcore *)ilc->tcp : NULL;
+/* Hand a segment (data at the TCP header) to IP: the checksum is filled
+ * there, or by the port. Takes m. */
+static inline int
+tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst)
+{
+	return px__inet_output(tl->nif, tl->ilc, m, dst, IPPROTO_TCP,
+			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM);
 }
 
 static inline uint32_t
@@ -337,7 +356,7 @@ tcp_mem_level(struct tcp_lcore *tl)
 
 	if (unlikely(now - tl->mem_tsc > tl->tn->cyc_per_us * 10)) {
 		tl->mem_tsc = now;
-		avail = rte_mempool_avail_count(tl->nif->mp);
+		avail = rte_mempool_avail_count(tl->mp);
 		tl->mem_lvl = avail >= tl->tn->mem_low ? 0 :
 			avail >= tl->tn->mem_low / 2 ? 1 : 2;
 	}
@@ -372,55 +391,6 @@ tcp_ts_now(const struct tcp_conn *c)
 	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms);
 }
 
-/* Append segment chain m (data only) to a queue; returns its last
- * segment. */
-static inline void
-tcp_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail,
-		struct rte_mbuf *m)
-{
-	struct rte_mbuf *last = m;
-
-	while (last->next != NULL)
-		last = last->next;
-	if (*head == NULL)
-		*head = m;
-	else
-		(*tail)->next = m;
-	*tail = last;
-}
-
-/* Free every segment of a queue. */
-static inline void
-tcp_chain_free(struct rte_mbuf **head, struct rte_mbuf **tail)
-{
-	struct rte_mbuf *m = *head, *n;
-
-	while (m != NULL) {
-		n = m->next;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		m = n;
-	}
-	*head = NULL;
-	*tail = NULL;
-}
-
-/* Unlink and return the first segment of a queue. */
-static inline struct rte_mbuf *
-tcp_chain_pop(struct rte_mbuf **head, struct rte_mbuf **tail)
-{
-	struct rte_mbuf *m = *head;
-
-	*head = m->next;
-	if (*head == NULL)
-		*tail = NULL;
-	m->next = NULL;
-	m->nb_segs = 1;
-	m->pkt_len = m->data_len;
-	return m;
-}
-
 /* tcp.c */
 int tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out);
 void tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c);
@@ -434,23 +404,22 @@ struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 		struct tcp_lcore *tl);
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
 uint64_t tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1);
-void tcp_sq_ack(struct tcp_conn *c, uint32_t bytes);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
-
-/* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
-void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 enum px_tcp_state tcp_state_public(uint32_t state);
-
 /* Run output and callbacks of the connections queued on this lcore. */
 void tcp_flush(struct tcp_lcore *tl);
 /* Queue c for tcp_flush(). */
 void tcp_enqueue(struct tcp_conn *c);
 
+/* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
+void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
+
 /* tcp_in.c */
-void tcp_input(struct px_netif *nif, struct inet_lcore *ilc, struct rte_mbuf *m,
+void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
-void tcp_burst_end(struct px_netif *nif, struct inet_lcore *ilc);
-int tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
+void tcp_burst_end(struct px_netif *nif, void *lctx);
+/* px__: the fuzz target calls it (test/fuzz/fuzz_tcp_opts.c). */
+int px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);
 
 /* tcp_sack.c */
@@ -496,5 +465,10 @@ void tcp_keepalive_reset(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles);
 int tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg);
 void tcp_enter_time_wait(struct tcp_conn *c);
+
+/* The library's log type "pollux.tcp" (tcp.c, px_log.h). */
+extern int px_logtype_tcp;
+
+#include "tcp_buf.h"
 
 #endif /* _TCP_PRIVATE_H_ */

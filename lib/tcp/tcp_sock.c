@@ -75,15 +75,14 @@ listen_common(struct px_netif *nif, uint16_t port, uint32_t backlog,
 	struct px_tcp_listener *l;
 	uint32_t i, n;
 
-	if (nif == NULL || nif->tcp == NULL || port == 0 || out == NULL ||
+	if ((tn = tcp_netif_of(nif)) == NULL || port == 0 || out == NULL ||
 			backlog > 65535)
 		return -EINVAL;
-	tn = nif->tcp;
 	if (backlog == 0)
 		backlog = 128;
 	if (__atomic_load_n(&tn->listen[rte_be_to_cpu_16(port)], __ATOMIC_ACQUIRE) != NULL)
 		return -EADDRINUSE;
-	n = nif->n_lcores;
+	n = tn->n_lcores;
 	l = rte_zmalloc("px_tcp_listener", sizeof(*l) + n * sizeof(l->lc[0]),
 			RTE_CACHE_LINE_SIZE);
 	if (l == NULL)
@@ -214,15 +213,14 @@ px_tcp_listener_close(struct px_tcp_listener *l)
 	uint32_t i;
 	int self;
 
-	if (l == NULL || l->nif->tcp == NULL)
+	if (l == NULL || (tn = tcp_netif_of(l->nif)) == NULL)
 		return -EINVAL;
-	tn = l->nif->tcp;
 	if (__atomic_exchange_n(&l->closed, 1, __ATOMIC_RELAXED))
 		return 0;
 	__atomic_store_n(&tn->listen[rte_be_to_cpu_16(l->port)], NULL,
 			__ATOMIC_RELEASE);
 	self = px_exec_index_self();
-	for (i = 0; i < l->nif->n_lcores; i++) {
+	for (i = 0; i < tn->n_lcores; i++) {
 		if ((int)i == self) {
 			llc = listen_lc(l, &tl);
 			if (llc != NULL)
@@ -248,13 +246,10 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 	uint16_t lport = 0, cand;
 	int ret;
 
-	if (nif == NULL || nif->tcp == NULL || ip == 0 || port == 0 || out == NULL)
-		return -EINVAL;
-	tl = tcp_lcore_of(nif);
-	if (tl == NULL)
+	if (ip == 0 || port == 0 || out == NULL || (tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	tn = tl->tn;
-	n = nif->n_lcores;
+	n = tn->n_lcores;
 	self = tl->index;
 	/* A port whose reply flow hashes to this lcore (the peer's packets
 	 * are steered by the 4-tuple seen from its side). */
@@ -262,7 +257,7 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 		cand = (uint16_t)(EPHEMERAL_LO + (tl->port_hint + i) % EPHEMERAL_N);
 		if (tn->listen[cand] != NULL)
 			continue;
-		if (px_flow_owner(ip, nif->conf.ip, port, rte_cpu_to_be_16(cand), n) != self)
+		if (px_flow_owner(ip, tl->tn->iconf->ip, port, rte_cpu_to_be_16(cand), n) != self)
 			continue;
 		if (tcp_lookup(tl, ip, port, rte_cpu_to_be_16(cand)) != NULL)
 			continue;
@@ -278,7 +273,7 @@ open_active(struct px_netif *nif, uint32_t ip, uint16_t port,
 		return -ENOBUFS;
 	}
 	c->raddr = ip;
-	c->laddr = nif->conf.ip;
+	c->laddr = tl->tn->iconf->ip;
 	c->rport = port;
 	c->lport = lport;
 	c->flags |= TF_USER;
@@ -505,39 +500,6 @@ px_tcp_writable(const struct px_tcp_conn *pc)
 	return c->sndbuf > c->sq_bytes ? c->sndbuf - c->sq_bytes : 0;
 }
 
-/* Copy up to len bytes into the send buffer; returns the count. */
-static uint32_t
-sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
-{
-	struct rte_mbuf *tail, *m;
-	uint32_t done = 0, n;
-
-	while (done < len) {
-		tail = c->sq_tail;
-		if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
-				rte_mbuf_refcnt_read(tail) == 1 &&
-				rte_pktmbuf_tailroom(tail) > 0) {
-			n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(tail));
-			rte_memcpy(rte_pktmbuf_mtod_offset(tail, void *, tail->data_len),
-					src + done, n);
-			tail->data_len = (uint16_t)(tail->data_len + n);
-		} else {
-			m = rte_pktmbuf_alloc(c->tl->nif->mp);
-			if (m == NULL) {
-				c->tl->st.nombuf++;
-				break;
-			}
-			/* No headroom needed: segments copy out of it. */
-			m->data_off = 0;
-			tcp_chain_append(&c->sq, &c->sq_tail, m);
-			continue;
-		}
-		done += n;
-	}
-	c->sq_bytes += done;
-	return done;
-}
-
 /* Can the application queue data now? 0 yes, <0 the error to report. */
 static int
 send_ok(const struct tcp_conn *c)
@@ -596,7 +558,7 @@ px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 				break;
 			continue;
 		}
-		n = sq_append(c, (const uint8_t *)iov[i].iov_base + off,
+		n = tcp_sq_append(c, (const uint8_t *)iov[i].iov_base + off,
 				(uint32_t)RTE_MIN((size_t)room, iov[i].iov_len - off));
 		if (n == 0) {
 			ret = -ENOBUFS;
@@ -731,7 +693,7 @@ px_tcp_open_count(const struct px_netif *nif)
 	const struct tcp_conn *c;
 	int n = 0;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	TAILQ_FOREACH(c, &tl->conns, link)
 		if (c->state != TCP_CLOSED)
@@ -746,7 +708,7 @@ px_tcp_reset_all(struct px_netif *nif)
 	struct tcp_conn *c, *next;
 	int n = 0;
 
-	if (nif == NULL || nif->tcp == NULL || (tl = tcp_lcore_of(nif)) == NULL)
+	if ((tl = tcp_lcore_of(nif)) == NULL)
 		return -EINVAL;
 	/* Closing an orphan frees it: take the next one first. */
 	for (c = TAILQ_FIRST(&tl->conns); c != NULL; c = next) {
@@ -762,6 +724,72 @@ px_tcp_reset_all(struct px_netif *nif)
 			rte_lcore_id(), n);
 	tcp_flush(tl);
 	return n;
+}
+
+struct tcp_drain {
+	struct px_netif *const *nifs;
+	unsigned int n;
+	uint64_t deadline;
+	const volatile sig_atomic_t *hurry;
+};
+
+static int
+drain_open(const struct tcp_drain *d)
+{
+	unsigned int i;
+	int n = 0, k;
+
+	for (i = 0; i < d->n; i++)
+		if ((k = px_tcp_open_count(d->nifs[i])) > 0)
+			n += k;
+	return n;
+}
+
+/* px_tcp_drain() on one lcore: the wait, then the resets. */
+static void *
+drain_lcore(void *arg)
+{
+	const struct tcp_drain *d = arg;
+	unsigned int i;
+	long reset = 0;
+	int k;
+
+	while (drain_open(d) > 0 && (d->hurry == NULL || *d->hurry == 0) &&
+			rte_rdtsc() < d->deadline)
+		if (px_sleep_ns(1000 * 1000) < 0)
+			break; /* cancelled: reset now */
+	for (i = 0; i < d->n; i++)
+		if ((k = px_tcp_reset_all(d->nifs[i])) > 0)
+			reset += k;
+	/* The resets sit in the port's transmit buffer until this loop
+	 * iteration's flush hooks, which run before the timer advance that
+	 * ends any sleep: so one sleep of any length sees them sent. */
+	if (reset > 0)
+		px_sleep_ns(1);
+	return (void *)(intptr_t)reset;
+}
+
+int
+px_tcp_drain(struct px_netif *const *nifs, unsigned int n, uint64_t timeout_ns,
+		const volatile sig_atomic_t *hurry)
+{
+	struct tcp_drain d = { nifs, n, px_deadline(timeout_ns), hurry };
+	void *res[PX_MAX_LCORES];
+	unsigned int i;
+	long reset = 0;
+	int ret;
+
+	if (nifs == NULL || n == 0 || px_task_self() == NULL)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (tcp_netif_of(nifs[i]) == NULL)
+			return -EINVAL;
+	ret = px_exec_on_all(drain_lcore, &d, res);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < px_exec_count(); i++)
+		reset += (long)(intptr_t)res[i];
+	return (int)RTE_MIN(reset, (long)INT32_MAX);
 }
 
 int

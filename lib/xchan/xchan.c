@@ -12,6 +12,8 @@
 #include "px_log.h"
 #include "px_xchan.h"
 
+PX_LOG_REGISTER(xchan);
+
 int
 px_xchan_create(const char *name, unsigned int size, int socket_id,
 		unsigned int flags, struct px_xchan **out)

@@ -3,7 +3,7 @@
  */
 
 /*
- * libFuzzer target: tcp_parse_opts(), the TCP option parser, on its own.
+ * libFuzzer target: px__tcp_parse_opts(), the TCP option parser, on its own.
  * An input is the option space of one segment (the bytes after the fixed
  * 20-byte header), copied into a heap buffer of exactly its size so that
  * ASan reports any read past the end. Each input is parsed as a SYN and as
@@ -17,9 +17,10 @@
  * nothing; and an end-of-list appended to a valid list changes nothing.
  * Not checked, because the parser does not promise them: mss > 0 and
  * ws <= 14 (it passes the peer's values on; negotiate() clamps both).
- * The parser is internal to lib/tcp, but the static libpx_tcp.a that
- * pollux_dep links carries it and lib/tcp is on pollux_dep's include path,
- * so tcp_private.h declares it here. No runtime is needed: the parser
+ * The parser is internal to lib/tcp; it keeps a px__ name so that it stays
+ * visible in libpx_tcp.a for this target (buildtools/localize.sh makes
+ * other internals local), and lib/tcp is on pollux_dep's include path, so
+ * tcp_private.h declares it here. No runtime is needed: the parser
  * touches neither EAL nor mbufs.
  */
 
@@ -64,7 +65,7 @@ static int
 parse(const uint8_t *p, uint32_t len, int syn, struct tcp_seg *s)
 {
 	seg_init(s);
-	return tcp_parse_opts(p, len, s, syn);
+	return px__tcp_parse_opts(p, len, s, syn);
 }
 
 /* What holds for one parse, whatever its verdict. */

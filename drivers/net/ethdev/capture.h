@@ -29,4 +29,7 @@ void capture_close(struct px_capture *c);
 void capture_counts(const struct px_capture *c, uint64_t *packets,
 		uint64_t *dropped);
 
+/* The library's log type "pollux.port" (port.c, px_log.h). */
+extern int px_logtype_port;
+
 #endif /* _PX_CAPTURE_H_ */

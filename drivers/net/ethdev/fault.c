@@ -16,6 +16,9 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <px_common.h>
+#include <px_counters.h>
+
 #include "px_fault.h"
 
 #define RELEASE_MAX 64
@@ -303,4 +306,21 @@ px_fault_parse(const char *spec, struct px_fault_conf *conf)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+static const char *const fault_stat_names[] = {
+	"seen", "dropped", "duplicated", "corrupted", "reordered", "delayed",
+	"overflow", "nombuf",
+};
+
+_Static_assert(PX_ARRAY_SIZE(fault_stat_names) ==
+		PX_COUNTERS_N(struct px_fault_stats),
+		"fault_stat_names must list every px_fault_stats counter");
+
+const char *const *
+px_fault_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(fault_stat_names);
+	return fault_stat_names;
 }

@@ -14,12 +14,15 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_log.h>
 #include <px_tel.h>
 
 #include "capture.h"
 #include "px_port.h"
+
+PX_LOG_REGISTER(port);
 
 #define RX_BURST 32
 #define TXBUF 256
@@ -59,9 +62,8 @@ struct px_port {
 
 /* ---- telemetry: /pollux/port ---- */
 
-#define PORT_TEL_MAX 8
-/* Ports telemetry can see; under px_tel_lock(). */
-static struct px_port *tel_ports[PORT_TEL_MAX];
+/* Ports telemetry can see. */
+static struct px_tel_objs tel_ports;
 
 static int
 tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -71,20 +73,12 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		"mbuf_size", "port_id",
 	};
 	struct px_port_stats ps;
-	struct px_port *p = NULL;
+	struct px_port *p;
 	uint64_t v[PX_ARRAY_SIZE(names)];
-	unsigned long i = 0;
-	char *end;
 
 	(void)cmd;
-	if (params != NULL && *params != '\0') {
-		i = strtoul(params, &end, 10);
-		if (*end != '\0')
-			return -EINVAL;
-	}
 	px_tel_lock();
-	if (i < PORT_TEL_MAX)
-		p = tel_ports[i];
+	p = px_tel_obj_get(&tel_ports, params);
 	if (p == NULL) {
 		px_tel_unlock();
 		return -EINVAL;
@@ -105,30 +99,10 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 tel_add(struct px_port *p)
 {
-	unsigned int i;
-
 	px_tel_register("/pollux/port", tel_port,
 		"Port counters and its mbuf pool's use. Parameter: Pollux port "
 		"index, in creation order (default 0).");
-	px_tel_lock();
-	for (i = 0; i < PORT_TEL_MAX; i++)
-		if (tel_ports[i] == NULL) {
-			tel_ports[i] = p;
-			break;
-		}
-	px_tel_unlock();
-}
-
-static void
-tel_del(struct px_port *p)
-{
-	unsigned int i;
-
-	px_tel_lock();
-	for (i = 0; i < PORT_TEL_MAX; i++)
-		if (tel_ports[i] == p)
-			tel_ports[i] = NULL;
-	px_tel_unlock();
+	px_tel_obj_add(&tel_ports, p);
 }
 
 int
@@ -204,7 +178,7 @@ px_port_create(uint16_t port_id, const struct px_port_conf *conf,
 	 * PMD cannot) and chained mbufs (fragments, large datagrams). */
 	ec.txmode.offloads = info.tx_offload_capa &
 		(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
-		 RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+		 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	p->rx_offloads = ec.rxmode.offloads;
 	p->tx_offloads = ec.txmode.offloads;
 	p->tx_capa = info.tx_offload_capa;
@@ -268,7 +242,11 @@ void
 px_port_info(const struct px_port *p, struct px_port_info *out)
 {
 	const uint64_t rxc = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
-	const uint64_t txc = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	/* The stack asks for all three or none (px_inet_conf.tx_cksum):
+	 * TCP checksums are never left to a port that was not asked for
+	 * them. */
+	const uint64_t txc = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_link link;
 
 	memset(out, 0, sizeof(*out));
@@ -516,6 +494,7 @@ px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
 int
 px_port_attach(struct px_port *p, struct px_netif *nif)
 {
+	struct px_port_info pi;
 	unsigned int i;
 	int ret;
 
@@ -526,6 +505,10 @@ px_port_attach(struct px_port *p, struct px_netif *nif)
 	ret = px_msg_register(PORT_MSG_TX, tx_msg, NULL);
 	if (ret < 0)
 		return ret;
+	/* The interface's checksums and chains follow what this port was
+	 * configured with, whatever its px_inet_conf said. */
+	px_port_info(p, &pi);
+	px_netif_set_tx_offloads(nif, pi.tx_cksum, pi.multi_seg);
 	p->nif = nif;
 	for (i = 0; i < px_exec_count(); i++) {
 		unsigned int lcore = (unsigned int)px_exec_lcore(i);
@@ -572,6 +555,22 @@ px_port_start(struct px_port *p)
 	return -ETIMEDOUT;
 }
 
+static const char *const port_stat_names[] = {
+	"rx", "tx", "rx_drop", "tx_drop", "tx_retry", "captured", "capture_drop",
+};
+
+_Static_assert(PX_ARRAY_SIZE(port_stat_names) ==
+		PX_COUNTERS_N(struct px_port_stats),
+		"port_stat_names must list every px_port_stats counter");
+
+const char *const *
+px_port_stats_names(unsigned int *n)
+{
+	if (n != NULL)
+		*n = PX_ARRAY_SIZE(port_stat_names);
+	return port_stat_names;
+}
+
 void
 px_port_stats_get(const struct px_port *p, struct px_port_stats *out)
 {
@@ -611,7 +610,7 @@ px_port_close(struct px_port *p)
 
 	if (p == NULL || p->closed)
 		return;
-	tel_del(p);
+	px_tel_obj_del(&tel_ports, p);
 	/* Whatever was sent up to now is in the file before it closes. */
 	capture_close(p->cap);
 	p->cap = NULL;

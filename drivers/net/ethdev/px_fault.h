@@ -56,6 +56,15 @@ struct px_fault_stats {
 	uint64_t nombuf;       /**< duplicates not made: no mbuf */
 };
 
+/**
+ * The names of struct px_fault_stats's counters, in field order (for
+ * px_counters_print()).
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_fault_stats).
+ */
+const char *const *px_fault_stats_names(unsigned int *n);
+
 struct px_fault;
 
 /**

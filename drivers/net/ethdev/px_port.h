@@ -66,7 +66,7 @@ struct px_port_info {
 	uint16_t nb_queues;     /**< rx/tx queue pairs in use */
 	uint8_t rss;            /**< the PMD spreads flows with px_rss_key */
 	uint8_t rx_cksum;       /**< IPv4 and UDP checksums verified on rx */
-	uint8_t tx_cksum;       /**< IPv4 and UDP checksums computed on tx */
+	uint8_t tx_cksum;       /**< IPv4, UDP and TCP checksums computed on tx */
 	uint8_t multi_seg;      /**< chained mbufs accepted on tx */
 	uint8_t tso;            /**< TCP segmentation (for the TCP stack) */
 	uint8_t link_up;        /**< link status now */
@@ -127,7 +127,10 @@ px_netif_tx_cb_t px_port_tx_cb(void);
 
 /**
  * Connect the port to an interface: received frames go to
- * px_netif_input() on the polling lcore. Control path, before px_run().
+ * px_netif_input() on the polling lcore, and the interface's transmit
+ * offloads are set from what the port configured
+ * (px_netif_set_tx_offloads(): checksums, chains by its tx_zc policy).
+ * Control path, before px_run().
  *
  * @return
  *   0, -EBUSY if already attached, -ENOSPC if the executor has no hook
@@ -170,6 +173,15 @@ void px_port_fault_stats(const struct px_port *p, struct px_fault_stats *rx,
  * Read the counters.
  */
 void px_port_stats_get(const struct px_port *p, struct px_port_stats *out);
+
+/**
+ * The names of struct px_port_stats's counters, in field order (for
+ * px_counters_print()).
+ *
+ * @param n
+ *   Receives the count, PX_COUNTERS_N(struct px_port_stats).
+ */
+const char *const *px_port_stats_names(unsigned int *n);
 
 /**
  * Write the port's traffic to a pcapng file that Wireshark and tshark
