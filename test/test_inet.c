@@ -737,6 +737,140 @@ case_fragments(void)
 	return NULL;
 }
 
+/* An ICMP echo request from src to dst, id 78. */
+static struct rte_mbuf *
+echo_frame(uint32_t src, uint32_t dst)
+{
+	struct rte_icmp_hdr *icmp;
+	struct rte_ipv4_hdr *ip;
+	uint16_t len = sizeof(*icmp) + 8;
+	void *pl;
+	struct rte_mbuf *m = frame(&our_mac, RTE_ETHER_TYPE_IPV4,
+			(uint16_t)(sizeof(*ip) + len), &pl);
+
+	ip = ip_fill(pl, IPPROTO_ICMP, len, src, dst);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	icmp->icmp_ident = htons(78);
+	icmp->icmp_cksum = (uint16_t)~sum16(icmp, len);
+	return m;
+}
+
+/* TCP review A.13 (RFC 1122 3.2.1.3, 3.2.2): a datagram from a source
+ * that is not another host's unicast address (0, broadcast, our subnet's
+ * broadcast, multicast, class E, loopback, our own) is dropped under
+ * ip.bad_src, neither delivered nor answered (no ICMP error, no echo);
+ * an echo request to a broadcast address is not answered (no smurf
+ * amplifier), one to our address is. */
+static void *
+case_bad_source(void)
+{
+	static const char *const bad[] = {
+		"0.0.0.0", "255.255.255.255", "10.1.0.255", "224.0.0.1",
+		"239.1.2.3", "240.0.0.1", "127.0.0.1", "10.1.0.2",
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		udp_got = 0;
+		DROP(udp_frame(inet_addr(bad[i]), 1, 7, "a", 1), ip_bad_src);
+		DROP(udp_frame(inet_addr(bad[i]), 1, 9, "a", 1), ip_bad_src);
+		DROP(echo_frame(inet_addr(bad[i]), our_ip), ip_bad_src);
+		T_EQ(udp_got, 0);
+	}
+	DROP(echo_frame(peer_ip, inet_addr("10.1.0.255")), icmp_bcast_ignored);
+	DROP(echo_frame(peer_ip, inet_addr("255.255.255.255")), icmp_bcast_ignored);
+	input1(echo_frame(peer_ip, our_ip));
+	T_EQ(ncap, 1);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
+/* TCP review A.8: RX checksum status NONE ("the checksum in the packet
+ * is not correct, but the data integrity is verified": virtio's partial
+ * checksum) is good, for the L4 and for the IP checksum; UNKNOWN is
+ * checked in software and BAD is bad. */
+static void *
+case_cksum_none(void)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct rte_mbuf *m;
+
+	m = udp_frame(peer_ip, 1, 7, "partial", 7);
+	udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 14 + 20);
+	udp->dgram_cksum ^= 0x0101;
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	udp_got = 0;
+	input1(m);
+	T_EQ(udp_got, 1);
+	T_CHECK(memcmp(udp_data, "partial", 7) == 0);
+	T_CHECK(pool_back());
+	m = udp_frame(peer_ip, 1, 7, "iphdr", 5);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->hdr_checksum ^= 0x1234;
+	m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_NONE;
+	input1(m);
+	T_EQ(udp_got, 2);
+	T_CHECK(pool_back());
+	/* The port's word is taken: BAD drops a right sum; UNKNOWN is
+	 * checked in software. */
+	m = udp_frame(peer_ip, 1, 7, "abc", 3);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	DROP(m, udp_bad_checksum);
+	m = udp_frame(peer_ip, 1, 7, "abc", 3);
+	udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 14 + 20);
+	udp->dgram_cksum ^= 0x0101;
+	DROP(m, udp_bad_checksum);
+	return NULL;
+}
+
+/* TCP review A.11: the first fragment carries options (IHL 6), the
+ * others do not (RFC 791 3.2: options not copied), and the last one to
+ * arrive has IHL 5. L4 starts after the first fragment's header; the
+ * port's checksum flags of the fragments do not carry over. */
+static void *
+case_frag_options(void)
+{
+	static char data[2000];
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *fr[16], *m;
+	uint8_t *p;
+	unsigned int n;
+	size_t k;
+
+	for (k = 0; k < sizeof(data); k++)
+		data[k] = (char)('A' + k % 23);
+	n = fragments(data, sizeof(data), 1480, fr);
+	T_EQ(n, 2);
+	/* Give fragment 0 four option bytes (NOP NOP NOP EOL). */
+	m = fr[0];
+	p = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	T_CHECK(p != NULL);
+	memmove(p, p + 4, 14 + 20);
+	ip = (struct rte_ipv4_hdr *)(p + 14);
+	memcpy(ip + 1, "\x01\x01\x01\x00", 4);
+	ip->version_ihl = 0x46;
+	ip->total_length = htons((uint16_t)(ntohs(ip->total_length) + 4));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp_got = 0;
+	input1(fr[0]);
+	input1(fr[1]);
+	T_EQ(udp_got, 1);
+	T_CHECK(memcmp(udp_data, data, 32) == 0);
+	T_CHECK(pool_back());
+	/* A corrupted datagram whose fragments the port called GOOD (it
+	 * cannot know): checked whole, and dropped. */
+	n = fragments(data, sizeof(data), 1480, fr);
+	rte_pktmbuf_mtod(fr[1], uint8_t *)[14 + 20 + 7] ^= 0x40;
+	fr[0]->ol_flags = fr[1]->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	input1(fr[1]);
+	DROP(fr[0], udp_bad_checksum);
+	T_EQ(udp_got, 1);
+	return NULL;
+}
+
 static void *
 case_ttl_zero_delivered(void)
 {
@@ -1004,6 +1138,9 @@ inet_main(void *arg)
 	T_RUN(case_arp_pending);
 	T_RUN(case_malformed);
 	T_RUN(case_fragments);
+	T_RUN(case_frag_options);
+	T_RUN(case_bad_source);
+	T_RUN(case_cksum_none);
 	T_RUN(case_ttl_zero_delivered);
 	T_RUN(case_garbage);
 	T_EQ(px_udp_close(sock7), 0);

@@ -193,6 +193,26 @@ inet_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		0xffff;
 }
 
+/**
+ * Is the L4 checksum of m (data at the L4 header, *len* bytes) to be
+ * trusted? What the port said decides first: GOOD, and NONE ("the
+ * checksum in the packet is not correct, but the L4 data integrity is
+ * verified": a virtio peer's partial checksum), are good, BAD is bad;
+ * UNKNOWN (or no offload) is checked in software.
+ */
+static inline int
+inet_l4_cksum_verified(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		uint32_t len)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (likely(ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD || ck == RTE_MBUF_F_RX_L4_CKSUM_NONE))
+		return 1;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return 0;
+	return inet_l4_cksum_ok(m, ip, len);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -152,6 +152,20 @@ ip_is_local(const struct px_netif *nif, uint32_t dst)
 	return dst == nif->conf.ip || dst == nif->bcast || dst == RTE_BE32(0xffffffff);
 }
 
+/* RFC 1122 3.2.1.3: may a datagram come from src? Not from 0, a
+ * broadcast (limited or our subnet's), multicast or class E (224/3),
+ * loopback (127/8), nor from our own address arriving on the wire
+ * (Linux calls these martians; a spoofed SYN from our own address and
+ * port, LAND, would connect us to ourselves). */
+static inline int
+ip_src_valid(const struct px_netif *nif, uint32_t src)
+{
+	uint32_t h = rte_be_to_cpu_32(src);
+
+	return h != 0 && (h >> 24) != 127 && (h >> 29) != 7 &&
+		src != nif->bcast && src != nif->conf.ip;
+}
+
 /* The library's log type "pollux.inet" (netif.c, px_log.h). */
 extern int px_logtype_inet;
 

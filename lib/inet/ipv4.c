@@ -54,7 +54,13 @@ icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		lc->st.icmp_other++;
 		goto drop;
 	}
-	/* RFC 1122 3.2.2.6: answer a broadcast echo from our own address. */
+	/* RFC 1122 3.2.2.6 lets a host ignore an echo to a broadcast
+	 * address; answering makes us an amplifier (smurf), so we do not
+	 * (Linux's icmp_echo_ignore_broadcasts). */
+	if (ip->dst_addr != nif->conf.ip) {
+		lc->st.icmp_bcast_ignored++;
+		goto drop;
+	}
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = (uint16_t)~sum_mbuf(m, off, len, 0);
@@ -114,15 +120,20 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 		goto drop;
 	}
 	/* RFC 1122 3.2.1.2: verify the checksum (the NIC may have). */
+	/* NONE: the field is not right but the header was verified. */
 	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-			(ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
 			 rte_raw_cksum(ip, ihl) != 0xffff))) {
 		lc->st.ip_bad_checksum++;
 		goto drop;
 	}
 	if (unlikely(!ip_is_local(nif, ip->dst_addr))) {
 		lc->st.ip_not_ours++;
+		goto drop;
+	}
+	if (unlikely(!ip_src_valid(nif, ip->src_addr))) {
+		lc->st.ip_bad_src++;
 		goto drop;
 	}
 	/* RFC 1122 3.2.1.7: a host must not discard a datagram for having a
@@ -147,7 +158,14 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 		if (m == NULL)
 			return; /* held, or dropped into the death row */
 		lc->st.ip_reassembled++;
+		/* The first fragment's header heads the datagram: its
+		 * length, not the last one's, says where L4 begins (RFC 791
+		 * 3.2: options not copied make them differ). What the port
+		 * said of a fragment's L4 checksum says nothing of the
+		 * datagram's. */
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+		ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+		m->ol_flags &= ~RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	}
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:

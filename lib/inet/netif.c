@@ -196,7 +196,9 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		nif->conf.frag_max = 1024;
 	nif->mask = rte_cpu_to_be_32(conf->prefix == 32 ? UINT32_MAX :
 			~(UINT32_MAX >> conf->prefix));
-	nif->bcast = (conf->ip & nif->mask) | ~nif->mask;
+	/* RFC 3021: a /31 (and a /32) has no directed broadcast. */
+	nif->bcast = conf->prefix >= 31 ? RTE_BE32(0xffffffff) :
+		(conf->ip & nif->mask) | ~nif->mask;
 	nif->mp = mp;
 	nif->tx = tx;
 	nif->tx_ctx = tx_ctx;
@@ -492,10 +494,10 @@ static const char *const stat_names[] = {
 	"arp.rx", "arp.bad", "arp.not_ours", "arp.replies", "arp.requests",
 	"arp.learned", "arp.pending_drop", "arp.unresolved",
 	"ip.rx", "ip.runt", "ip.bad_version", "ip.bad_ihl", "ip.bad_len",
-	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours",
+	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours", "ip.bad_src",
 	"ip.frags", "ip.reassembled", "ip.frag_drop", "ip.frag_tx", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
 	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
-	"icmp.ratelimited", "icmp.other",
+	"icmp.ratelimited", "icmp.other", "icmp.bcast_ignored",
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
 	"udp.delivered", "udp.tx", "udp.rxq_full", "udp.filtered",
 	"buf.nombuf",

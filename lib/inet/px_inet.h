@@ -93,6 +93,10 @@ struct px_inet_stats {
 	uint64_t ip_ttl_zero;       /**< TTL 0 on arrival (delivered, RFC 1122 3.2.1.7) */
 	uint64_t ip_options;        /**< header with options (skipped) */
 	uint64_t ip_not_ours;       /**< for another address */
+	uint64_t ip_bad_src;        /**< source not a unicast address of
+	                                 another host: broadcast, multicast,
+	                                 0, loopback, class E or ours
+	                                 (RFC 1122 3.2.1.3) */
 	uint64_t ip_frags;          /**< fragments received */
 	uint64_t ip_reassembled;    /**< datagrams reassembled */
 	uint64_t ip_frag_drop;      /**< fragments dropped: overlap, too many, timeout, table full */
@@ -108,6 +112,8 @@ struct px_inet_stats {
 	uint64_t icmp_unreach_sent; /**< destination unreachable sent */
 	uint64_t icmp_ratelimited;  /**< errors not sent: rate limit */
 	uint64_t icmp_other;        /**< other types, ignored */
+	uint64_t icmp_bcast_ignored;/**< echo requests to a broadcast address,
+	                                 not answered (no smurf amplifier) */
 	/* UDP */
 	uint64_t udp_rx;            /**< datagrams received */
 	uint64_t udp_bad_len;       /**< length field inconsistent */

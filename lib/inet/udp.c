@@ -32,7 +32,6 @@ udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	struct px_udp_sock *s;
 	struct px_udp_addr from;
 	uint32_t ulen, plen = rte_pktmbuf_pkt_len(m);
-	uint64_t ck;
 
 	lc->st.udp_rx++;
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*udp))) {
@@ -48,10 +47,7 @@ udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 	if (ulen < plen)
 		rte_pktmbuf_trim(m, plen - ulen);
 	/* RFC 768: a zero checksum means none was computed. */
-	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	if (udp->dgram_cksum != 0 && unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !inet_l4_cksum_ok(m, ip, ulen)))) {
+	if (udp->dgram_cksum != 0 && unlikely(!inet_l4_cksum_verified(m, ip, ulen))) {
 		lc->st.udp_bad_checksum++;
 		goto drop;
 	}

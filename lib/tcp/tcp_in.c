@@ -1012,7 +1012,6 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 	struct tcp_conn *c;
 	struct tcp_seg seg;
 	uint32_t len = rte_pktmbuf_pkt_len(m), doff;
-	uint64_t ck;
 	uint8_t f;
 
 	RTE_SET_USED(nif);
@@ -1027,10 +1026,7 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		tl->st.drop_bad_len++;
 		goto drop;
 	}
-	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	if (unlikely(ck == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-			(ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			 !inet_l4_cksum_ok(m, ip, len)))) {
+	if (unlikely(!inet_l4_cksum_verified(m, ip, len))) {
 		tl->st.drop_bad_checksum++;
 		goto drop;
 	}
