@@ -31,6 +31,7 @@
 #include <px_tcp.h>
 
 #include "test_exec.h"
+#include "test_frames.h"
 
 #define WIRE 8192
 
@@ -1034,38 +1035,14 @@ static struct rte_mbuf *
 seg_from_b(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 		uint8_t flags)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *th;
-	uint16_t len = sizeof(*ip) + sizeof(*th);
+	const struct tframe_tcp f = {
+		.src_mac = {{ 0x02, 0, 0, 0, 0x09, 0x02 }},
+		.dst_mac = {{ 0x02, 0, 0, 0, 0x09, 0x01 }},
+		.src = ip_b, .dst = ip_a, .sport = sport, .dport = dport,
+		.seq = seq, .ack = ack, .flags = flags, .wnd = 65535,
+	};
 
-	if (m == NULL)
-		return NULL;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + len);
-	eth->dst_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0x09, 0x01 }};
-	eth->src_addr = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0x09, 0x02 }};
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = htons(len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = ip_b;
-	ip->dst_addr = ip_a;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	memset(th, 0, sizeof(*th));
-	th->src_port = sport;
-	th->dst_port = dport;
-	th->sent_seq = htonl(seq);
-	th->recv_ack = htonl(ack);
-	th->data_off = 5 << 4;
-	th->tcp_flags = flags;
-	th->rx_win = htons(65535);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	return m;
+	return tframe_tcp(mp, &f);
 }
 
 /* The TCP header of the frame at the head of wire w (after ARP, if

@@ -62,7 +62,18 @@ struct px_tcp_conf {
 	uint32_t ooo_max;          /**< out-of-order ranges (holes) held per
 	                                connection: 64 (at most 64) */
 	uint32_t challenge_per_s;  /**< RFC 5961 challenge ACKs per second
-	                                per lcore: 1000 */
+	                                per lcore, on top of oow_ack_ms: a
+	                                random count between half and one
+	                                and a half times this each second
+	                                (an attacker cannot count on it,
+	                                CVE-2016-5696): 1000 */
+	uint32_t oow_ack_ms;       /**< per connection, at most one ACK per
+	                                this many ms answers segments
+	                                without data that are out of window,
+	                                fail PAWS or draw a challenge (no
+	                                ACK storm between desynchronised
+	                                ends; Linux tcp_invalid_ratelimit):
+	                                500 */
 	uint32_t mbuf_reserve;     /**< free mbufs the stack keeps for
 	                                receiving: below it windows stop
 	                                growing and out-of-order data is
@@ -148,6 +159,8 @@ struct px_tcp_stats {
 	uint64_t drop_bad_ack;      /**< ACK of data never sent, or too old (RFC 5961 5.2) */
 	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
 	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */
+	uint64_t oow_ack_limited;   /**< ACKs to invalid segments without data
+	                                 not sent: per-connection limit */
 	uint64_t drop_rcvq_full;    /**< data past the receive buffer */
 	uint64_t drop_nomem;        /**< data dropped: mbuf pool short (mbuf_reserve) */
 	uint64_t ooo_purged;        /**< out-of-order bytes given up: mbuf pool short */

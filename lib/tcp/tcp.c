@@ -284,6 +284,16 @@ tcp_listen_lc_of(struct px_tcp_listener *l, struct tcp_lcore *tl)
 /* A passive connection reached ESTABLISHED: hand it to its listener.
  * Returns -1 if it was refused (and c is gone). */
 int
+tcp_accept_full(const struct tcp_conn *c)
+{
+	struct px_tcp_listener *l = c->lst;
+
+	return l != NULL && l->cbs.on_accept == NULL &&
+		!__atomic_load_n(&l->closed, __ATOMIC_RELAXED) &&
+		tcp_listen_lc_of(l, c->tl)->len >= l->backlog;
+}
+
+int
 tcp_accept_ready(struct tcp_conn *c)
 {
 	struct tcp_lcore *tl = c->tl;
@@ -457,6 +467,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		cf.ooo_max = TCP_OOO_MAX;
 	if (cf.challenge_per_s == 0)
 		cf.challenge_per_s = 1000;
+	if (cf.oow_ack_ms == 0)
+		cf.oow_ack_ms = 500;
 	if (cf.cc == PX_TCP_CC_DEFAULT)
 		cf.cc = PX_TCP_CC_CUBIC;
 	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
@@ -467,6 +479,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 			cf.delack_us > TCP_CONF_MAX_MS ||
 			cf.msl_ms > TCP_CONF_MAX_MS ||
 			cf.fin_wait2_ms > TCP_CONF_MAX_MS ||
+			cf.oow_ack_ms > TCP_CONF_MAX_MS ||
 			cf.max_conns > (1u << 22) ||
 			(unsigned int)cf.cc > PX_TCP_CC_NEWRENO)
 		return -EINVAL;
@@ -492,6 +505,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	tn->delack_cyc = (uint64_t)cf.delack_us * tn->cyc_per_us;
 	tn->msl_cyc = (uint64_t)cf.msl_ms * tn->cyc_per_ms;
 	tn->fw2_cyc = (uint64_t)cf.fin_wait2_ms * tn->cyc_per_ms;
+	tn->oow_cyc = (uint64_t)cf.oow_ack_ms * tn->cyc_per_ms;
 	/* A segment is one mbuf: headroom, then TCP header with options,
 	 * then payload (the IP and Ethernet headers go in the headroom). */
 	tn->max_seg = room - RTE_PKTMBUF_HEADROOM - 20 - TCP_OPT_SPACE;
@@ -593,7 +607,7 @@ static const char *const stat_names[] = {
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
 	"drop_out_of_window", "drop_paws", "drop_bad_ack", "challenge_acks",
-	"challenge_limited", "drop_rcvq_full", "drop_nomem", "ooo_purged",
+	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
 	"shutdown_rst", "nombuf", "zc_segs", "conns",
 };

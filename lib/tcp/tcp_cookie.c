@@ -23,9 +23,11 @@
 #define COOKIE_TS_BITS 5
 #define COOKIE_WS_NONE 15
 
-/* MSS values a cookie can carry (a peer's MSS rounds down to one). */
+/* MSS values a cookie can carry (a peer's MSS rounds down to one). The
+ * first is the smallest MSS the stack sends with (TCP_MIN_MSS), so no
+ * peer gets segments larger than it asked for. */
 static const uint16_t cookie_mss[8] = {
-	536, 1200, 1360, 1440, 1460, 4036, 8960, 9000,
+	TCP_MIN_MSS, 536, 1200, 1360, 1440, 1460, 8960, 9000,
 };
 
 static uint32_t

@@ -15,6 +15,7 @@
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 #include <rte_tcp.h>
 
 #include "tcp_private.h"
@@ -353,7 +354,7 @@ negotiate(struct tcp_conn *c, const struct tcp_seg *seg)
 	const struct px_tcp_conf *cf = &c->tl->tn->conf;
 	uint32_t mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
 
-	c->mss = (uint16_t)RTE_MAX(RTE_MIN(mss, (uint32_t)c->rmss), 64u);
+	c->mss = (uint16_t)RTE_MAX(RTE_MIN(mss, (uint32_t)c->rmss), (uint32_t)TCP_MIN_MSS);
 	if (seg->has_ws && !(cf->flags & PX_TCP_CONF_F_NO_WS) &&
 			(c->flags & TF_WS)) {
 		c->snd_wscale = (uint8_t)RTE_MIN(seg->ws, TCP_MAX_WSCALE);
@@ -473,7 +474,7 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 		c->snd_wscale = 0;
 		c->rcv_wscale = 0;
 	}
-	c->mss = (uint16_t)RTE_MAX(RTE_MIN((uint32_t)mss, (uint32_t)c->rmss), 64u);
+	c->mss = (uint16_t)RTE_MAX(RTE_MIN((uint32_t)mss, (uint32_t)c->rmss), (uint32_t)TCP_MIN_MSS);
 	c->irs = seg->seq - 1;
 	c->rcv_nxt = seg->seq;
 	c->rcv_adv = c->rcv_nxt;
@@ -657,19 +658,56 @@ seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *seg,
 			SEQ_LT(seg->seq + seqlen - 1, c->rcv_nxt + wnd));
 }
 
-/* Challenge ACK (RFC 5961 3.2, 4.2, 5.2): at once, not delayed, and at
- * most challenge_per_s a second per lcore (RFC 5961 7), so a blind
- * attacker cannot turn them into a flood. */
+/* The per-connection limit on ACKs that answer invalid segments (out
+ * of window, PAWS, RFC 5961's challenges): one per oow_ack_ms. Two ends
+ * that disagree on the sequence space would otherwise ACK each other's
+ * ACKs at line rate (an ACK storm), and a spoofer could make us reflect
+ * one for one. Returns 1 (and takes the slot) if this one may go. */
+static int
+oow_ack_slot(struct tcp_conn *c)
+{
+	uint64_t now = c->tl->ilc->now;
+
+	if (c->oow_tsc != 0 && now - c->oow_tsc < c->tl->tn->oow_cyc)
+		return 0;
+	c->oow_tsc = now;
+	return 1;
+}
+
+/* A duplicate ACK for an invalid segment of seqlen sequence numbers
+ * (0 for any with a SYN). One with data or a FIN is answered: it is
+ * not part of an ACK loop, and a peer whose ACK of it was lost needs
+ * ours to go on; one without is rate limited per connection (as Linux's
+ * tcp_oow_rate_limited()). */
+static void
+invalid_ack(struct tcp_conn *c, uint32_t seqlen)
+{
+	if (seqlen == 0 && !oow_ack_slot(c)) {
+		c->tl->st.oow_ack_limited++;
+		return;
+	}
+	tcp_ack_soon(c, 1);
+}
+
+/* Challenge ACK (RFC 5961 3.2, 4.2, 5.2): at once, not delayed. Limited
+ * per connection first (oow_ack_ms), so an attacker's own connection
+ * cannot count the challenges another one drew from a shared budget
+ * (the CVE-2016-5696 side channel); then per lcore (RFC 5961 7), by a
+ * budget drawn at random each second between half and one and a half
+ * times challenge_per_s, so that what is left of it says nothing. */
 static void
 challenge_ack(struct tcp_conn *c)
 {
 	struct tcp_lcore *tl = c->tl;
 	uint64_t now = tl->ilc->now, rate = tl->tn->conf.challenge_per_s;
-	uint64_t add = (now - tl->chal_last) * rate / tl->tn->hz;
 
-	if (add > 0) {
-		tl->chal_tokens = RTE_MIN(tl->chal_tokens + add, rate);
+	if (!oow_ack_slot(c)) {
+		tl->st.challenge_limited++;
+		return;
+	}
+	if (tl->chal_last == 0 || now - tl->chal_last >= tl->tn->hz) {
 		tl->chal_last = now;
+		tl->chal_tokens = (rate + 1) / 2 + rte_rand_max(rate);
 	}
 	if (tl->chal_tokens == 0) {
 		tl->st.challenge_limited++;
@@ -722,7 +760,7 @@ seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 			(rte_rdtsc() - c->ts_recent_tsc) / tl->tn->cyc_per_ms <
 			PAWS_IDLE_MS) {
 		tl->st.drop_paws++;
-		tcp_ack_soon(c, 1);
+		invalid_ack(c, (seg->flags & TH_SYN) ? 0 : seqlen);
 		return STEP_DROP;
 	}
 	/* RFC 5961 4.2: a SYN on a synchronized connection, whatever its
@@ -733,21 +771,12 @@ seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 		return STEP_DROP;
 	}
 	/* first: check the sequence number. RFC 9293 3.10.7.4: with a zero
-	 * window nothing is acceptable, "but special allowance should be
-	 * made to accept valid ACKs": such a segment's text is dropped and
-	 * its ACK processed (else a peer whose data we cannot take would
-	 * never see ours acknowledged: a deadlock). */
-	if (!seq_acceptable(c, seg, seqlen) && (seg->flags & TH_ACK) &&
-			!(seg->flags & (TH_RST | TH_SYN)) &&
-			c->state != TCP_SYN_RCVD &&
-			!SEQ_GT(c->rcv_adv, c->rcv_nxt) &&
-			SEQ_GEQ(seg->seq, c->rcv_nxt)) {
-		if (seg->len > 0)
-			tl->st.drop_rcvq_full++;
-		seg->len = 0;
-		seg->flags &= (uint8_t)~TH_FIN;
-		tcp_ack_soon(c, 1);
-	} else if (!seq_acceptable(c, seg, seqlen)) {
+	 * window only SEG.SEQ = RCV.NXT is acceptable (seq_acceptable());
+	 * its ACK is processed and its text trimmed away, which is the
+	 * "special allowance" for valid ACKs. Any other sequence number is
+	 * not valid, whatever its ACK says (a blind ACK would need only an
+	 * acceptable ACK value, and could poison SND.WL1). */
+	if (!seq_acceptable(c, seg, seqlen)) {
 		if (!(seg->flags & TH_RST)) {
 			if (seqlen > 0 && SEQ_LEQ(seg->seq + seqlen, c->rcv_nxt))
 				tl->st.dup_data++;
@@ -757,7 +786,7 @@ seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 			 * restarts the 2 MSL timeout. */
 			if (c->state == TCP_TIME_WAIT && (seg->flags & TH_FIN))
 				tcp_slow_arm(c, 2 * tl->tn->msl_cyc);
-			tcp_ack_soon(c, 1);
+			invalid_ack(c, seqlen);
 		} else {
 			tl->st.drop_out_of_window++;
 		}
@@ -786,6 +815,9 @@ rst_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	rte_pktmbuf_free(m);
 	if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
 		tcp_set_state(c, TCP_CLOSED, 0); /* back to LISTEN */
+	else if (c->state == TCP_SYN_RCVD)
+		/* RFC 9293 3.10.7.4: from SYN-SENT, "connection refused". */
+		tcp_set_state(c, TCP_CLOSED, -ECONNREFUSED);
 	else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
 		tcp_set_state(c, TCP_CLOSED, 0);
 	else
@@ -802,6 +834,14 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	if (!(SEQ_LT(c->snd_una, seg->ack) && SEQ_LEQ(seg->ack, c->snd_max))) {
 		tl->st.drop_bad_ack++;
 		tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+		return STEP_DROP;
+	}
+	if (tcp_accept_full(c)) {
+		/* As Linux (tcp_abort_on_overflow=0): the ACK is dropped and
+		 * the connection stays half open; the SYN-ACK goes again on
+		 * its timer, and the peer's next ACK or data tries again. A
+		 * RST would end a connection the client already uses. */
+		tl->st.accept_overflow++;
 		return STEP_DROP;
 	}
 	c->snd_una = seg->ack;
@@ -864,9 +904,10 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	if (c->state == TCP_SYN_RCVD && (st = synrcvd_ack(c, m, seg)) != STEP_ON)
 		return st;
 	if (SEQ_GT(seg->ack, c->snd_max)) {
-		/* RFC 9293: an ACK for something not yet sent. */
+		/* RFC 9293: an ACK for something not yet sent; an ACK
+		 * back, as a challenge (RFC 5961 5.2, rate limited). */
 		tl->st.drop_bad_ack++;
-		tcp_ack_soon(c, 1);
+		challenge_ack(c);
 		return STEP_DROP;
 	}
 	/* RFC 5961 5.2: an ACK older than the largest window we were ever
@@ -1036,10 +1077,11 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		goto drop;
 	}
 	f = th->tcp_flags & 0x3f;
-	/* Illegal combinations; and a segment with neither SYN, ACK nor
-	 * RST has no use in any state (RFC 9293 3.10.7). */
-	if (unlikely(((f & TH_SYN) && (f & (TH_FIN | TH_RST))) ||
-			!(f & (TH_SYN | TH_ACK | TH_RST)))) {
+	/* Illegal combinations. A segment with neither SYN, ACK nor RST
+	 * goes on: a closed port answers it with a RST (RFC 9293 3.10.7.1,
+	 * "any segment not containing RST"), a listener and a connection
+	 * drop it. */
+	if (unlikely((f & TH_SYN) && (f & (TH_FIN | TH_RST)))) {
 		tl->st.drop_bad_flags++;
 		goto drop;
 	}

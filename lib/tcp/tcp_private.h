@@ -26,6 +26,9 @@
 #define TCP_COALESCE 512       /* small segments are copied into the
                                   previous mbuf's tailroom */
 #define TCP_DEFAULT_MSS 536    /* RFC 9293 3.7.1: no MSS option */
+#define TCP_MIN_MSS 64         /* the floor of a peer's MSS (a tiny one
+                                  would cost a segment per few bytes;
+                                  Linux's tcp_min_snd_mss is 48) */
 #define TCP_MAX_WSCALE 14      /* RFC 7323 2.3 */
 #define TCP_OPT_SPACE 40
 #define TCP_SACK_SB 32         /* SACKed ranges the sender keeps */
@@ -199,6 +202,7 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_tsc;
 	uint64_t last_rx_tsc;       /* keepalive idle time */
+	uint64_t oow_tsc;           /* our last ACK to an invalid segment */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
 	/* The send and receive queues: tcp_buf.h. */
@@ -271,7 +275,8 @@ struct tcp_lcore {
 	struct tcp_conn_list tw;     /* TIME_WAIT, oldest first */
 	uint32_t port_hint;
 	unsigned int index;
-	uint64_t chal_tokens, chal_last; /* challenge ACK bucket */
+	uint64_t chal_tokens, chal_last; /* challenge ACKs left this second,
+	                                    and when it began */
 	uint64_t mem_tsc;            /* tcp_mem_level(): last reading ... */
 	int mem_lvl;                 /* ... and what it said */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
@@ -287,12 +292,11 @@ struct tcp_netif {
 	struct rte_mempool *conn_pool;
 	uint64_t hz;
 	uint64_t cyc_per_us, cyc_per_ms;
-	uint64_t delack_cyc, msl_cyc, fw2_cyc;
+	uint64_t delack_cyc, msl_cyc, fw2_cyc, oow_cyc;
 	uint32_t max_seg;            /* payload that fits one mbuf with headers */
 	uint32_t mem_low;            /* tcp_mem_level(): free mbufs kept */
 	uint64_t isn_key[2];         /* RFC 6528 secret, per boot */
 	uint64_t cookie_key[2];      /* SYN cookie secret, per boot */
-	uint64_t chal_per_s;         /* RFC 5961 7: challenge ACKs per second */
 	struct px_tcp_listener *listen[65536]; /* by host-order port */
 	struct px_tcp_listener *all;
 	struct tcp_lcore *lc[PX_MAX_LCORES];
@@ -400,6 +404,9 @@ void tcp_set_state(struct tcp_conn *c, uint32_t state, int err);
 void tcp_conn_maybe_free(struct tcp_conn *c);
 void tcp_wake(struct tcp_conn *c, int rd, int wr);
 int tcp_accept_ready(struct tcp_conn *c);
+/* Is c's listener's accept queue on this lcore full (a task listener;
+ * callback listeners have none)? */
+int tcp_accept_full(const struct tcp_conn *c);
 struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 		struct tcp_lcore *tl);
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);

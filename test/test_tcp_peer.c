@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * TCP against a peer played by hand: every segment the peer sends is
+ * built by the test and fed to px_netif_input(), everything the stack
+ * sends is captured, so each case is one packet scenario of the TCP
+ * review (../shared/reviews/tcp-review-2026-12.md, section A) and checks
+ * the stack's answer segment by segment: rate limits on invalid-segment
+ * ACKs and challenge ACKs, the zero-window acceptance rule, a full
+ * accept queue, RSTs from a closed port, a refused simultaneous open,
+ * SYN cookies and a small MSS, spoofed sources and the port's checksum
+ * verdicts.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include <px_exec.h>
+#include <px_inet.h>
+#include <px_task.h>
+#include <px_tcp.h>
+
+#include "test_exec.h"
+#include "test_frames.h"
+
+#define CAP 1024
+#define MS 1000000ull
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+
+static struct rte_mempool *mp;
+static struct px_netif *na;
+static struct rte_mbuf *cap[CAP];
+static unsigned int ncap;
+static unsigned int baseline;
+static uint32_t ip_a, ip_p;
+static const struct rte_ether_addr mac_a = {{ 0x02, 0, 0, 0, 0x0a, 0x01 }};
+static const struct rte_ether_addr mac_p = {{ 0x02, 0, 0, 0, 0x0a, 0x02 }};
+
+static uint16_t
+capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	RTE_SET_USED(ctx);
+	for (i = 0; i < n && ncap < CAP; i++)
+		cap[ncap++] = pkts[i];
+	return i;
+}
+
+static void
+cap_clear(void)
+{
+	rte_pktmbuf_free_bulk(cap, ncap);
+	ncap = 0;
+}
+
+static struct px_tcp_stats
+stats(void)
+{
+	struct px_tcp_stats s;
+
+	px_tcp_stats(na, &s);
+	return s;
+}
+
+/* The TCP header of captured frame i, or NULL (ARP, not TCP). */
+static const struct rte_tcp_hdr *
+cap_tcp(unsigned int i)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(cap[i],
+			const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+			ip->next_proto_id != IPPROTO_TCP)
+		return NULL;
+	return (const struct rte_tcp_hdr *)(ip + 1);
+}
+
+/* The TSval of th's timestamp option, 0 if none. */
+static uint32_t
+tcp_tsval(const struct rte_tcp_hdr *th)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
+	uint32_t v;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2)
+			break;
+		if (o[i] == 8 && o[i + 1] == 10 && i + 10 <= len) {
+			memcpy(&v, o + i + 2, 4);
+			return ntohl(v);
+		}
+		i += o[i + 1];
+	}
+	return 0;
+}
+
+/* ---- the peer ---- */
+
+struct peer {
+	uint16_t sport, dport;     /* network order */
+	uint32_t seq, ack;         /* next to send; what we acknowledge */
+	uint32_t ts, ts_recent;    /* our TSval; the stack's, echoed */
+	uint32_t src;              /* source address, network order */
+};
+
+static void
+peer_init(struct peer *p, uint16_t sport, uint16_t dport)
+{
+	memset(p, 0, sizeof(*p));
+	p->sport = htons(sport);
+	p->dport = htons(dport);
+	p->seq = 1000000u * sport;
+	p->ts = 5000;
+	p->src = ip_p;
+}
+
+/* Send one segment with a timestamp (and the MSS option on a SYN). */
+static void
+peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
+		const void *data, uint16_t len, uint16_t mss, uint64_t ol)
+{
+	uint8_t opts[16];
+	uint32_t v;
+	uint8_t n = 0;
+	struct tframe_tcp f = {
+		.src_mac = mac_p, .dst_mac = mac_a, .src = p->src, .dst = ip_a,
+		.sport = p->sport, .dport = p->dport, .seq = seq, .ack = ack,
+		.flags = flags, .wnd = 8192, .opts = opts, .data = data,
+		.len = len,
+	};
+	struct rte_mbuf *m;
+
+	if (flags & TH_SYN) {
+		opts[n++] = 2;
+		opts[n++] = 4;
+		opts[n++] = (uint8_t)(mss >> 8);
+		opts[n++] = (uint8_t)mss;
+	}
+	opts[n++] = 1;
+	opts[n++] = 1;
+	opts[n++] = 8;
+	opts[n++] = 10;
+	v = htonl(p->ts++);
+	memcpy(opts + n, &v, 4);
+	v = htonl((flags & TH_ACK) ? p->ts_recent : 0);
+	memcpy(opts + n + 4, &v, 4);
+	f.optlen = (uint8_t)(n + 8);
+	m = tframe_tcp(mp, &f);
+	if (m == NULL)
+		return;
+	m->ol_flags = ol;
+	px_netif_input(na, &m, 1);
+}
+
+/* A segment at the peer's own sequence and acknowledgment numbers. */
+static void
+peer_seg(struct peer *p, uint8_t flags, const void *data, uint16_t len)
+{
+	peer_send(p, flags, p->seq, p->ack, data, len, 0, 0);
+	p->seq += len;
+}
+
+/* How many captured segments to p have (flags & mask) == want; the last
+ * one in *last. */
+static unsigned int
+to_peer(const struct peer *p, uint8_t mask, uint8_t want,
+		const struct rte_tcp_hdr **last)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ncap; i++) {
+		th = cap_tcp(i);
+		if (th == NULL || th->dst_port != p->sport ||
+				(th->tcp_flags & mask) != want)
+			continue;
+		n++;
+		if (last != NULL)
+			*last = th;
+	}
+	return n;
+}
+
+/* The peer's SYN, with the given MSS; the SYN-ACK noted. Returns the
+ * number of SYN-ACKs captured for it. */
+static unsigned int
+peer_syn(struct peer *p, uint16_t mss)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	unsigned int n;
+
+	cap_clear();
+	peer_send(p, TH_SYN, p->seq, 0, NULL, 0, mss, 0);
+	n = to_peer(p, 0xff, TH_SYN | TH_ACK, &th);
+	if (n > 0) {
+		p->ack = ntohl(th->sent_seq) + 1;
+		p->ts_recent = tcp_tsval(th);
+	}
+	p->seq++;
+	return n;
+}
+
+/* A three-way handshake to p->dport. */
+static void *
+peer_connect(struct peer *p)
+{
+	T_EQ(peer_syn(p, 1460), 1);
+	peer_seg(p, TH_ACK, NULL, 0);
+	return NULL;
+}
+
+/* Let the executor run timers (delayed ACKs, retransmissions). */
+static void
+run_for(uint64_t ns)
+{
+	px_sleep_ns(ns);
+}
+
+static struct px_tcp_listener *lst7;
+
+/* A connection to the listener on port 7 played by p, accepted. */
+static void *
+accept7(struct peer *p, uint16_t sport, struct px_tcp_conn **c)
+{
+	void *r;
+
+	peer_init(p, sport, 7);
+	if ((r = peer_connect(p)) != NULL)
+		return r;
+	T_EQ(px_tcp_accept(lst7, c, 100 * MS), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* ---- cases ---- */
+
+/* A.10: out-of-window and PAWS segments without data, each of which
+ * would be answered with an ACK, draw at most one ACK per oow_ack_ms
+ * per connection (no ACK storm, no 1:1 reflection); the ones with data
+ * are all answered, and after the interval the next one is again. */
+static void *
+case_oow_ack_limit(void)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	char buf[16];
+	unsigned int i;
+	void *r;
+
+	if ((r = accept7(&p, 40001, &c)) != NULL)
+		return r;
+	peer_seg(&p, TH_ACK | TH_PSH, "0123456789", 10);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 10);
+	run_for(5 * MS);
+	cap_clear();
+	s0 = stats();
+	for (i = 0; i < 20; i++)
+		peer_send(&p, TH_ACK, p.seq + 100000, p.ack, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), p.seq);
+	for (i = 0; i < 5; i++) {
+		p.ts -= 1000; /* older than the last one seen: PAWS */
+		peer_send(&p, TH_ACK, p.seq, p.ack, NULL, 0, 0, 0);
+		p.ts += 1000;
+	}
+	T_EQ(to_peer(&p, 0xff, TH_ACK, NULL), 1);
+	s1 = stats();
+	T_EQ(s1.drop_out_of_window - s0.drop_out_of_window, 20);
+	T_EQ(s1.drop_paws - s0.drop_paws, 5);
+	T_EQ(s1.oow_ack_limited - s0.oow_ack_limited, 24);
+	/* With data: old (a duplicate) or past the window, each answered. */
+	for (i = 0; i < 3; i++)
+		peer_send(&p, TH_ACK | TH_PSH, p.seq - 10, p.ack, "0123456789", 10, 0, 0);
+	for (i = 0; i < 3; i++)
+		peer_send(&p, TH_ACK | TH_PSH, p.seq + 100000, p.ack, "abcde", 5, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_ACK, NULL), 7);
+	/* The interval over, the next one is answered. */
+	run_for(600 * MS);
+	cap_clear();
+	peer_send(&p, TH_ACK, p.seq + 100000, p.ack, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_ACK, NULL), 1);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.4 (CVE-2016-5696): challenge ACKs (an in-window RST that is not
+ * exact, a SYN, an ACK of data never sent) are limited per connection
+ * first, so an attacker's own connection cannot count what another one
+ * drew; the connection still works. */
+static void *
+case_challenge_per_conn(void)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	char buf[8];
+	unsigned int i;
+	void *r;
+
+	if ((r = accept7(&p, 40002, &c)) != NULL)
+		return r;
+	s0 = stats();
+	for (i = 0; i < 10; i++)
+		peer_send(&p, TH_RST, p.seq + 100, 0, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), p.seq);
+	for (i = 0; i < 10; i++)
+		peer_send(&p, TH_SYN, p.seq + 7777 * i, 0, NULL, 0, 1460, 0);
+	for (i = 0; i < 10; i++)
+		peer_send(&p, TH_ACK, p.seq, p.ack + 100000, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, 0, 0, NULL), 1);
+	s1 = stats();
+	T_EQ(s1.challenge_acks - s0.challenge_acks, 1);
+	T_EQ(s1.challenge_limited - s0.challenge_limited, 29);
+	T_EQ(s1.drop_bad_ack - s0.drop_bad_ack, 10);
+	T_EQ(s1.rst_in - s0.rst_in, 0);
+	peer_seg(&p, TH_ACK | TH_PSH, "alive", 5);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 5);
+	T_CHECK(memcmp(buf, "alive", 5) == 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.4: the per-lcore challenge budget is drawn at random each second
+ * between half and one and a half times challenge_per_s (8 here: 4 to
+ * 11), so what is left of it tells an attacker nothing. 16 connections
+ * draw one challenge each, five seconds running: each second answers
+ * 4..11 of them, and not always the same number. */
+static void *
+case_challenge_random(void)
+{
+	static struct peer p[16];
+	static struct px_tcp_conn *c[16];
+	unsigned int i, k, n, got[5], differ = 0;
+	void *r;
+
+	for (i = 0; i < 16; i++)
+		if ((r = accept7(&p[i], (uint16_t)(40100 + i), &c[i])) != NULL)
+			return r;
+	for (k = 0; k < 5; k++) {
+		run_for(1050 * MS);
+		cap_clear();
+		for (i = 0; i < 16; i++)
+			peer_send(&p[i], TH_RST, p[i].seq + 100, 0, NULL, 0, 0, 0);
+		for (i = 0, n = 0; i < 16; i++)
+			n += to_peer(&p[i], 0xff, TH_ACK, NULL);
+		printf("    second %u: %u of 16 challenges answered\n", k, n);
+		T_CHECK(n >= 4 && n <= 11);
+		got[k] = n;
+		differ += k > 0 && got[k] != got[0];
+	}
+	T_CHECK(differ > 0);
+	for (i = 0; i < 16; i++)
+		T_EQ(px_tcp_abort(c[i]), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.14: with our window at zero only SEG.SEQ = RCV.NXT is acceptable. A
+ * blind ACK at a later sequence number, acknowledging our data, is
+ * dropped (and answered) and does not move SND.UNA; the same ACK at
+ * RCV.NXT is the "valid ACK" RFC 9293 makes room for, and does. */
+static void *
+case_zero_window_seq(void)
+{
+	static char blob[1024];
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t una, i;
+	void *r;
+
+	if ((r = accept7(&p, 40003, &c)) != NULL)
+		return r;
+	T_EQ(px_tcp_write(c, blob, 1000, 100 * MS), 1000);
+	run_for(2 * MS);
+	T_EQ(to_peer(&p, TH_ACK | TH_PSH, TH_ACK | TH_PSH, &th), 1);
+	una = ntohl(th->sent_seq);
+	/* Fill the 4 KiB receive buffer; nothing reads it. */
+	for (i = 0; i < 4; i++)
+		peer_seg(&p, TH_ACK, blob, sizeof(blob));
+	run_for(5 * MS);
+	T_CHECK(to_peer(&p, TH_ACK, TH_ACK, &th) > 0);
+	T_EQ(th->rx_win, 0);
+	T_EQ(ntohl(th->recv_ack), p.seq);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.unacked, 1000);
+	cap_clear();
+	s0 = stats();
+	peer_send(&p, TH_ACK, p.seq + 3000, una + 1000, NULL, 0, 0, 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.unacked, 1000);
+	s1 = stats();
+	T_EQ(s1.drop_out_of_window - s0.drop_out_of_window, 1);
+	T_EQ(to_peer(&p, 0xff, TH_ACK, NULL), 1);
+	/* At RCV.NXT, with a byte of data past the window: the byte is
+	 * dropped, the ACK taken. */
+	peer_send(&p, TH_ACK, p.seq, una + 1000, "x", 1, 0, 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.unacked, 0);
+	T_EQ(stats().drop_rcvq_full - s0.drop_rcvq_full, 1);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.15: the third ACK of a handshake that finds the accept queue full
+ * is dropped and the connection stays half open (Linux's
+ * tcp_abort_on_overflow=0), not reset: once the application accepts,
+ * the client's next segment (its data, or the ACK of the SYN-ACK sent
+ * again) completes it, and nothing the client sent is lost. */
+static void *
+case_accept_overflow(void)
+{
+	const struct rte_tcp_hdr *th;
+	struct px_tcp_listener *l;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c[3];
+	struct peer p[3];
+	char buf[8];
+	unsigned int i, n;
+
+	T_EQ(px_tcp_listen(na, htons(9), 1, &l), 0);
+	s0 = stats();
+	for (i = 0; i < 3; i++) {
+		peer_init(&p[i], (uint16_t)(40010 + i), 9);
+		T_EQ(peer_syn(&p[i], 1460), 1);
+	}
+	cap_clear();
+	for (i = 0; i < 3; i++)
+		peer_seg(&p[i], TH_ACK, NULL, 0);
+	for (i = 0; i < 3; i++)
+		T_EQ(to_peer(&p[i], TH_RST, TH_RST, NULL), 0);
+	s1 = stats();
+	T_EQ(s1.accept_overflow - s0.accept_overflow, 2);
+	T_EQ(s1.rst_out - s0.rst_out, 0);
+	T_EQ(px_tcp_accept(l, &c[0], 10 * MS), 0);
+	/* The second client's request completes it. */
+	peer_seg(&p[1], TH_ACK | TH_PSH, "req", 3);
+	T_EQ(px_tcp_accept(l, &c[1], 10 * MS), 0);
+	T_EQ(px_tcp_read(c[1], buf, sizeof(buf), 100 * MS), 3);
+	T_CHECK(memcmp(buf, "req", 3) == 0);
+	/* The third: the SYN-ACK again on its timer, ACKed again. */
+	for (n = 0; n < 100 && to_peer(&p[2], 0xff, TH_SYN | TH_ACK, &th) == 0; n++)
+		run_for(10 * MS);
+	T_CHECK(n < 100);
+	peer_seg(&p[2], TH_ACK, NULL, 0);
+	T_EQ(px_tcp_accept(l, &c[2], 10 * MS), 0);
+	for (i = 0; i < 3; i++)
+		T_EQ(px_tcp_abort(c[i]), 0);
+	T_EQ(px_tcp_listener_close(l), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.18: a closed port answers every segment without RST with one (RFC
+ * 9293 3.10.7.1), a bare FIN and a segment with no flags included:
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, the FIN counted. */
+static void *
+case_closed_port_rst(void)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	struct peer p;
+
+	peer_init(&p, 40020, 12);
+	cap_clear();
+	peer_send(&p, TH_FIN, 777, 0, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_RST | TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), 778);
+	T_EQ(ntohl(th->sent_seq), 0);
+	cap_clear();
+	peer_send(&p, 0, 900, 0, "hello", 5, 0, 0);
+	T_EQ(to_peer(&p, 0xff, TH_RST | TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), 905);
+	cap_clear();
+	/* A RST is never answered. */
+	peer_send(&p, TH_RST, 900, 0, NULL, 0, 0, 0);
+	T_EQ(ncap, 0);
+	return NULL;
+}
+
+static int close_status = 1;
+
+static void
+on_close_note(struct px_tcp_conn *c, int status, void *arg)
+{
+	RTE_SET_USED(c);
+	RTE_SET_USED(arg);
+	close_status = status;
+}
+
+/* A.18: a RST in SYN-RECEIVED that came from SYN-SENT (a simultaneous
+ * open) refuses the connection (RFC 9293 3.10.7.4): ECONNREFUSED, as in
+ * SYN-SENT, not ECONNRESET. */
+static void *
+case_simopen_refused(void)
+{
+	static const struct px_tcp_cbs cbs = { .on_close = on_close_note };
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_conn *c;
+	struct px_tcp_info inf;
+	struct peer p;
+
+	cap_clear();
+	T_EQ(px_tcp_connect_cb(na, ip_p, htons(5556), &cbs, NULL, &c), 0);
+	run_for(1 * MS);
+	T_CHECK(ncap > 0 && (th = cap_tcp(ncap - 1)) != NULL);
+	T_EQ(th->tcp_flags, TH_SYN);
+	peer_init(&p, 5556, ntohs(th->src_port));
+	peer_send(&p, TH_SYN, p.seq, 0, NULL, 0, 1460, 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_SYN_RCVD);
+	peer_send(&p, TH_RST, p.seq + 1, 0, NULL, 0, 0, 0);
+	run_for(1 * MS);
+	T_EQ(close_status, -ECONNREFUSED);
+	T_EQ(px_tcp_close(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.18: a SYN cookie carries an MSS no larger than the peer's: a peer
+ * that asks for 300 gets segments of at most 300 bytes (the cookie's
+ * table starts at the stack's floor, not at 536). */
+static void *
+case_cookie_small_mss(void)
+{
+	static struct peer h[64];
+	struct px_tcp_listener *l;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	unsigned int i;
+
+	T_EQ(px_tcp_listen(na, htons(10), 4, &l), 0);
+	for (i = 0; i < 64; i++) { /* the half-open limit: max(backlog, 64) */
+		peer_init(&h[i], (uint16_t)(41000 + i), 10);
+		T_EQ(peer_syn(&h[i], 1460), 1);
+	}
+	s0 = stats();
+	peer_init(&p, 42000, 10);
+	T_EQ(peer_syn(&p, 300), 1);
+	s1 = stats();
+	T_EQ(s1.syncookies_sent - s0.syncookies_sent, 1);
+	peer_seg(&p, TH_ACK, NULL, 0);
+	s1 = stats();
+	T_EQ(s1.syncookies_ok - s0.syncookies_ok, 1);
+	T_EQ(px_tcp_accept(l, &c, 10 * MS), 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	printf("    cookie connection: peer MSS 300, send MSS %u\n", inf.mss);
+	T_CHECK(inf.mss <= 300);
+	T_EQ(px_tcp_abort(c), 0);
+	/* The half-open ones: an exact RST sends each back to LISTEN. */
+	for (i = 0; i < 64; i++)
+		peer_send(&h[i], TH_RST, h[i].seq, 0, NULL, 0, 0, 0);
+	T_EQ(px_tcp_listener_close(l), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.13 at TCP: a SYN from our own address and port (LAND) or from a
+ * broadcast source creates nothing and draws nothing; A.8 at TCP: a
+ * segment whose checksum field is wrong but which the port flagged
+ * NONE (verified) is taken. */
+static void *
+case_source_and_cksum(void)
+{
+	struct px_inet_stats i0, i1;
+	struct px_tcp_stats s0, s1;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	struct peer p;
+	struct tframe_tcp f = {
+		.src_mac = mac_p, .dst_mac = mac_a, .src = ip_a, .dst = ip_a,
+		.sport = htons(7), .dport = htons(7), .seq = 1, .flags = TH_SYN,
+		.wnd = 8192,
+	};
+
+	px_netif_stats(na, &i0);
+	s0 = stats();
+	cap_clear();
+	m = tframe_tcp(mp, &f);
+	px_netif_input(na, &m, 1);
+	f.src = inet_addr("255.255.255.255");
+	m = tframe_tcp(mp, &f);
+	px_netif_input(na, &m, 1);
+	f.src = inet_addr("10.10.0.255");
+	m = tframe_tcp(mp, &f);
+	px_netif_input(na, &m, 1);
+	px_netif_stats(na, &i1);
+	s1 = stats();
+	T_EQ(i1.ip_bad_src - i0.ip_bad_src, 3);
+	T_EQ(s1.seg_in - s0.seg_in, 0);
+	T_EQ(ncap, 0);
+	/* A SYN with a wrong checksum the port says it verified. */
+	peer_init(&p, 40030, 7);
+	f.src = ip_p;
+	f.sport = p.sport;
+	f.seq = p.seq;
+	m = tframe_tcp(mp, &f);
+	th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + 20);
+	th->cksum ^= 0x5555;
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	px_netif_input(na, &m, 1);
+	T_EQ(to_peer(&p, 0xff, TH_SYN | TH_ACK, NULL), 1);
+	T_EQ(stats().drop_bad_checksum - s0.drop_bad_checksum, 0);
+	peer_send(&p, TH_RST, p.seq + 1, 0, NULL, 0, 0, 0);
+	cap_clear();
+	return NULL;
+}
+
+static void *
+peer_main(void *arg)
+{
+	struct px_inet_conf ca = { 0 };
+	struct px_tcp_conf tc = { 0 };
+	struct rte_arp_hdr *arp;
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *m;
+	struct px_tcp_stats s;
+
+	ip_a = inet_addr("10.10.0.1");
+	ip_p = inet_addr("10.10.0.2");
+	mp = rte_pktmbuf_pool_create("t_tcp_peer", 4095, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	T_CHECK(mp != NULL);
+	ca.mac = mac_a;
+	ca.ip = ip_a;
+	ca.prefix = 24;
+	T_EQ(px_netif_create(&ca, mp, capture_tx, NULL, &na), 0);
+	tc.max_conns = 256;
+	tc.rcvbuf = 4096;
+	tc.rto_init_ms = 100;
+	tc.synack_retries = 3;
+	tc.msl_ms = 100;
+	tc.challenge_per_s = 8;
+	tc.oow_ack_ms = 86400001; /* more than a day */
+	T_EQ(px_tcp_attach(na, &tc), -EINVAL);
+	tc.oow_ack_ms = 0;        /* the default, 500 */
+	T_EQ(px_tcp_attach(na, &tc), 0);
+	/* The peer's ARP request teaches the stack its MAC. */
+	m = rte_pktmbuf_alloc(mp);
+	T_CHECK(m != NULL);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = mac_p;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = mac_p;
+	arp->arp_data.arp_sip = ip_p;
+	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+	arp->arp_data.arp_tip = ip_a;
+	px_netif_input(na, &m, 1);
+	cap_clear();
+	baseline = rte_mempool_in_use_count(mp);
+	T_EQ(px_tcp_listen(na, htons(7), 64, &lst7), 0);
+	T_RUN(case_oow_ack_limit);
+	T_RUN(case_challenge_per_conn);
+	T_RUN(case_challenge_random);
+	T_RUN(case_zero_window_seq);
+	T_RUN(case_accept_overflow);
+	T_RUN(case_closed_port_rst);
+	T_RUN(case_simopen_refused);
+	T_RUN(case_cookie_small_mss);
+	T_RUN(case_source_and_cksum);
+	T_EQ(px_tcp_listener_close(lst7), 0);
+	run_for(50 * MS);
+	cap_clear();
+	s = stats();
+	T_EQ(s.conns, 0);
+	T_EQ(rte_mempool_in_use_count(mp), baseline);
+	px_tcp_detach(na);
+	px_netif_free(na);
+	T_EQ(rte_mempool_in_use_count(mp), 0);
+	rte_mempool_free(mp);
+	return arg;
+}
+
+static int
+test_tcp_peer(void)
+{
+	return texec_run(NULL, peer_main);
+}
+
+PX_REGISTER_TEST(tcp_peer_autotest, 0, test_tcp_peer);
