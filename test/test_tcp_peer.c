@@ -140,6 +140,8 @@ peer_init(struct peer *p, uint16_t sport, uint16_t dport)
 	p->src = ip_p;
 }
 
+static uint16_t peer_wnd = 8192; /* the window the peer offers */
+
 /* Send one segment with a timestamp (and the MSS option on a SYN). */
 static void
 peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -151,7 +153,7 @@ peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 	struct tframe_tcp f = {
 		.src_mac = mac_p, .dst_mac = mac_a, .src = p->src, .dst = ip_a,
 		.sport = p->sport, .dport = p->dport, .seq = seq, .ack = ack,
-		.flags = flags, .wnd = 8192, .opts = opts, .data = data,
+		.flags = flags, .wnd = peer_wnd, .opts = opts, .data = data,
 		.len = len,
 	};
 	struct rte_mbuf *m;
@@ -642,6 +644,112 @@ case_source_and_cksum(void)
 	return NULL;
 }
 
+/* A.7 (a): the peer ACKs part of a flight and shrinks its window to
+ * zero. The RTO cannot resend into it: it probes instead, and while the
+ * peer answers (at a zero window) the connection lives on well past
+ * max_retries (4 here) timeouts. When the window opens the rest goes
+ * out and is acknowledged. */
+static void *
+case_shrunk_window(void)
+{
+	static char blob[3000];
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t una, got, end;
+	unsigned int i;
+	void *r;
+
+	if ((r = accept7(&p, 40004, &c)) != NULL)
+		return r;
+	s0 = stats();
+	T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+	run_for(2 * MS);
+	T_CHECK(to_peer(&p, TH_ACK, TH_ACK, &th) >= 2);
+	una = ntohl(cap_tcp(0)->sent_seq);
+	end = una + sizeof(blob);
+	/* ACK the first segment, window shut. */
+	peer_wnd = 0;
+	got = (uint32_t)(rte_pktmbuf_pkt_len(cap[0]) - 14 - 20 -
+			(cap_tcp(0)->data_off >> 4) * 4);
+	una += got;
+	cap_clear();
+	peer_send(&p, TH_ACK, p.seq, una, NULL, 0, 0, 0);
+	/* A second of it, answering every probe at the zero window. */
+	for (i = 0; i < 200; i++) {
+		run_for(5 * MS);
+		if (ncap > 0) {
+			cap_clear();
+			peer_send(&p, TH_ACK, p.seq, una, NULL, 0, 0, 0);
+		}
+	}
+	s1 = stats();
+	printf("    %" PRIu64 " probes, %" PRIu64 " timeouts in 1 s\n",
+		s1.zero_wnd_probes - s0.zero_wnd_probes, s1.timeouts - s0.timeouts);
+	T_CHECK(s1.zero_wnd_probes - s0.zero_wnd_probes > 4);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_ESTABLISHED);
+	/* Open it: the rest arrives (resent), and is acknowledged. */
+	peer_wnd = 8192;
+	peer_send(&p, TH_ACK, p.seq, una, NULL, 0, 0, 0);
+	for (i = 0; i < 100 && una != end; i++) {
+		run_for(5 * MS);
+		while (to_peer(&p, TH_ACK, TH_ACK, &th) > 0 &&
+				ntohl(th->sent_seq) == una &&
+				rte_pktmbuf_pkt_len(cap[ncap - 1]) > 14 + 20 + 32u) {
+			una += (uint32_t)(rte_pktmbuf_pkt_len(cap[ncap - 1]) - 14 -
+					20 - (th->data_off >> 4) * 4);
+			peer_send(&p, TH_ACK, p.seq, una, NULL, 0, 0, 0);
+		}
+		cap_clear();
+	}
+	T_EQ(una, end);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.unacked, 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+/* A.7 (b): the application closes while the peer's window is zero and
+ * all data is acknowledged: the FIN (a sequence number of the window)
+ * waits, the window is probed, and the FIN goes when it opens. */
+static void *
+case_fin_zero_window(void)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_conn *c;
+	struct peer p;
+	unsigned int i, fins = 0;
+	void *r;
+
+	if ((r = accept7(&p, 40005, &c)) != NULL)
+		return r;
+	peer_wnd = 0;
+	peer_seg(&p, TH_ACK, NULL, 0);
+	T_EQ(px_tcp_close(c), 0);
+	for (i = 0; i < 20; i++) {
+		run_for(5 * MS);
+		fins += to_peer(&p, TH_FIN, TH_FIN, NULL);
+		if (ncap > 0)
+			peer_seg(&p, TH_ACK, NULL, 0);
+		cap_clear();
+	}
+	T_EQ(fins, 0);
+	T_CHECK(stats().zero_wnd_probes > 0);
+	peer_wnd = 8192;
+	peer_seg(&p, TH_ACK, NULL, 0);
+	for (i = 0; i < 50 && to_peer(&p, TH_FIN, TH_FIN, &th) == 0; i++)
+		run_for(5 * MS);
+	T_CHECK(i < 50);
+	p.ack = ntohl(th->sent_seq) + 1;
+	peer_seg(&p, TH_FIN | TH_ACK, NULL, 0); /* both closed: TIME_WAIT here */
+	cap_clear();
+	return NULL;
+}
+
 static void *
 peer_main(void *arg)
 {
@@ -667,6 +775,7 @@ peer_main(void *arg)
 	tc.synack_retries = 3;
 	tc.msl_ms = 100;
 	tc.challenge_per_s = 8;
+	tc.max_retries = 4;
 	tc.oow_ack_ms = 86400001; /* more than a day */
 	T_EQ(px_tcp_attach(na, &tc), -EINVAL);
 	tc.oow_ack_ms = 0;        /* the default, 500 */
@@ -701,8 +810,10 @@ peer_main(void *arg)
 	T_RUN(case_simopen_refused);
 	T_RUN(case_cookie_small_mss);
 	T_RUN(case_source_and_cksum);
+	T_RUN(case_shrunk_window);
+	T_RUN(case_fin_zero_window);
 	T_EQ(px_tcp_listener_close(lst7), 0);
-	run_for(50 * MS);
+	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();
 	s = stats();
 	T_EQ(s.conns, 0);

@@ -874,10 +874,14 @@ snd_wnd_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
 			SEQ_LEQ(c->snd_wl2, seg->ack))))
 		return;
 	if (c->snd_wnd == 0 && wnd > 0) {
-		/* The window opened: probing is over. */
+		/* The window opened: probing is over. Data that was in
+		 * flight when it shrank may be gone: its RTO starts again
+		 * from the un-backed-off value. */
+		c->backoff = 0;
 		if (c->flags & TF_PERSIST)
 			tcp_rtx_cancel(c);
-		c->backoff = 0;
+		else if (SEQ_LT(seg->ack, c->snd_max))
+			tcp_rtx_restart(c);
 	}
 	c->snd_wnd = wnd;
 	if (wnd > c->max_sndwnd)
@@ -919,8 +923,9 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	}
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
-		/* Nothing in flight: this ACK answers our window probes. */
-		if (c->snd_una == c->snd_max)
+		/* Nothing in flight, or a zero window: this ACK answers
+		 * our window probes (the peer is there). */
+		if (c->snd_una == c->snd_max || wnd == 0)
 			c->retries = 0;
 		if (seg->nsack > 0 && (c->flags & TF_SACK))
 			tcp_sack_update(c, seg);

@@ -389,10 +389,13 @@ tcp_output(struct tcp_conn *c)
 			}
 			if (len == avail && stop == end)
 				flags |= TH_PSH;
+			/* A FIN takes a sequence number of the window too
+			 * (RFC 9293 3.8.6). */
 			if ((c->flags & TF_FIN_QUEUED) && len == avail &&
-					stop == end)
+					stop == end && len < win)
 				flags |= TH_FIN;
-		} else if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt == end) {
+		} else if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt == end &&
+				win > 0) {
 			len = 0;
 			flags = TH_FIN;
 		} else {

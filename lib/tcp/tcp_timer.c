@@ -226,7 +226,9 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		 * depends on the peer taking data. Probing goes on while
 		 * the peer answers. */
 		c->flags &= ~TF_PERSIST;
-		if (c->snd_wnd != 0 || !SEQ_LT(c->snd_nxt, tcp_data_end(c))) {
+		if (c->snd_wnd != 0 || (!SEQ_LT(c->snd_nxt, tcp_data_end(c)) &&
+				!(c->flags & TF_FIN_QUEUED))) {
+			/* A window too small to use (SWS avoidance): use it. */
 			c->flags |= TF_FORCE;
 			tcp_output(c);
 			return;
@@ -268,6 +270,19 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	if (++c->retries > cf->max_retries) {
 		tl->st.timeouts++;
 		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+		return;
+	}
+	if (c->snd_wnd == 0) {
+		/* The peer shrank its window to zero with data in flight
+		 * (RFC 9293 3.8.6: be robust to it). Nothing can be resent
+		 * into it and nothing is lost: probe it, as persist does,
+		 * and keep the connection while the peer answers (an ACK
+		 * at a zero window resets retries, RFC 1122 4.2.2.17). */
+		tl->st.zero_wnd_probes++;
+		tcp_send_ctl(c, c->snd_una - 1, 0);
+		if (c->backoff < 20)
+			c->backoff++;
+		tcp_rtx_arm(c);
 		return;
 	}
 	/* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse the window,
