@@ -112,6 +112,8 @@ void inet_xmit(struct px_netif *nif, struct inet_lcore *lc,
 /* Mailbox types of the stack. */
 #define INET_MSG_RX  (PX_MSG_LIB_BASE + 0) /* a: mbuf, b: nif */
 #define INET_MSG_ARP (PX_MSG_LIB_BASE + 1) /* a: nif, b: ip, c: mac */
+#define INET_MSG_RX_L3 (PX_MSG_LIB_BASE + 2) /* a: mbuf (a datagram checked
+                                               and reassembled), b: nif */
 
 /* netif.c: the protocols' burst-end hooks, after each input burst. */
 void inet_l4_burst_end(struct px_netif *nif, struct inet_lcore *lc);
@@ -136,6 +138,14 @@ void arp_flush_all(struct inet_lcore *lc);
 
 /* ipv4.c */
 void ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m);
+/* A checked datagram (m at its Ethernet header) to its protocol. */
+void ipv4_deliver(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint32_t ihl);
+/* A reassembled datagram whose ports hash to another lcore: posted to
+ * that lcore's mailbox (INET_MSG_RX_L3). Returns 1 if it went (or was
+ * dropped, counted), 0 if it is this lcore's. */
+int ipv4_resteer(struct px_netif *nif, struct inet_lcore *lc,
+		struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t ihl);
 /* Output: px__inet_output() (inet_l4.h), for ICMP and UDP too. */
 /* Free what reassembly dropped, counting it. */
 void ipv4_frag_reap(struct inet_lcore *lc);

@@ -93,7 +93,7 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 {
 	const uint32_t l2 = sizeof(struct rte_ether_hdr);
 	struct rte_ipv4_hdr *ip;
-	uint32_t ihl, tot, plen, slot;
+	uint32_t ihl, tot, plen;
 	uint64_t ck;
 
 	lc->st.ip_rx++;
@@ -166,7 +166,56 @@ ipv4_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m)
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
 		ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
 		m->ol_flags &= ~RTE_MBUF_F_RX_L4_CKSUM_MASK;
+		/* The pieces met where the addresses hash; the datagram
+		 * belongs where its ports do (TCP review A.5: elsewhere a
+		 * live connection is unknown and gets reset). */
+		if (nif->n_lcores > 1 && ipv4_resteer(nif, lc, m, ip, ihl))
+			return;
 	}
+	ipv4_deliver(nif, lc, m, ip, ihl);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+int
+ipv4_resteer(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip, uint32_t ihl)
+{
+	const uint32_t l2 = sizeof(struct rte_ether_hdr);
+	const uint16_t *ports;
+	unsigned int owner;
+	uint16_t buf[2];
+
+	if (!nif->l4_ports[ip->next_proto_id] ||
+			rte_be_to_cpu_16(ip->total_length) < ihl + 4)
+		return 0;
+	/* The ports may sit in the second segment of the chain (then they
+	 * are copied to buf). */
+	ports = rte_pktmbuf_read(m, l2 + ihl, sizeof(buf), buf);
+	if (ports == NULL)
+		return 0;
+	owner = px_flow_owner(ip->src_addr, ip->dst_addr, ports[0], ports[1],
+			nif->n_lcores);
+	if (owner == (unsigned int)px_exec_index_self())
+		return 0;
+	if (px_msg_send((unsigned int)px_exec_lcore(owner), INET_MSG_RX_L3, 0,
+			(uint64_t)(uintptr_t)m, (uint64_t)(uintptr_t)nif, 0) == 0) {
+		lc->st.steer_out++;
+	} else {
+		lc->st.steer_drop++;
+		rte_pktmbuf_free(m);
+	}
+	return 1;
+}
+
+void
+ipv4_deliver(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip, uint32_t ihl)
+{
+	const uint32_t l2 = sizeof(struct rte_ether_hdr);
+	uint32_t slot;
+
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:
 		icmp_input(nif, lc, m, ip, ihl);

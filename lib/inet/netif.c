@@ -29,6 +29,7 @@
 PX_LOG_REGISTER(inet);
 
 static void rx_msg(const struct px_msg *msg, void *ctx);
+static void rx_l3_msg(const struct px_msg *msg, void *ctx);
 
 struct inet_lcore *
 inet_lcore(const struct px_netif *nif)
@@ -208,6 +209,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	nif->l4_ports[IPPROTO_UDP] = 1;
 	/* Control path, idempotent: the stack's mailbox handlers. */
 	if (px_msg_register(INET_MSG_RX, rx_msg, NULL) != 0 ||
+			px_msg_register(INET_MSG_RX_L3, rx_l3_msg, NULL) != 0 ||
 			px_msg_register(INET_MSG_ARP, arp_msg, NULL) != 0) {
 		rte_free(nif);
 		return -EINVAL;
@@ -401,6 +403,28 @@ rx_msg(const struct px_msg *msg, void *ctx)
 	input_one(nif, lc, m);
 	if (lc->dr.cnt > 0)
 		ipv4_frag_reap(lc);
+	inet_l4_burst_end(nif, lc);
+}
+
+/* A reassembled datagram another lcore re-steered to us by its ports. */
+static void
+rx_l3_msg(const struct px_msg *msg, void *ctx)
+{
+	struct px_netif *nif = (struct px_netif *)(uintptr_t)msg->b;
+	struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)msg->a;
+	struct inet_lcore *lc = inet_lcore(nif);
+	struct rte_ipv4_hdr *ip;
+
+	RTE_SET_USED(ctx);
+	if (unlikely(lc == NULL)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->st.steer_in++;
+	lc->l4.now = rte_rdtsc();
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+			sizeof(struct rte_ether_hdr));
+	ipv4_deliver(nif, lc, m, ip, (uint32_t)(ip->version_ihl & 0xf) * 4);
 	inet_l4_burst_end(nif, lc);
 }
 
