@@ -871,6 +871,50 @@ case_frag_options(void)
 	return NULL;
 }
 
+/* TCP review A.3: incomplete datagrams (7 fragments of 8 bytes each,
+ * the last never sent, a new IP ID each time) cannot hold more than 1/8
+ * of the pool; the excess is dropped and counted, and after the timeout
+ * every mbuf is back. */
+static void *
+case_frag_bound(void)
+{
+	struct px_inet_stats s0 = stats(), s1;
+	unsigned int d, k, bound = mp->size / 8, peak = 0, held;
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+	void *pl;
+
+	for (d = 0; d < 600; d++) {
+		for (k = 0; k < 7; k++) {
+			m = frame(&our_mac, RTE_ETHER_TYPE_IPV4, 20 + 8, &pl);
+			T_CHECK(m != NULL);
+			ip = ip_fill(pl, IPPROTO_UDP, 8, peer_ip, our_ip);
+			ip->packet_id = htons((uint16_t)(0x4000 + d));
+			ip->fragment_offset = htons((uint16_t)(k | RTE_IPV4_HDR_MF_FLAG));
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			input1(m);
+		}
+		held = rte_mempool_in_use_count(mp) - baseline;
+		peak = RTE_MAX(peak, held);
+		if (held > bound) {
+			printf("  after %u datagrams %u mbufs held (bound %u)\n",
+				d + 1, held, bound);
+			T_CHECK(held <= bound);
+		}
+	}
+	s1 = stats();
+	printf("    peak %u mbufs held in reassembly (bound %u), %" PRIu64
+		" fragments dropped\n", peak, bound, s1.ip_frag_drop - s0.ip_frag_drop);
+	T_CHECK(s1.ip_frag_drop - s0.ip_frag_drop >= 600 * 7 - bound);
+	T_EQ(ncap, 0);
+	/* Each tick frees what fits the death row (a few hundred). */
+	for (k = 0; k < 8 && rte_mempool_in_use_count(mp) != baseline; k++)
+		tick_after(5);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
 static void *
 case_ttl_zero_delivered(void)
 {
@@ -1141,6 +1185,7 @@ inet_main(void *arg)
 	T_RUN(case_frag_options);
 	T_RUN(case_bad_source);
 	T_RUN(case_cksum_none);
+	T_RUN(case_frag_bound);
 	T_RUN(case_ttl_zero_delivered);
 	T_RUN(case_garbage);
 	T_EQ(px_udp_close(sock7), 0);

@@ -194,7 +194,12 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 	if (nif->conf.frag_timeout_ms == 0)
 		nif->conf.frag_timeout_ms = 2000;
 	if (nif->conf.frag_max == 0)
-		nif->conf.frag_max = 1024;
+		/* TCP review A.3: incomplete datagrams (an attacker's
+		 * tiny fragments) may hold at most 1/8 of the pool, over
+		 * all lcores, however they arrive: RX refill and TCP's
+		 * reserve keep the rest. */
+		nif->conf.frag_max = RTE_MIN(1024u, RTE_MAX(1u, mp->size /
+				(8u * RTE_LIBRTE_IP_FRAG_MAX_FRAG * n)));
 	nif->mask = rte_cpu_to_be_32(conf->prefix == 32 ? UINT32_MAX :
 			~(UINT32_MAX >> conf->prefix));
 	/* RFC 3021: a /31 (and a /32) has no directed broadcast. */

@@ -41,7 +41,12 @@ struct px_inet_conf {
 	uint32_t arp_timeout_ms;   /**< ARP cache entry lifetime, 0 = 60000 */
 	uint32_t icmp_rate;        /**< ICMP errors per second per lcore, 0 = 100 */
 	uint32_t frag_timeout_ms;  /**< reassembly timeout, 0 = 2000 */
-	uint32_t frag_max;         /**< datagrams in reassembly per lcore, 0 = 1024 */
+	uint32_t frag_max;         /**< datagrams in reassembly per lcore; 0 =
+	                                as many as keep the worst case (each
+	                                holding RTE_LIBRTE_IP_FRAG_MAX_FRAG
+	                                mbufs) within 1/8 of the pool over
+	                                all lcores, at most 1024 (63 per
+	                                lcore for one lcore and 4095 mbufs) */
 	/** The port computes IPv4, UDP and TCP checksums on transmit; 0:
 	 *  the stack computes them. What the transmit path can do is its
 	 *  business: px_port_attach() sets this (px_netif_set_tx_offloads()),
