@@ -158,6 +158,7 @@ conn_drop_buffers(struct tcp_conn *c, int rq)
 		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
 	c->ooo_cnt = 0;
 	c->ooo_bytes = 0;
+	c->ooo_segs = 0;
 }
 
 static void

@@ -174,6 +174,7 @@ tcp_ooo_pull(struct tcp_conn *c)
 		memmove(&c->ooo[0], &c->ooo[1], sizeof(e) * (c->ooo_cnt - 1));
 		c->ooo_cnt--;
 		c->ooo_bytes -= e.len;
+		c->ooo_segs -= e.nseg;
 		if (SEQ_LEQ(e.seq + e.len, c->rcv_nxt)) {
 			tcp_chain_free(&e.m, &e.tail);
 			continue;
@@ -203,6 +204,17 @@ ooo_remove(struct tcp_conn *c, uint32_t i)
 	c->ooo_cnt--;
 }
 
+/* The mbufs a connection's out-of-order ranges may pin: one per 512
+ * bytes of its receive buffer (a window of MSS-536 segments fits), at
+ * least 16. Small segments that extend a range are copied into it, so
+ * only a peer that sends them backwards, or in many tiny holes, meets
+ * this (TCP review A.2: one 2 KiB mbuf per byte otherwise). */
+static inline uint32_t
+tcp_ooo_cap(const struct tcp_conn *c)
+{
+	return RTE_MAX(c->rcvbuf / 512, 16u);
+}
+
 /* Queue data that starts past rcv_nxt. Entries are the contiguous ranges
  * held (so their number is the number of holes, not of segments); what
  * the queue already holds wins over a new copy. Takes m. */
@@ -211,8 +223,9 @@ tcp_ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *
 {
 	struct tcp_lcore *tl = c->tl;
 	struct tcp_ooo_ent *p;
-	struct rte_mbuf *tail;
+	struct rte_mbuf *tail, *s;
 	uint32_t i = 0, end = seq + len, pend, max = tl->tn->conf.ooo_max;
+	uint32_t nseg = 0;
 
 	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq, seq))
 		i++;
@@ -233,6 +246,7 @@ tcp_ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *
 	/* Ranges the new data covers go. */
 	while (i < c->ooo_cnt && SEQ_LEQ(c->ooo[i].seq + c->ooo[i].len, end)) {
 		c->ooo_bytes -= c->ooo[i].len;
+		c->ooo_segs -= c->ooo[i].nseg;
 		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
 		ooo_remove(c, i);
 	}
@@ -242,21 +256,48 @@ tcp_ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *
 	} else {
 		tail = tcp_chain_last(m);
 	}
+	for (s = m; s != NULL; s = s->next)
+		nseg++;
+	p = i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq ?
+		&c->ooo[i - 1] : NULL;
+	if (p != NULL && nseg == 1 && len <= TCP_COALESCE &&
+			RTE_MBUF_DIRECT(p->tail) && rte_mbuf_refcnt_read(p->tail) == 1 &&
+			rte_pktmbuf_tailroom(p->tail) >= len) {
+		/* A small segment extending a range: copied into its last
+		 * mbuf, as the in-order queue does (tcp_rq_push()). */
+		rte_memcpy(rte_pktmbuf_mtod_offset(p->tail, void *, p->tail->data_len),
+				rte_pktmbuf_mtod(m, void *), len);
+		p->tail->data_len = (uint16_t)(p->tail->data_len + len);
+		rte_pktmbuf_free_seg(m);
+		m = NULL;
+		nseg = 0;
+	} else if (c->ooo_segs + nseg > tcp_ooo_cap(c) ||
+			(p == NULL && !(i < c->ooo_cnt && seq + len == c->ooo[i].seq) &&
+			 c->ooo_cnt >= max)) {
+		/* Too many mbufs pinned, or holes: the peer sends it again. */
+		tl->st.ooo_drop++;
+		tcp_chain_free(&m, &tail);
+		return;
+	}
 	c->ooo_bytes += len;
+	c->ooo_segs += nseg;
 	c->ooo_last = seq;
 	c->ooo_in++;
 	tl->st.ooo_in++;
-	if (i > 0 && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
+	if (p != NULL) {
 		/* Extends the range before it (the usual case: the segments
 		 * after a hole arriving in order). */
-		p = &c->ooo[i - 1];
-		p->tail->next = m;
-		p->tail = tail;
+		if (m != NULL) {
+			p->tail->next = m;
+			p->tail = tail;
+		}
 		p->len += len;
+		p->nseg += nseg;
 		if (i < c->ooo_cnt && p->seq + p->len == c->ooo[i].seq) {
 			p->tail->next = c->ooo[i].m;
 			p->tail = c->ooo[i].tail;
 			p->len += c->ooo[i].len;
+			p->nseg += c->ooo[i].nseg;
 			ooo_remove(c, i);
 		}
 		return;
@@ -267,16 +308,11 @@ tcp_ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *
 		p->m = m;
 		p->seq = seq;
 		p->len += len;
-		return;
-	}
-	if (c->ooo_cnt >= max) {
-		c->ooo_bytes -= len;
-		tl->st.ooo_drop++;
-		tcp_chain_free(&m, &tail);
+		p->nseg += nseg;
 		return;
 	}
 	memmove(&c->ooo[i + 1], &c->ooo[i], sizeof(c->ooo[0]) * (c->ooo_cnt - i));
-	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m, tail };
+	c->ooo[i] = (struct tcp_ooo_ent){ seq, len, m, tail, nseg };
 	c->ooo_cnt++;
 }
 
@@ -292,4 +328,5 @@ tcp_ooo_purge(struct tcp_conn *c)
 		tcp_chain_free(&c->ooo[i].m, &c->ooo[i].tail);
 	c->ooo_cnt = 0;
 	c->ooo_bytes = 0;
+	c->ooo_segs = 0;
 }

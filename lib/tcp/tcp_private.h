@@ -147,6 +147,7 @@ struct tcp_ooo_ent {
 	uint32_t seq;
 	uint32_t len;
 	struct rte_mbuf *m, *tail;
+	uint32_t nseg;              /* mbufs in the chain */
 };
 
 /* A range of sequence space the peer SACKed, [s, e). */
@@ -214,6 +215,7 @@ struct tcp_conn {
 	struct rte_mbuf *rq, *rq_tail; /* received in order, unread */
 	uint32_t rq_bytes;
 	uint32_t ooo_cnt, ooo_bytes, ooo_last;
+	uint32_t ooo_segs;          /* mbufs the ranges pin (tcp_ooo_cap()) */
 	int err;                    /* why it ended: -ECONNRESET... */
 	uint32_t ev;                /* TCP_EV_* pending for callbacks */
 	int64_t linger_ms;
