@@ -809,6 +809,44 @@ case_ooo_tiny_segments(void)
 	return NULL;
 }
 
+/* A.1: an orphan (closed by the application with data unsent) facing a
+ * window the peer keeps at zero is not kept for ever: its probes count
+ * towards max_retries (4 here) even when answered, then it is dropped.
+ * A connection the application still holds lives on (case above). */
+static void *
+case_orphan_zero_window(void)
+{
+	static char blob[1000];
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	unsigned int i;
+	void *r;
+
+	if ((r = accept7(&p, 40007, &c)) != NULL)
+		return r;
+	peer_wnd = 0;
+	peer_seg(&p, TH_ACK, NULL, 0);
+	T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+	s0 = stats();
+	T_EQ(px_tcp_close(c), 0);
+	for (i = 0; i < 1200 && stats().timeouts == s0.timeouts; i++) {
+		run_for(5 * MS);
+		if (ncap > 0) {
+			cap_clear();
+			peer_seg(&p, TH_ACK, NULL, 0);
+		}
+	}
+	s1 = stats();
+	printf("    orphan dropped after %u ms, %" PRIu64 " probes\n", i * 5,
+		s1.zero_wnd_probes - s0.zero_wnd_probes);
+	T_EQ(s1.timeouts - s0.timeouts, 1);
+	T_CHECK(s1.zero_wnd_probes - s0.zero_wnd_probes >= 4);
+	peer_wnd = 8192;
+	cap_clear();
+	return NULL;
+}
+
 static void *
 peer_main(void *arg)
 {
@@ -872,6 +910,7 @@ peer_main(void *arg)
 	T_RUN(case_shrunk_window);
 	T_RUN(case_fin_zero_window);
 	T_RUN(case_ooo_tiny_segments);
+	T_RUN(case_orphan_zero_window);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

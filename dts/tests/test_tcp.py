@@ -323,6 +323,36 @@ def test_tcp_mbuf_pressure(tap_echo_factory):
     t.assert_tcp_clean(s0)
 
 
+SLOW = str(TOOLS / "tcp_slow_readers.py")
+
+
+def test_tcp_slow_readers(tap_echo_factory):
+    """Slow readers cannot wedge the port (TCP review A.1): when clients
+    that do not read hold the pool down to its reserve, a connection that
+    holds little still gets its data in and its echo out.
+
+    Steps: pollux-echo with 4095 mbufs and 256 KiB buffers; 40 kernel
+    connections with a 4 KiB receive buffer each push 1 MiB and never
+    read (the echo's send queue for each fills, then its receive queue);
+    after 4 s a fresh connection echoes 1000 bytes; then the slow ones
+    are reset.
+    Verify: the pool did run short (tcp.drop_nomem); the fresh echo is
+    byte-exact within 10 s; afterwards no connection is left and the
+    mbufs are back.
+    """
+    t = tap_echo_factory(udp_ports=(), extra_args=["--mbufs", "4095"])
+    s0 = t.fresh_stats()
+    res = t.run(["python3", SLOW, t.pollux_ip, "7", "40", str(MIB), "4"],
+                timeout=60)
+    assert res.returncode == 0, res.stderr
+    rep = json.loads(res.stdout.strip().splitlines()[-1])
+    s1 = t.fresh_stats()
+    assert rep["slow"] == 40, rep
+    assert s1.counter("tcp.drop_nomem") > s0.counter("tcp.drop_nomem"), rep
+    assert rep["fresh"], rep
+    t.assert_tcp_clean(s0)
+
+
 @pytest.mark.parametrize("spec,nbytes", [
     ("delay=25ms,reorder=10%", 1 << 30),
     ("dup=1%", 1 << 30),

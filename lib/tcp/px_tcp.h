@@ -163,6 +163,8 @@ struct px_tcp_stats {
 	                                 not sent: per-connection limit */
 	uint64_t drop_rcvq_full;    /**< data past the receive buffer */
 	uint64_t drop_nomem;        /**< data dropped: mbuf pool short (mbuf_reserve) */
+	uint64_t sndbuf_nomem;      /**< writes held back: mbuf pool short, and
+	                                 the connection holds 2 KiB or more */
 	uint64_t ooo_purged;        /**< out-of-order bytes given up: mbuf pool short */
 	uint64_t drop_state;        /**< segment not valid in this state */
 	uint64_t zero_wnd_probes;   /**< window probes sent */
@@ -323,15 +325,19 @@ ssize_t px_tcp_readv(struct px_tcp_conn *c, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns);
 
 /**
- * Write *len* bytes, parking the task while the send buffer is full. With
- * timeout 0 it writes what fits and returns at once.
+ * Write *len* bytes, parking the task while the send buffer is full, and
+ * while the mbuf pool is below its reserve and this connection already
+ * holds 2 KiB or more in its queues (tcp.sndbuf_nomem: slow readers
+ * cannot take the mbufs receive needs). With timeout 0 it writes what fits and returns
+ * at once.
  *
  * @return
  *   - the number of bytes written: *len*, or fewer if the timeout expired
  *     or the connection failed after some were written.
  *   - -EAGAIN (timeout 0, no room) or -ETIMEDOUT (nothing written).
  *   - -EPIPE after shutdown or close; -ECONNRESET/-ETIMEDOUT once failed.
- *   - -ENOBUFS if the mbuf pool is empty; -ECANCELED, -EXDEV, -EINVAL.
+ *   - -ENOBUFS (timeout 0, nothing written) if the pool is short or
+ *     empty; -ECANCELED, -EXDEV, -EINVAL.
  */
 ssize_t px_tcp_write(struct px_tcp_conn *c, const void *buf, size_t len,
 		uint64_t timeout_ns);

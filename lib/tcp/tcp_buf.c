@@ -79,6 +79,12 @@ tcp_sq_append(struct tcp_conn *c, const uint8_t *src, uint32_t len)
 					src + done, n);
 			tail->data_len = (uint16_t)(tail->data_len + n);
 		} else {
+			/* Below the pool's reserve, only a connection that
+			 * holds little takes more (tcp_mem_level()). */
+			if (unlikely(!tcp_mem_allows(c, tcp_mem_level(c->tl)))) {
+				c->tl->st.sndbuf_nomem++;
+				break;
+			}
 			m = rte_pktmbuf_alloc(c->tl->mp);
 			if (m == NULL) {
 				c->tl->st.nombuf++;

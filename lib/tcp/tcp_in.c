@@ -128,7 +128,8 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		tcp_chain_keep(m, len);
 	}
 	lvl = tcp_mem_level(tl);
-	if (unlikely(lvl > 0) && (lvl > 1 || seq != c->rcv_nxt)) {
+	if (unlikely(lvl > 0) && (seq != c->rcv_nxt ||
+			(lvl > 1 && !tcp_mem_allows(c, lvl)))) {
 		/* Shed load: the peer sends it again. */
 		tl->st.drop_nomem++;
 		if (lvl > 1 && c->ooo_cnt > 0)
@@ -924,8 +925,13 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	wnd = seg->wnd << c->snd_wscale;
 	if (SEQ_GEQ(seg->ack, c->snd_una)) {
 		/* Nothing in flight, or a zero window: this ACK answers
-		 * our window probes (the peer is there). */
-		if (c->snd_una == c->snd_max || wnd == 0)
+		 * our window probes (the peer is there). Not for an
+		 * orphan: a peer that keeps its window shut would hold
+		 * its memory for ever (TCP review A.1); its probes run
+		 * out after max_retries, answered or not (Linux's
+		 * tcp_orphan_retries). */
+		if ((c->snd_una == c->snd_max || wnd == 0) &&
+				!(c->flags & TF_ORPHAN))
 			c->retries = 0;
 		if (seg->nsack > 0 && (c->flags & TF_SACK))
 			tcp_sack_update(c, seg);

@@ -32,12 +32,16 @@ tcp_rcv_wnd(struct tcp_conn *c)
 	uint32_t cur = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t max = (uint32_t)UINT16_MAX << c->rcv_wscale;
 	uint32_t mss = c->rmss;
+	int lvl;
 
 	if (space > max)
 		space = max;
-	/* The mbuf pool runs short: no more than was offered. */
-	if (space > cur && unlikely(tcp_mem_level(c->tl) > 0))
-		space = cur;
+	/* The mbuf pool runs short: no more than was offered, but for a
+	 * connection that holds little (a new one), which may have up to
+	 * TCP_MEM_FAIR (tcp_mem_level()). */
+	if (space > cur && unlikely((lvl = tcp_mem_level(c->tl)) > 0))
+		space = RTE_MAX(cur, tcp_mem_allows(c, lvl) ?
+				RTE_MIN(space, TCP_MEM_FAIR - tcp_conn_mem(c)) : 0);
 	/* Open the window only by a useful amount. */
 	if (space > cur && space - cur < RTE_MIN(c->rcvbuf / 2, mss) &&
 			space < c->rcvbuf)

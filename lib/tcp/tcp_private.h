@@ -26,6 +26,12 @@
 #define TCP_COALESCE 512       /* small segments are copied into the
                                   previous mbuf's tailroom */
 #define TCP_DEFAULT_MSS 536    /* RFC 9293 3.7.1: no MSS option */
+#define TCP_MEM_FAIR 2048     /* a connection holding less than this
+                                  (about a segment) still takes data and
+                                  grows its send buffer while the pool
+                                  is short (tcp_mem_level()): a few
+                                  mbufs each below the reserve, so many
+                                  connections cannot take it all */
 #define TCP_MIN_MSS 64         /* the floor of a peer's MSS (a tiny one
                                   would cost a segment per few bytes;
                                   Linux's tcp_min_snd_mss is 48) */
@@ -350,23 +356,43 @@ tcp_lookup(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport, uint16_t lport)
 }
 
 /* How short the interface's mbuf pool runs, read at most every 10 us
- * (rte_mempool_avail_count() walks the lcore caches). 0: fine; 1: low,
- * the receive windows stop growing and out-of-order data is not kept;
- * 2: critical, arriving data is dropped, so the pool keeps what the
- * receive ring needs to bring in the ACKs that free the send queues. */
+ * (rte_mempool_avail_count() walks the lcore caches), against the
+ * reserve mem_low. 0: fine; 1 (below the reserve): the receive windows
+ * stop growing, out-of-order data is not kept, and the send buffers of
+ * connections holding TCP_MEM_FAIR or more stop growing; 2 (below half
+ * of it): arriving data is dropped too, but for connections holding
+ * less than TCP_MEM_FAIR; 3 (below a quarter): all arriving data is
+ * dropped and no send buffer grows. The pool keeps what the receive
+ * ring needs to bring in the ACKs that free the queues, and connections
+ * that hold little (a new one, an RPC) go on while others hold the rest
+ * (TCP review A.1: slow readers wedged every connection). */
 static inline int
 tcp_mem_level(struct tcp_lcore *tl)
 {
 	uint64_t now = tl->ilc->now;
-	unsigned int avail;
+	unsigned int avail, low = tl->tn->mem_low;
 
 	if (unlikely(now - tl->mem_tsc > tl->tn->cyc_per_us * 10)) {
 		tl->mem_tsc = now;
 		avail = rte_mempool_avail_count(tl->mp);
-		tl->mem_lvl = avail >= tl->tn->mem_low ? 0 :
-			avail >= tl->tn->mem_low / 2 ? 1 : 2;
+		tl->mem_lvl = avail >= low ? 0 : avail >= low / 2 ? 1 :
+			avail >= low / 4 ? 2 : 3;
 	}
 	return tl->mem_lvl;
+}
+
+/* Payload bytes a connection holds in its queues. */
+static inline uint32_t
+tcp_conn_mem(const struct tcp_conn *c)
+{
+	return c->rq_bytes + c->ooo_bytes + c->sq_bytes;
+}
+
+/* May c take another mbuf for its queues at this memory level? */
+static inline int
+tcp_mem_allows(struct tcp_conn *c, int lvl)
+{
+	return lvl == 0 || (lvl < 3 && tcp_conn_mem(c) < TCP_MEM_FAIR);
 }
 
 /* Bytes of sequence space in flight. */

@@ -527,6 +527,21 @@ wait_writable(struct tcp_conn *c, uint64_t deadline, uint64_t timeout_ns)
 		0 : ret;
 }
 
+/* The pool is below its reserve and c holds enough (tcp_mem_level()):
+ * wait a millisecond for it, or until the deadline (TSC). */
+static int
+wait_mem(const struct tcp_conn *c, uint64_t deadline)
+{
+	uint64_t now = rte_rdtsc(), ms = c->tl->tn->cyc_per_ms;
+
+	if (!TCP_IN_STATE(c, TCP_SND_OPEN))
+		return conn_error(c);
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	px_sleep_ns(px_cycles_to_ns(RTE_MIN(deadline - now, ms)));
+	return 0;
+}
+
 ssize_t
 px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns)
@@ -561,8 +576,13 @@ px_tcp_writev(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		n = tcp_sq_append(c, (const uint8_t *)iov[i].iov_base + off,
 				(uint32_t)RTE_MIN((size_t)room, iov[i].iov_len - off));
 		if (n == 0) {
-			ret = -ENOBUFS;
-			break;
+			/* No mbuf for it (the pool short): a blocking
+			 * write waits, a non-blocking one says so. */
+			ret = timeout_ns == 0 ? -ENOBUFS : wait_mem(c, deadline);
+			if (ret < 0)
+				break;
+			tcp_output(c);
+			continue;
 		}
 		off += n;
 		total += n;
