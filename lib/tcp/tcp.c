@@ -121,7 +121,7 @@ tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
 void
 tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c)
 {
-	uint32_t h = tcp_hash(c->raddr, c->rport, c->lport);
+	uint32_t h = tcp_hash(c->tl, c->raddr, c->rport, c->lport);
 
 	c->hnext = tl->hash[h];
 	tl->hash[h] = c;
@@ -130,7 +130,7 @@ tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c)
 static void
 conn_unhash(struct tcp_conn *c)
 {
-	struct tcp_conn **pp = &c->tl->hash[tcp_hash(c->raddr, c->rport, c->lport)];
+	struct tcp_conn **pp = &c->tl->hash[tcp_hash(c->tl, c->raddr, c->rport, c->lport)];
 
 	while (*pp != NULL && *pp != c)
 		pp = &(*pp)->hnext;
@@ -539,6 +539,7 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		tl->ilc = px__inet_l4_lcore(nif, i);
 		tl->mp = px__inet_mempool(nif);
 		tl->index = i;
+		tl->hash_seed = (uint32_t)rte_rand();
 		tl->wheel = px_exec_wheel((unsigned int)lcore);
 		tl->port_hint = (uint32_t)rte_rand();
 		TAILQ_INIT(&tl->conns);

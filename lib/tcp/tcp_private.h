@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_tcp.h>
@@ -287,6 +288,7 @@ struct tcp_lcore {
 	                                    and when it began */
 	uint64_t mem_tsc;            /* tcp_mem_level(): last reading ... */
 	int mem_lvl;                 /* ... and what it said */
+	uint32_t hash_seed;          /* tcp_hash()'s key, random */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
 	struct tcp_conn scratch;     /* builds cookie SYN-ACKs (no state) */
 };
@@ -335,19 +337,22 @@ tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst)
 			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM);
 }
 
+/* The connection table's bucket: Jenkins' hash keyed with a random seed
+ * per lcore (as Linux's inet_ehashfn()), so a peer cannot compute
+ * offline the 4-tuples that share a bucket and make every lookup walk
+ * them (TCP review A.16). */
 static inline uint32_t
-tcp_hash(uint32_t raddr, uint16_t rport, uint16_t lport)
+tcp_hash(const struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
+		uint16_t lport)
 {
-	uint32_t h = raddr ^ ((uint32_t)rport << 16 | lport);
-
-	h *= 0x9e3779b1u;
-	return (h ^ (h >> 15)) & (TCP_HASH_SIZE - 1);
+	return rte_jhash_3words(raddr, (uint32_t)rport << 16 | lport, 0,
+			tl->hash_seed) & (TCP_HASH_SIZE - 1);
 }
 
 static inline struct tcp_conn *
 tcp_lookup(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport, uint16_t lport)
 {
-	struct tcp_conn *c = tl->hash[tcp_hash(raddr, rport, lport)];
+	struct tcp_conn *c = tl->hash[tcp_hash(tl, raddr, rport, lport)];
 
 	while (c != NULL && (c->raddr != raddr || c->rport != rport ||
 			c->lport != lport))
