@@ -880,6 +880,89 @@ case_hash_keyed(void)
 	return NULL;
 }
 
+/* ACK every data segment captured for p, at once; returns how many
+ * data segments there were. */
+static unsigned int
+ack_all_data(struct peer *p, uint32_t *una)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned int i, n = 0;
+	uint32_t len, seq;
+
+	for (i = 0; i < ncap; i++) {
+		th = cap_tcp(i);
+		if (th == NULL || th->dst_port != p->sport)
+			continue;
+		len = rte_pktmbuf_pkt_len(cap[i]) - 14 - 20 - (th->data_off >> 4) * 4;
+		seq = ntohl(th->sent_seq);
+		if (len == 0)
+			continue;
+		n++;
+		if (SEQ_GT(seq + len, *una))
+			*una = seq + len;
+	}
+	cap_clear();
+	if (n > 0)
+		peer_send(p, TH_ACK, p->seq, *una, NULL, 0, 0, 0);
+	return n;
+}
+
+/* A.17: (a) RFC 7661: an application-limited sender (one small write
+ * per round trip) does not grow its window; (b) RFC 5681 4.1: after an
+ * idle period longer than the RTO, a window grown by a bulk transfer
+ * restarts from the initial window: a 60 KB write after 300 ms idle
+ * goes out as at most 10 segments before an ACK, not the old window. */
+static void *
+case_cwnd_idle(void)
+{
+	static char blob[65536];
+	struct px_tcp_info i0, i1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t una = 0, cwnd_grown;
+	unsigned int k, n, burst;
+	void *r;
+
+	peer_wnd = 65535;
+	if ((r = accept7(&p, 40008, &c)) != NULL)
+		return r;
+	una = p.ack; /* the stack's first data byte */
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	T_EQ(px_tcp_info(c, &i0), 0);
+	for (k = 0; k < 100; k++) { /* (a): 100 bytes a round trip */
+		T_EQ(px_tcp_write(c, blob, 100, 100 * MS), 100);
+		run_for(200000);
+		T_EQ(ack_all_data(&p, &una), 1);
+	}
+	T_EQ(px_tcp_info(c, &i1), 0);
+	printf("    application-limited: cwnd %u -> %u\n", i0.cwnd, i1.cwnd);
+	T_EQ(i1.cwnd, i0.cwnd);
+	/* (b): grow it with bulk data, every segment ACKed at once. */
+	for (k = 0; k < 4; k++)
+		T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+	for (n = 0; n < 4000 && px_tcp_info(c, &i1) == 0 &&
+			i1.unacked + i1.unsent > 0; n++) {
+		run_for(100000);
+		ack_all_data(&p, &una);
+	}
+	T_EQ(i1.unacked + i1.unsent, 0);
+	T_EQ(px_tcp_info(c, &i1), 0);
+	cwnd_grown = i1.cwnd;
+	T_CHECK(cwnd_grown >= 2 * i0.cwnd);
+	run_for(300 * MS);
+	cap_clear();
+	T_EQ(px_tcp_write(c, blob, 60000, 100 * MS), 60000);
+	run_for(1 * MS);
+	burst = to_peer(&p, 0xff, TH_ACK, NULL) + to_peer(&p, 0xff, TH_ACK | TH_PSH, NULL);
+	printf("    cwnd %u after bulk; after 300 ms idle %u segments before an ACK\n",
+		cwnd_grown, burst);
+	T_CHECK(burst <= 10);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	peer_wnd = 8192;
+	return NULL;
+}
+
 static void *
 peer_main(void *arg)
 {
@@ -945,6 +1028,7 @@ peer_main(void *arg)
 	T_RUN(case_ooo_tiny_segments);
 	T_RUN(case_orphan_zero_window);
 	T_RUN(case_hash_keyed);
+	T_RUN(case_cwnd_idle);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

@@ -17,10 +17,7 @@
 static void
 newreno_init(struct tcp_conn *c)
 {
-	uint32_t mss = tcp_eff_mss(c);
-
-	/* RFC 6928: min(10 * MSS, max(2 * MSS, 14600)). */
-	c->cwnd = RTE_MIN(10 * mss, RTE_MAX(2 * mss, 14600u));
+	c->cwnd = tcp_iw(c);
 	c->ssthresh = UINT32_MAX / 2;
 }
 

@@ -219,6 +219,7 @@ static void
 new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 {
 	uint32_t acked = ack - c->snd_una, data, mss = tcp_eff_mss(c);
+	uint32_t flight = tcp_flight(c); /* before this ACK */
 	int32_t d = (int32_t)(ack - c->sq_seq);
 
 	data = d > 0 ? RTE_MIN((uint32_t)d, c->sq_bytes) : 0;
@@ -261,7 +262,12 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	} else {
 		c->dupacks = 0;
 		c->flags &= ~(TF_UNDO | TF_UNDO_RTO);
-		c->cc->on_ack(c, acked);
+		/* RFC 7661: the window grows only when it was used (as
+		 * Linux's tcp_is_cwnd_limited(): at least half of it in
+		 * flight); an application-limited sender would otherwise
+		 * grow it without bound and later send it all at once. */
+		if (flight >= c->cwnd / 2)
+			c->cc->on_ack(c, acked);
 		/* Keep recover just behind snd_una outside recovery, so the
 		 * RFC 6582 test below stays meaningful past 2 GiB of
 		 * sequence space. */

@@ -341,6 +341,14 @@ tcp_output(struct tcp_conn *c)
 	}
 	eff = c->mss - data_opt_len(c);
 	end = tcp_data_end(c);
+	/* RFC 5681 4.1: data after an idle period longer than the RTO
+	 * starts again from the restart window, min(IW, cwnd) (a window
+	 * grown long ago says nothing of the path now). The clock is read
+	 * here (the lcore's may be as old as the last packet in). */
+	if (c->snd_una == c->snd_max && SEQ_LT(c->snd_nxt, end) &&
+			c->last_tx_tsc != 0 && rte_rdtsc() - c->last_tx_tsc >
+			(uint64_t)c->rto_us * c->tl->tn->cyc_per_us)
+		c->cwnd = RTE_MIN(c->cwnd, tcp_iw(c));
 	if (c->flags & TF_SACK_RECOV) {
 		/* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, resend the
 		 * lost holes first (NextSeg rule 1), then new data (rule 2,
@@ -425,6 +433,8 @@ tcp_output(struct tcp_conn *c)
 			break;
 	}
 	c->flags &= ~TF_FORCE;
+	if (sent > 0)
+		c->last_tx_tsc = c->tl->ilc->now;
 	if (sent == 0 && (c->flags & TF_ACK_NOW))
 		send_seg(c, c->snd_nxt, 0, 0);
 	if (SEQ_LT(c->snd_una, c->snd_max)) {

@@ -210,6 +210,7 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_tsc;
 	uint64_t last_rx_tsc;       /* keepalive idle time */
+	uint64_t last_tx_tsc;       /* when data last went out (RFC 5681 4.1) */
 	uint64_t oow_tsc;           /* our last ACK to an invalid segment */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
@@ -412,6 +413,15 @@ static inline uint32_t
 tcp_eff_mss(const struct tcp_conn *c)
 {
 	return c->mss - ((c->flags & TF_TS) ? 12u : 0u);
+}
+
+/* The initial window, RFC 6928: min(10 * MSS, max(2 * MSS, 14600)). */
+static inline uint32_t
+tcp_iw(const struct tcp_conn *c)
+{
+	uint32_t mss = tcp_eff_mss(c);
+
+	return RTE_MIN(10 * mss, RTE_MAX(2 * mss, 14600u));
 }
 
 /* Sequence number right after the last queued byte (where a FIN goes). */
