@@ -963,6 +963,89 @@ case_cwnd_idle(void)
 	return NULL;
 }
 
+/* A.18: (a) on a connection with timestamps a segment without one is
+ * dropped (RFC 7323 3.2; tcp.drop_no_ts), a RST without one is not
+ * (the exact one below ends the connection); (b) RFC 1337: an exact RST
+ * does not end TIME-WAIT early. */
+static void *
+case_ts_required_tw_rst(void)
+{
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct rte_mbuf *m;
+	struct peer p;
+	char buf[8];
+	unsigned int i;
+	void *r;
+	struct tframe_tcp f = {
+		.src_mac = mac_p, .dst_mac = mac_a, .src = ip_p, .dst = ip_a,
+		.dport = htons(7), .flags = TH_ACK | TH_PSH, .wnd = 8192,
+		.data = "nots", .len = 4,
+	};
+
+	if ((r = accept7(&p, 40009, &c)) != NULL)
+		return r;
+	s0 = stats();
+	f.sport = p.sport;
+	f.seq = p.seq;
+	f.ack = p.ack;
+	m = tframe_tcp(mp, &f);
+	px_netif_input(na, &m, 1);
+	T_EQ(stats().drop_no_ts - s0.drop_no_ts, 1);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 0), -EAGAIN);
+	peer_seg(&p, TH_ACK | TH_PSH, "ts", 2);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 2);
+	/* (b): we close first, the peer ACKs and closes: TIME-WAIT. */
+	cap_clear();
+	T_EQ(px_tcp_close(c), 0);
+	run_for(1 * MS);
+	p.ack++; /* our FIN */
+	peer_seg(&p, TH_FIN | TH_ACK, NULL, 0);
+	p.seq++;
+	s0 = stats();
+	peer_send(&p, TH_RST, p.seq, 0, NULL, 0, 0, 0);
+	s1 = stats();
+	T_EQ(s1.rst_in - s0.rst_in, 0);
+	T_EQ(s1.conns, s0.conns);
+	for (i = 0; i < 100 && stats().conns == s0.conns; i++)
+		run_for(10 * MS);
+	printf("    TIME-WAIT ended after %u ms (2 MSL = 200)\n", i * 10);
+	T_CHECK(i >= 15 && i < 100);
+	cap_clear();
+	return NULL;
+}
+
+/* A.18: the SYN-ACK had to be sent again: the first flight after the
+ * handshake is one segment (RFC 6928 2, RFC 5681 3.1), not IW10. */
+static void *
+case_iw_after_synack_loss(void)
+{
+	static char blob[20000];
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_conn *c;
+	struct peer p;
+	unsigned int n, k;
+
+	peer_init(&p, 40031, 7);
+	T_EQ(peer_syn(&p, 1460), 1);
+	cap_clear(); /* that SYN-ACK is "lost" */
+	for (k = 0; k < 50 && to_peer(&p, 0xff, TH_SYN | TH_ACK, &th) == 0; k++)
+		run_for(10 * MS); /* the retransmitted SYN-ACK (100 ms) */
+	T_CHECK(k < 50);
+	peer_seg(&p, TH_ACK, NULL, 0);
+	T_EQ(px_tcp_accept(lst7, &c, 100 * MS), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	cap_clear();
+	T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+	run_for(1 * MS);
+	n = to_peer(&p, 0xff, TH_ACK, NULL) + to_peer(&p, 0xff, TH_ACK | TH_PSH, NULL);
+	printf("    after a lost SYN-ACK: %u segment(s) in the first flight\n", n);
+	T_EQ(n, 1);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 static void *
 peer_main(void *arg)
 {
@@ -1029,6 +1112,8 @@ peer_main(void *arg)
 	T_RUN(case_orphan_zero_window);
 	T_RUN(case_hash_keyed);
 	T_RUN(case_cwnd_idle);
+	T_RUN(case_ts_required_tw_rst);
+	T_RUN(case_iw_after_synack_loss);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

@@ -156,6 +156,8 @@ struct px_tcp_stats {
 	uint64_t drop_no_conn;      /**< no connection or listener (RST sent) */
 	uint64_t drop_out_of_window;/**< sequence not acceptable (ACK sent) */
 	uint64_t drop_paws;         /**< old timestamp (RFC 7323 5) */
+	uint64_t drop_no_ts;        /**< no timestamp on a connection that has
+	                                 them (RFC 7323 3.2) */
 	uint64_t drop_bad_ack;      /**< ACK of data never sent, or too old (RFC 5961 5.2) */
 	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
 	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */

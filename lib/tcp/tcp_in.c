@@ -582,6 +582,17 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 	return NULL;
 }
 
+/* The congestion window for the data after the handshake: IW10 (RFC
+ * 6928), but one segment if our SYN or SYN-ACK had to be sent again
+ * (RFC 6928 2, RFC 5681 3.1: the path lost one already). */
+static void
+tcp_cc_start(struct tcp_conn *c)
+{
+	c->cc->init(c);
+	if (c->retrans > 0)
+		c->cwnd = tcp_eff_mss(c);
+}
+
 /* RFC 9293 3.10.7.3: SYN-SENT. Takes m. */
 static void
 syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
@@ -629,7 +640,7 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
 		c->retries = 0;
 		tcp_rtx_cancel(c);
-		c->cc->init(c);
+		tcp_cc_start(c);
 		tcp_set_state(c, TCP_ESTABLISHED, 0);
 		tcp_ack_soon(c, 1);
 		tcp_wake(c, 1, 1);
@@ -761,6 +772,13 @@ seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 		if (c->state != TCP_SYN_RCVD)
 			tcp_ack_soon(c, 1);
 	}
+	/* RFC 7323 3.2: once negotiated, every segment but a RST carries a
+	 * timestamp; one without is not from our peer's stack (or was
+	 * rewritten on the way): drop it. */
+	if ((c->flags & TF_TS) && !seg->has_ts && !(seg->flags & TH_RST)) {
+		tl->st.drop_no_ts++;
+		return STEP_DROP;
+	}
 	/* RFC 7323 5.3 R1: PAWS. */
 	if ((c->flags & TF_TS) && seg->has_ts && !(seg->flags & TH_RST) &&
 			SEQ_LT(seg->tsval, c->ts_recent) &&
@@ -818,6 +836,12 @@ rst_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 		challenge_ack(c);
 		return STEP_DROP;
 	}
+	if (c->state == TCP_TIME_WAIT) {
+		/* RFC 1337 (TIME-WAIT assassination, hazard H1): a RST
+		 * does not end TIME-WAIT early; 2 MSL runs out. */
+		c->tl->st.drop_state++;
+		return STEP_DROP;
+	}
 	c->tl->st.rst_in++;
 	rte_pktmbuf_free(m);
 	if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
@@ -825,7 +849,7 @@ rst_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	else if (c->state == TCP_SYN_RCVD)
 		/* RFC 9293 3.10.7.4: from SYN-SENT, "connection refused". */
 		tcp_set_state(c, TCP_CLOSED, -ECONNREFUSED);
-	else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK | TCP_TIME_WAIT))
+	else if (TCP_IN_STATE(c, TCP_CLOSING | TCP_LAST_ACK))
 		tcp_set_state(c, TCP_CLOSED, 0);
 	else
 		tcp_set_state(c, TCP_CLOSED, -ECONNRESET);
@@ -861,7 +885,7 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	c->retries = 0;
 	c->backoff = 0;
 	tcp_rtx_cancel(c);
-	c->cc->init(c);
+	tcp_cc_start(c);
 	tcp_set_state(c, TCP_ESTABLISHED, 0);
 	if (!(c->flags & TF_PASSIVE)) {
 		tcp_wake(c, 1, 1);
