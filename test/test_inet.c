@@ -32,37 +32,17 @@
 #include <px_task.h>
 
 #include "inet_l4.h" /* the protocol tier, as lib/tcp uses it */
+#include "test_capture.h"
 #include "test_exec.h"
 
-#define CAP 1024
 
 static struct rte_mempool *mp;
 static struct px_netif *nif;
-static struct rte_mbuf *cap[CAP];
-static unsigned int ncap;
 static unsigned int baseline;
 
 static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
 static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
 static uint32_t our_ip, peer_ip, far_ip;
-
-static uint16_t
-capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t i;
-
-	RTE_SET_USED(ctx);
-	for (i = 0; i < n && ncap < CAP; i++)
-		cap[ncap++] = pkts[i];
-	return i;
-}
-
-static void
-cap_clear(void)
-{
-	rte_pktmbuf_free_bulk(cap, ncap);
-	ncap = 0;
-}
 
 static struct px_inet_stats
 stats(void)

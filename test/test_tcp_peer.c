@@ -35,10 +35,10 @@
 #include <px_tcp.h>
 
 #include "tcp_private.h" /* tcp_hash(), for the A.16 case */
+#include "test_capture.h"
 #include "test_exec.h"
 #include "test_frames.h"
 
-#define CAP 1024
 #define MS 1000000ull
 
 #define TH_FIN 0x01
@@ -49,30 +49,10 @@
 
 static struct rte_mempool *mp;
 static struct px_netif *na;
-static struct rte_mbuf *cap[CAP];
-static unsigned int ncap;
 static unsigned int baseline;
 static uint32_t ip_a, ip_p;
 static const struct rte_ether_addr mac_a = {{ 0x02, 0, 0, 0, 0x0a, 0x01 }};
 static const struct rte_ether_addr mac_p = {{ 0x02, 0, 0, 0, 0x0a, 0x02 }};
-
-static uint16_t
-capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t i;
-
-	RTE_SET_USED(ctx);
-	for (i = 0; i < n && ncap < CAP; i++)
-		cap[ncap++] = pkts[i];
-	return i;
-}
-
-static void
-cap_clear(void)
-{
-	rte_pktmbuf_free_bulk(cap, ncap);
-	ncap = 0;
-}
 
 static struct px_tcp_stats
 stats(void)

@@ -40,6 +40,22 @@ def owner(src: str, dst: str, sport: int, dport: int, n: int) -> int:
     return (toeplitz(data) & 127) % n
 
 
+def wait_delivered(t, before, expect: list[int]):
+    """Wait (3 s at most) until each lcore's udp_delivered grew by
+    expect[i] since before; assert it did; the stats then."""
+    deadline = time.monotonic() + 3
+    while True:
+        after = t.fresh_stats()
+        got = [after.counter(f"lcore{i}.udp_delivered") -
+               before.counter(f"lcore{i}.udp_delivered")
+               for i in range(len(expect))]
+        if got == expect or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert got == expect, after.dump()
+    return after
+
+
 def test_toeplitz_reference() -> None:
     """The Python hash matches the published RSS verification vector.
 
@@ -81,15 +97,7 @@ def test_flows_land_on_owner(tap_echo_factory) -> None:
         finally:
             s.close()
     assert expect[0] > 0 and expect[1] > 0
-    deadline = time.monotonic() + 3
-    while True:
-        after = t.fresh_stats()
-        got = [after.counter(f"lcore{i}.udp_delivered") -
-               before.counter(f"lcore{i}.udp_delivered") for i in range(2)]
-        if got == expect or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert got == expect, after.dump()
+    after = wait_delivered(t, before, expect)
     assert after.counter("steer.drop") == before.counter("steer.drop")
     steered = (after.counter("steer.in") - before.counter("steer.in"))
     assert steered == after.counter("steer.out") - before.counter("steer.out")
@@ -128,15 +136,7 @@ def test_fragments_resteered_by_ports(tap_echo_factory) -> None:
             assert data == payload
         finally:
             s.close()
-    deadline = time.monotonic() + 3
-    while True:
-        after = t.fresh_stats()
-        got = [after.counter(f"lcore{i}.udp_delivered") -
-               before.counter(f"lcore{i}.udp_delivered") for i in range(2)]
-        if got == expect or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert got == expect, after.dump()
+    after = wait_delivered(t, before, expect)
     assert after.counter("ip.reassembled") - before.counter("ip.reassembled") >= 32
 
     # The address-only hash (what fragments are steered by).
