@@ -60,6 +60,12 @@ struct px_udp_sock {
 	struct udp_rxq_ent *q;
 };
 
+/* IP IDs (RFC 6864, RFC 7739): a counter per destination hash bucket,
+ * each starting at random, so the IDs one host sees say nothing of our
+ * traffic to others (no idle-scan zombie) and do not wrap at our total
+ * packet rate. */
+#define IP_ID_BUCKETS 256
+
 /* Everything one lcore owns of an interface. */
 struct inet_lcore {
 	struct px__inet_l4_lcore l4; /* what protocols read (inet_l4.h) */
@@ -71,7 +77,9 @@ struct inet_lcore {
 	/* ICMP error token bucket */
 	uint64_t icmp_tokens;
 	uint64_t icmp_last;
-	uint16_t ip_id;
+	uint16_t port_hint;     /* where the next ephemeral UDP port search starts */
+	uint32_t id_seed;       /* ip_ids[]' hash key, random */
+	uint16_t ip_ids[IP_ID_BUCKETS]; /* IP ID counters by destination hash */
 	struct px_udp_sock **udp; /* [UDP_PORTS], by host-order port */
 	struct rte_ip_frag_tbl *frag;    /* reassembly, bounded */
 	struct rte_ip_frag_death_row dr; /* mbufs the frag library let go */

@@ -16,6 +16,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
@@ -343,7 +344,8 @@ px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
-	ip->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+	ip->packet_id = rte_cpu_to_be_16(lc->ip_ids[rte_jhash_1word(dst,
+			lc->id_seed) & (IP_ID_BUCKETS - 1)]++);
 	ip->fragment_offset = 0; /* DF clear: we fragment what is too big */
 	ip->time_to_live = IP_DEFTTL;
 	ip->next_proto_id = proto;

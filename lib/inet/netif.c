@@ -17,6 +17,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 #include <rte_thash.h>
 
 #include <px_counters.h>
@@ -172,7 +173,7 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		px_netif_tx_cb_t tx, void *tx_ctx, struct px_netif **out)
 {
 	struct px_netif *nif;
-	uint32_t i, n = px_exec_count();
+	uint32_t i, p, n = px_exec_count();
 	uint64_t ms = rte_get_tsc_hz() / 1000;
 
 	if (conf == NULL || mp == NULL || tx == NULL || out == NULL || n == 0 ||
@@ -231,6 +232,10 @@ px_netif_create(const struct px_inet_conf *conf, struct rte_mempool *mp,
 		if (nif->lc[i]->udp == NULL)
 			goto err;
 		nif->lc[i]->icmp_tokens = nif->conf.icmp_rate;
+		nif->lc[i]->id_seed = (uint32_t)rte_rand();
+		nif->lc[i]->port_hint = (uint16_t)rte_rand();
+		for (p = 0; p < IP_ID_BUCKETS; p++)
+			nif->lc[i]->ip_ids[p] = (uint16_t)rte_rand();
 		/* Reassembly memory is bounded by frag_max datagrams of at
 		 * most RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments each. The
 		 * library logs each table at INFO under USER1: keep start-up

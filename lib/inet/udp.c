@@ -234,10 +234,11 @@ px_udp_open(struct px_netif *nif, uint16_t port, uint32_t rxq_len,
 	if (port == 0) {
 		/* Ephemeral: the first free port from a rotating start. */
 		for (p = 0; p < 16384; p++) {
-			uint16_t cand = (uint16_t)(49152 + (lc->ip_id + p) % 16384);
+			uint16_t cand = (uint16_t)(49152 + (lc->port_hint + p) % 16384);
 
 			if (lc->udp[cand] == NULL) {
 				port = rte_cpu_to_be_16(cand);
+				lc->port_hint = (uint16_t)(lc->port_hint + p + 1);
 				break;
 			}
 		}
