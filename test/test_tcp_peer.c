@@ -25,6 +25,7 @@
 #include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -1026,6 +1027,103 @@ case_iw_after_synack_loss(void)
 	return NULL;
 }
 
+/* An ICMP error from the peer's address about captured frame i (its IP
+ * header and 8 bytes after it quoted, the sequence number moved by
+ * dseq). */
+static void
+icmp_about(unsigned int i, uint8_t type, uint8_t code, uint32_t dseq)
+{
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(cap[i],
+			const struct rte_ipv4_hdr *, 14);
+	uint16_t qlen = 20 + 8, len = 20 + 8 + qlen;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_icmp_hdr *icmp;
+	struct rte_tcp_hdr *qth;
+
+	if (m == NULL)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(14 + len));
+	eth->dst_addr = mac_a;
+	eth->src_addr = mac_p;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = ip_p;
+	ip->dst_addr = ip_a;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	memset(icmp, 0, sizeof(*icmp));
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	memcpy(icmp + 1, oip, qlen);
+	qth = (struct rte_tcp_hdr *)((uint8_t *)(icmp + 1) + 20);
+	qth->sent_seq = htonl(ntohl(qth->sent_seq) + dseq);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, 8 + qlen);
+	px_netif_input(na, &m, 1);
+}
+
+/* ICMP errors to TCP (RFC 1122 4.2.3.9, RFC 5927; issue 16): a connect()
+ * answered by port unreachable ends at once with ECONNREFUSED, by host
+ * unreachable with EHOSTUNREACH; an error quoting a sequence number not
+ * in flight is ignored (a blind attacker's guess); on an established
+ * connection the error is kept, not fatal. */
+static void *
+case_icmp_errors(void)
+{
+	static const struct px_tcp_cbs cbs = { .on_close = on_close_note };
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	void *r;
+
+	s0 = stats();
+	cap_clear();
+	close_status = 1;
+	T_EQ(px_tcp_connect_cb(na, ip_p, htons(5557), &cbs, NULL, &c), 0);
+	run_for(1 * MS);
+	T_EQ(ncap, 1);
+	icmp_about(0, 3, 3, 1000); /* not our SYN's sequence number */
+	run_for(1 * MS);
+	T_EQ(close_status, 1);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_SYN_SENT);
+	icmp_about(0, 3, 3, 0);
+	run_for(1 * MS);
+	T_EQ(close_status, -ECONNREFUSED);
+	T_EQ(px_tcp_close(c), 0);
+	cap_clear();
+	close_status = 1;
+	T_EQ(px_tcp_connect_cb(na, ip_p, htons(5558), &cbs, NULL, &c), 0);
+	run_for(1 * MS);
+	icmp_about(0, 3, 1, 0);
+	run_for(1 * MS);
+	T_EQ(close_status, -EHOSTUNREACH);
+	T_EQ(px_tcp_close(c), 0);
+	s1 = stats();
+	T_EQ(s1.icmp_err - s0.icmp_err, 2);
+	T_EQ(s1.drop_icmp_err - s0.drop_icmp_err, 1);
+	/* Established: kept, the connection lives. */
+	if ((r = accept7(&p, 40032, &c)) != NULL)
+		return r;
+	T_EQ(px_tcp_write(c, "x", 1, 100 * MS), 1);
+	run_for(1 * MS);
+	T_CHECK(ncap > 0);
+	icmp_about(ncap - 1, 3, 1, 0);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_ESTABLISHED);
+	T_EQ(stats().icmp_err - s0.icmp_err, 3);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 static void *
 peer_main(void *arg)
 {
@@ -1094,6 +1192,7 @@ peer_main(void *arg)
 	T_RUN(case_cwnd_idle);
 	T_RUN(case_ts_required_tw_rst);
 	T_RUN(case_iw_after_synack_loss);
+	T_RUN(case_icmp_errors);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

@@ -68,6 +68,15 @@ struct px__inet_l4_ops {
 	/** After each burst of input on the lcore (batched ACKs, callbacks);
 	 *  may be NULL. */
 	void (*burst_end)(struct px_netif *nif, void *lctx);
+	/** An ICMP error (RFC 792; RFC 1122 4.2.3.9) about a datagram we
+	 *  sent: *quoted* is its IPv4 header, whose source is ours, followed
+	 *  by at least 8 bytes of its payload (the ports and, for TCP, the
+	 *  sequence number); *type* and *code* are the ICMP message's. On
+	 *  the lcore that owns the flow, for a protocol with ports. May be
+	 *  NULL. */
+	void (*err)(struct px_netif *nif, void *lctx,
+			const struct rte_ipv4_hdr *quoted, uint8_t type,
+			uint8_t code);
 };
 
 /**

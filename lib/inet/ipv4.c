@@ -35,6 +35,61 @@ sum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t extra)
 	return inet_cksum_fold((uint32_t)raw + extra);
 }
 
+/* An ICMP error (m at its Ethernet header, the ICMP message at off, len
+ * bytes, checksum verified) about one of our datagrams: to the protocol
+ * that sent it, on the lcore that owns its flow (RFC 1122 3.2.2: passed
+ * to the transport; RFC 5927: the transport checks it). Takes m. */
+static void
+icmp_error_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
+		const struct rte_ipv4_hdr *ip, uint32_t off, uint32_t len)
+{
+	const struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod_offset(m,
+			const struct rte_icmp_hdr *, off);
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(icmp + 1);
+	const uint16_t *ports;
+	uint32_t qhl, slot;
+	unsigned int owner;
+
+	lc->st.icmp_errors_rx++;
+	qhl = len >= sizeof(*icmp) + sizeof(*q) ? (uint32_t)(q->version_ihl & 0xf) * 4 : 0;
+	/* The quote: a whole IPv4 header of ours and 8 bytes after it,
+	 * in the first segment (RFC 792). */
+	if (qhl < sizeof(*q) || (q->version_ihl >> 4) != 4 ||
+			len < sizeof(*icmp) + qhl + 8 ||
+			rte_pktmbuf_data_len(m) < off + sizeof(*icmp) + qhl + 8 ||
+			q->src_addr != nif->conf.ip || ip->dst_addr != nif->conf.ip) {
+		lc->st.icmp_bad++;
+		goto drop;
+	}
+	slot = nif->l4_slot[q->next_proto_id];
+	if (slot == 0 || nif->l4[slot - 1].ops->err == NULL) {
+		lc->st.icmp_other++;
+		goto drop;
+	}
+	if (nif->n_lcores > 1 && nif->l4_ports[q->next_proto_id]) {
+		/* Our datagram went src -> dst; the flow's packets come in
+		 * dst -> src, and are owned where those hash. */
+		ports = (const uint16_t *)((const uint8_t *)q + qhl);
+		owner = px_flow_owner(q->dst_addr, q->src_addr, ports[1], ports[0],
+				nif->n_lcores);
+		if (owner != (unsigned int)px_exec_index_self()) {
+			if (px_msg_send((unsigned int)px_exec_lcore(owner),
+					INET_MSG_RX_L3, 0, (uint64_t)(uintptr_t)m,
+					(uint64_t)(uintptr_t)nif, 0) == 0) {
+				lc->st.steer_out++;
+			} else {
+				lc->st.steer_drop++;
+				rte_pktmbuf_free(m);
+			}
+			return;
+		}
+	}
+	nif->l4[slot - 1].ops->err(nif, lc->l4_lctx[slot - 1], q,
+			icmp->icmp_type, icmp->icmp_code);
+drop:
+	rte_pktmbuf_free(m);
+}
+
 static void
 icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		struct rte_ipv4_hdr *ip, uint32_t ihl)
@@ -51,6 +106,11 @@ icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		goto drop;
 	}
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, off);
+	if (icmp->icmp_type == 3 /* destination unreachable */ ||
+			icmp->icmp_type == 11 /* time exceeded */) {
+		icmp_error_input(nif, lc, m, ip, off, len);
+		return;
+	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
 		lc->st.icmp_other++;
 		goto drop;

@@ -531,7 +531,7 @@ static const char *const stat_names[] = {
 	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours", "ip.bad_src",
 	"ip.frags", "ip.reassembled", "ip.frag_drop", "ip.frag_tx", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
 	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
-	"icmp.ratelimited", "icmp.other", "icmp.bcast_ignored",
+	"icmp.ratelimited", "icmp.other", "icmp.errors_rx", "icmp.bcast_ignored",
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
 	"udp.delivered", "udp.tx", "udp.rxq_full", "udp.filtered",
 	"buf.nombuf",

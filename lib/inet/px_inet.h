@@ -117,6 +117,9 @@ struct px_inet_stats {
 	uint64_t icmp_unreach_sent; /**< destination unreachable sent */
 	uint64_t icmp_ratelimited;  /**< errors not sent: rate limit */
 	uint64_t icmp_other;        /**< other types, ignored */
+	uint64_t icmp_errors_rx;    /**< destination unreachable and time
+	                                 exceeded received (to the transport
+	                                 that sent the datagram) */
 	uint64_t icmp_bcast_ignored;/**< echo requests to a broadcast address,
 	                                 not answered (no smurf amplifier) */
 	/* UDP */

@@ -158,6 +158,12 @@ struct px_tcp_stats {
 	uint64_t drop_paws;         /**< old timestamp (RFC 7323 5) */
 	uint64_t drop_no_ts;        /**< no timestamp on a connection that has
 	                                 them (RFC 7323 3.2) */
+	uint64_t icmp_err;          /**< ICMP errors taken: a connect() ended,
+	                                 or an error kept for a timeout */
+	uint64_t drop_icmp_err;     /**< ICMP errors ignored: no connection, a
+	                                 sequence number not in flight (RFC
+	                                 5927), or fragmentation needed (no
+	                                 PMTUD yet) */
 	uint64_t drop_bad_ack;      /**< ACK of data never sent, or too old (RFC 5961 5.2) */
 	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
 	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */

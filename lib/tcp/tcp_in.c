@@ -234,6 +234,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		tcp_sack_trim(c);
 	tcp_rtt_ack(c, ack, seg); /* ends the back-off if it samples */
 	c->retries = 0;
+	c->soft_err = 0; /* the path works */
 	c->lt_allow = 0;
 	if (spurious_retransmit(c, seg)) {
 		/* window restored; nothing more to do for this ACK */
@@ -1164,4 +1165,67 @@ tcp_burst_end(struct px_netif *nif, void *lctx)
 {
 	RTE_SET_USED(nif);
 	tcp_flush(lctx);
+}
+
+/* ICMP destination unreachable and time exceeded as Linux converts them
+ * (RFC 1122 3.2.2.1 codes), and which are hard errors. */
+static const struct {
+	int err;
+	uint8_t hard;
+} unreach_err[16] = {
+	{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
+	{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
+	{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
+	{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
+	{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
+	{ EHOSTUNREACH, 1 },
+};
+
+/* An ICMP error about a segment we sent (inet_l4.h, the err hook). RFC
+ * 5927 4.1: taken only if the quoted sequence number is in flight on a
+ * connection we have. Then, as Linux: a connection still opening ends
+ * with the error at once (a connect() to a port the host rejects is
+ * refused now, not after 6 SYN retries); an established one keeps it,
+ * reported if it times out (RFC 1122 4.2.3.9: these are soft errors
+ * for a synchronized connection). Fragmentation needed is PMTUD's, and
+ * there is no PMTUD yet: ignored. */
+void
+tcp_icmp_err(struct px_netif *nif, void *lctx, const struct rte_ipv4_hdr *q,
+		uint8_t type, uint8_t code)
+{
+	struct tcp_lcore *tl = lctx;
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)
+		((const uint8_t *)q + (q->version_ihl & 0xf) * 4);
+	struct tcp_conn *c;
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+	int err, hard;
+
+	RTE_SET_USED(nif);
+	c = tcp_lookup(tl, q->dst_addr, th->dst_port, th->src_port);
+	if (c == NULL || q->src_addr != c->laddr ||
+			TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN | TCP_TIME_WAIT) ||
+			!(SEQ_GEQ(seq, c->snd_una) && SEQ_LT(seq, c->snd_max)) ||
+			(type == 3 && (code == 4 || code > 15))) {
+		tl->st.drop_icmp_err++;
+		return;
+	}
+	if (type == 3) {
+		err = unreach_err[code].err;
+		hard = unreach_err[code].hard;
+	} else {
+		err = EHOSTUNREACH; /* time exceeded */
+		hard = 0;
+	}
+	tl->st.icmp_err++;
+	if (c->state == TCP_SYN_SENT ||
+			(c->state == TCP_SYN_RCVD && !(c->flags & TF_PASSIVE))) {
+		tcp_set_state(c, TCP_CLOSED, -err);
+	} else if (c->state == TCP_SYN_RCVD) {
+		/* A half-open passive one goes back to LISTEN on a hard
+		 * error (Linux's tcp_req_err()). */
+		if (hard && seq == c->iss)
+			tcp_set_state(c, TCP_CLOSED, 0);
+	} else {
+		c->soft_err = -err;
+	}
 }

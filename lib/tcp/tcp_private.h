@@ -225,6 +225,9 @@ struct tcp_conn {
 	uint32_t ooo_cnt, ooo_bytes, ooo_last;
 	uint32_t ooo_segs;          /* mbufs the ranges pin (tcp_ooo_cap()) */
 	int err;                    /* why it ended: -ECONNRESET... */
+	int soft_err;               /* an ICMP error seen while established:
+	                               reported if it times out (RFC 1122
+	                               4.2.3.9) */
 	uint32_t ev;                /* TCP_EV_* pending for callbacks */
 	int64_t linger_ms;
 	uint32_t ka_idle_s, ka_intvl_s, ka_cnt, ka_probes;
@@ -468,6 +471,8 @@ void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
+void tcp_icmp_err(struct px_netif *nif, void *lctx,
+		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code);
 /* px__: the fuzz target calls it (test/fuzz/fuzz_tcp_opts.c). */
 int px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);

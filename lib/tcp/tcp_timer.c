@@ -237,7 +237,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		 * do (any ACK resets the count). */
 		if (++c->retries > cf->max_retries) {
 			tl->st.timeouts++;
-			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 			return;
 		}
 		tl->st.zero_wnd_probes++;
@@ -252,7 +252,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		if (++c->retries > (c->state == TCP_SYN_SENT ? cf->syn_retries :
 				cf->synack_retries)) {
 			tl->st.timeouts++;
-			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 			return;
 		}
 		c->backoff++;
@@ -269,7 +269,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		return;
 	if (++c->retries > cf->max_retries) {
 		tl->st.timeouts++;
-		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+		tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 		return;
 	}
 	if (c->snd_wnd == 0) {
@@ -348,7 +348,7 @@ slow_expire_do(struct px_timer *t, void *arg)
 		if (!(c->flags & TF_ORPHAN))
 			return;
 		tl->st.timeouts++;
-		tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+		tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 		return;
 	case TCP_ESTABLISHED:
 		if (!(c->flags & TF_KEEPALIVE))
@@ -361,7 +361,7 @@ slow_expire_do(struct px_timer *t, void *arg)
 		if (c->ka_probes >= c->ka_cnt) {
 			tl->st.timeouts++;
 			tcp_send_ctl(c, c->snd_max, TH_RST);
-			tcp_set_state(c, TCP_CLOSED, -ETIMEDOUT);
+			tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 			return;
 		}
 		/* RFC 1122 4.2.3.6: a segment with SEG.SEQ = SND.NXT-1. */
