@@ -659,6 +659,65 @@ def test_tcp_pollux_client_refused(tap_echo_factory):
     assert res.rc == 1, res.out + res.err
 
 
+@pytest.mark.parametrize("icmp,expect", [
+    ("port-unreachable", "Connection refused"),
+    ("host-unreachable", "No route to host"),
+    ("net-unreachable", "Network is unreachable"),
+])
+def test_tcp_connect_icmp_reject_like_linux(tap_echo_factory, icmp, expect):
+    """An ICMP error to a SYN ends connect() at once, with the error a
+    Linux client gets for the same ICMP (RFC 1122 4.2.3.9; issue 16).
+
+    Steps: in the namespace, nftables answers TCP to port 4445 with
+    `reject with icmp type ICMP`; pollux-echo --tcp-client connects to
+    the kernel's port 4445, and a kernel client in the namespace to
+    127.0.0.1:4445 (the same rule, over lo).
+    Verify: both fail with the same error text within 5 s (not after
+    the SYN retries, minutes), and Pollux counted the ICMP error
+    (tcp.icmp_err=1 in its exit counters).
+    """
+    rules = f"""
+table inet pxreject {{
+  chain in {{
+    type filter hook input priority 0;
+    tcp dport 4445 reject with icmp type {icmp}
+  }}
+}}
+"""
+
+    def reject(t):
+        # The kernel client reaches its own address over lo.
+        assert t.run(["ip", "link", "set", "lo", "up"],
+                     timeout=10).returncode == 0
+        assert t.run(["nft", "-f", "-"], input=rules,
+                     timeout=10).returncode == 0
+
+    t = tap_echo_factory(before_app=reject, udp_ports=(), extra_args=[
+        "--tcp-client", "{kernel_ip}:4445", "--client-ms", "10000"])
+    t0 = time.monotonic()
+    m = t.app.wait_for(re.compile(r"tcp-client: .*"), 30)
+    pollux_s = time.monotonic() - t0
+    code = f"""
+import os, socket, time
+s = socket.socket()
+t0 = time.monotonic()
+try:
+    s.connect(("127.0.0.1", 4445))
+    print("connected")
+except OSError as e:
+    print(os.strerror(e.errno), round(time.monotonic() - t0, 3))
+"""
+    res = t.run(["python3", "-c", code], timeout=30)
+    linux = res.stdout.strip()
+    assert linux.startswith(expect), (linux, res.stderr)
+    assert float(linux.split()[-1]) < 5.0, linux
+    assert expect in m.group(0), (m.group(0), linux)
+    assert pollux_s < 5.0, pollux_s  # the app's start-up included
+    res = t.stop()
+    assert res.rc == 1 and "tcp.icmp_err=1" in res.out, res.out + res.err
+    t.run(["nft", "delete", "table", "inet", "pxreject"], timeout=10)
+
+
 def test_tcp_sack_blocks(tap_echo_factory):
     """Pollux's ACKs carry SACK blocks for data it holds out of order.
 
