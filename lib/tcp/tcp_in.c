@@ -677,19 +677,23 @@ seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *seg,
 			SEQ_LT(seg->seq + seqlen - 1, c->rcv_nxt + wnd));
 }
 
-/* The per-connection limit on ACKs that answer invalid segments (out
- * of window, PAWS, RFC 5961's challenges): one per oow_ack_ms. Two ends
- * that disagree on the sequence space would otherwise ACK each other's
- * ACKs at line rate (an ACK storm), and a spoofer could make us reflect
- * one for one. Returns 1 (and takes the slot) if this one may go. */
+/* The per-connection limits on ACKs that answer invalid segments: one
+ * per oow_ack_ms for those out of window or failing PAWS (*last* is
+ * c->oow_tsc), and as many for RFC 5961's challenges (c->chal_tsc).
+ * Two ends that disagree on the sequence space would otherwise ACK each
+ * other's ACKs at line rate (an ACK storm), and a spoofer could make us
+ * reflect one for one. Two slots, so that a peer's zero-window probes
+ * do not silence the challenge a RST of that peer needs (a RST that is
+ * not exact is answered by a challenge, which the peer's exact RST then
+ * follows). Returns 1 (and takes the slot) if this one may go. */
 static int
-oow_ack_slot(struct tcp_conn *c)
+oow_ack_slot(struct tcp_conn *c, uint64_t *last)
 {
 	uint64_t now = c->tl->ilc->now;
 
-	if (c->oow_tsc != 0 && now - c->oow_tsc < c->tl->tn->oow_cyc)
+	if (*last != 0 && now - *last < c->tl->tn->oow_cyc)
 		return 0;
-	c->oow_tsc = now;
+	*last = now;
 	return 1;
 }
 
@@ -701,7 +705,7 @@ oow_ack_slot(struct tcp_conn *c)
 static void
 invalid_ack(struct tcp_conn *c, uint32_t seqlen)
 {
-	if (seqlen == 0 && !oow_ack_slot(c)) {
+	if (seqlen == 0 && !oow_ack_slot(c, &c->oow_tsc)) {
 		c->tl->st.oow_ack_limited++;
 		return;
 	}
@@ -720,7 +724,7 @@ challenge_ack(struct tcp_conn *c)
 	struct tcp_lcore *tl = c->tl;
 	uint64_t now = tl->ilc->now, rate = tl->tn->conf.challenge_per_s;
 
-	if (!oow_ack_slot(c)) {
+	if (!oow_ack_slot(c, &c->chal_tsc)) {
 		tl->st.challenge_limited++;
 		return;
 	}

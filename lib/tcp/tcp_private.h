@@ -211,7 +211,8 @@ struct tcp_conn {
 	uint64_t rtt_tsc;
 	uint64_t last_rx_tsc;       /* keepalive idle time */
 	uint64_t last_tx_tsc;       /* when data last went out (RFC 5681 4.1) */
-	uint64_t oow_tsc;           /* our last ACK to an invalid segment */
+	uint64_t oow_tsc;           /* our last ACK to an invalid segment ... */
+	uint64_t chal_tsc;          /* ... and our last challenge ACK */
 	/* buffers */
 	uint32_t sndbuf, rcvbuf;
 	/* The send and receive queues: tcp_buf.h. */
