@@ -1089,6 +1089,97 @@ case_udp_task(void)
 	return NULL;
 }
 
+/* An ICMP error from the peer quoting the IP header of frame q (a
+ * captured one of ours) and 8 bytes after it. */
+static struct rte_mbuf *
+icmp_err_frame(const struct rte_mbuf *q, uint8_t type, uint8_t code)
+{
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(q,
+			const struct rte_ipv4_hdr *, 14);
+	struct rte_icmp_hdr *icmp;
+	struct rte_ipv4_hdr *ip;
+	void *pl;
+	struct rte_mbuf *m = frame(&our_mac, RTE_ETHER_TYPE_IPV4,
+			sizeof(*ip) + sizeof(*icmp) + 28, &pl);
+
+	ip = ip_fill(pl, IPPROTO_ICMP, sizeof(*icmp) + 28, peer_ip, our_ip);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	memcpy(icmp + 1, oip, 28);
+	icmp->icmp_cksum = (uint16_t)~sum16(icmp, sizeof(*icmp) + 28);
+	return m;
+}
+
+static void *
+udp_err_reader(void *arg)
+{
+	char buf[8];
+
+	return (void *)(intptr_t)px_udp_recvfrom(arg, buf, sizeof(buf), NULL,
+			2000000000ull);
+}
+
+/* ICMP errors to UDP sockets (issue 16), as Linux without IP_RECVERR: a
+ * socket connected to the datagram's destination gets a hard error
+ * (port unreachable: ECONNREFUSED) on its next call, once, and a task
+ * waiting in recvfrom wakes with it; a soft one (host unreachable), one
+ * for an unconnected socket and one about another peer are counted and
+ * not reported. */
+static void *
+case_udp_icmp_err(void)
+{
+	struct px_inet_stats s0 = stats(), s1;
+	struct px_udp_addr peer = { peer_ip, htons(5000) };
+	struct px_udp_addr other = { peer_ip, htons(5001) };
+	struct px_udp_sock *s;
+	struct px_task *t;
+	char buf[8];
+	void *r;
+
+	T_EQ(px_udp_open(nif, htons(9100), 0, &s), 0);
+	/* Unconnected: not reported. */
+	T_EQ(px_udp_sendto(s, "a", 1, &peer), 1);
+	T_EQ(ncap, 1);
+	input1(icmp_err_frame(cap[0], 3, 3));
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), NULL, 0), -EAGAIN);
+	cap_clear();
+	T_EQ(px_udp_connect(s, &peer), 0);
+	/* About a datagram to another peer; a soft error: not reported. */
+	T_EQ(px_udp_sendto(s, "b", 1, &other), 1);
+	input1(icmp_err_frame(cap[0], 3, 3));
+	cap_clear();
+	T_EQ(px_udp_send(s, "c", 1), 1);
+	input1(icmp_err_frame(cap[0], 3, 1));
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), NULL, 0), -EAGAIN);
+	s1 = stats();
+	T_EQ(s1.udp_icmp_ignored - s0.udp_icmp_ignored, 3);
+	T_EQ(s1.udp_icmp_err - s0.udp_icmp_err, 0);
+	/* Port unreachable: the next call says so, once; the datagram
+	 * queued meanwhile comes after it. */
+	input1(icmp_err_frame(cap[0], 3, 3));
+	input1(udp_frame(peer_ip, 5000, 9100, "late", 4));
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), NULL, 0), -ECONNREFUSED);
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), NULL, 0), 4);
+	T_EQ(px_udp_recvfrom(s, buf, sizeof(buf), NULL, 0), -EAGAIN);
+	/* On send: the error, and nothing goes out. */
+	input1(icmp_err_frame(cap[0], 3, 3));
+	cap_clear();
+	T_EQ(px_udp_send(s, "d", 1), -ECONNREFUSED);
+	T_EQ(ncap, 0);
+	T_EQ(px_udp_send(s, "e", 1), 1);
+	/* A reader waiting wakes with it. */
+	T_EQ(px_spawn(udp_err_reader, s, NULL, &t), 0);
+	T_EQ(px_yield(), 0);
+	input1(icmp_err_frame(cap[0], 3, 3));
+	T_EQ(px_task_join(t, &r, PX_TIMEOUT_INF), 0);
+	T_EQ((intptr_t)r, -ECONNREFUSED);
+	T_EQ(stats().udp_icmp_err - s0.udp_icmp_err, 3);
+	T_EQ(px_udp_close(s), 0);
+	T_CHECK(pool_back());
+	return NULL;
+}
+
 /* px_flow_owner() is the Toeplitz hash NICs use: check it against the
  * published RSS verification vector (with a 128-way table the owner is
  * the hash's low 7 bits). */
@@ -1196,6 +1287,7 @@ inet_main(void *arg)
 	T_RUN(case_l4_register);
 	T_RUN(case_udp);
 	T_RUN(case_udp_task);
+	T_RUN(case_udp_icmp_err);
 	T_RUN(case_udp_echo_fast);
 	T_RUN(case_tx_offload);
 	T_RUN(case_arp_pending);

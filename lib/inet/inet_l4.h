@@ -24,6 +24,7 @@
  * makes everything else local).
  */
 
+#include <errno.h>
 #include <stdint.h>
 
 #include <rte_byteorder.h>
@@ -71,12 +72,14 @@ struct px__inet_l4_ops {
 	/** An ICMP error (RFC 792; RFC 1122 4.2.3.9) about a datagram we
 	 *  sent: *quoted* is its IPv4 header, whose source is ours, followed
 	 *  by at least 8 bytes of its payload (the ports and, for TCP, the
-	 *  sequence number); *type* and *code* are the ICMP message's. On
-	 *  the lcore that owns the flow, for a protocol with ports. May be
+	 *  sequence number); *type* and *code* are the ICMP message's, *info*
+	 *  the second word of its header in host order (for fragmentation
+	 *  needed, RFC 1191, the next-hop MTU is its low 16 bits). On the
+	 *  lcore that owns the flow, for a protocol with ports. May be
 	 *  NULL. */
 	void (*err)(struct px_netif *nif, void *lctx,
 			const struct rte_ipv4_hdr *quoted, uint8_t type,
-			uint8_t code);
+			uint8_t code, uint32_t info);
 };
 
 /**
@@ -145,14 +148,53 @@ struct px_netif *px__inet_tel_netif(const char *params);
  * @param ol
  *   RTE_MBUF_F_TX_*_CKSUM asking the port for that checksum when it
  *   offloads (px_inet_conf.tx_cksum).
+ * @param df
+ *   Non-zero: set Don't Fragment (RFC 1191: TCP's path MTU discovery)
+ *   and never fragment; a datagram larger than the MTU is refused.
+ *   Zero: DF clear, and what is larger than the MTU is fragmented.
  * @return
  *   - 0 if sent or queued behind ARP.
- *   - -EMSGSIZE past 64 KiB, -EHOSTUNREACH without a route, -ENOBUFS
- *     without headroom or mbufs (m is freed in every case).
+ *   - -EMSGSIZE past 64 KiB, or past the MTU with *df*; -EHOSTUNREACH
+ *     without a route, -ENOBUFS without headroom or mbufs (m is freed
+ *     in every case).
  */
 int px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *lc,
 		struct rte_mbuf *m, uint32_t dst, uint8_t proto, uint32_t ckoff,
-		uint64_t ol);
+		uint64_t ol, int df);
+
+/**
+ * The errno a socket reports for an ICMP error, as Linux converts them
+ * (its icmp_err_convert[], from the RFC 1122 3.2.2.1 codes): destination
+ * unreachable (type 3) by code, time exceeded (type 11) as
+ * EHOSTUNREACH. *hard* receives whether the error is a hard one (the
+ * destination says no: port or protocol unreachable, administratively
+ * prohibited, unknown) rather than a soft one a later retry may not
+ * meet (net or host unreachable, fragmentation needed, time exceeded).
+ * Returns 0 for a type or code that carries no error.
+ */
+static inline int
+px__icmp_errno(uint8_t type, uint8_t code, int *hard)
+{
+	static const struct {
+		uint8_t err;
+		uint8_t hard;
+	} unreach[16] = {
+		{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
+		{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
+		{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
+		{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
+		{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
+		{ EHOSTUNREACH, 1 },
+	};
+
+	*hard = 0;
+	if (type == 11)
+		return EHOSTUNREACH;
+	if (type != 3 || code > 15)
+		return 0;
+	*hard = unreach[code].hard;
+	return unreach[code].err;
+}
 
 /* ---- checksums (RFC 1071), for protocols that verify their own ---- */
 

@@ -55,6 +55,7 @@ struct px_udp_sock {
 	uint16_t lcore_index;
 	/* task sockets: a bounded queue and a notify to park on */
 	struct px_udp_addr peer; /* connected peer, ip 0 = none */
+	int err;               /* an ICMP error for the next call, -errno */
 	uint32_t qmask, qhead, qlen;
 	struct px_notify ready;
 	struct udp_rxq_ent *q;
@@ -161,6 +162,10 @@ void icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 		struct rte_mbuf *orig, uint8_t code);
 
 /* udp.c: m's data starts at the UDP header; ip is the IPv4 header. */
+/* An ICMP error quoting a datagram we sent from a UDP port (q: its IP
+ * header, 8 bytes of UDP after it), on the lcore that owns the flow. */
+void udp_icmp_err(struct px_netif *nif, struct inet_lcore *lc,
+		const struct rte_ipv4_hdr *q, uint8_t type, uint8_t code);
 void udp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 

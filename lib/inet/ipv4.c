@@ -47,7 +47,7 @@ icmp_error_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m
 			const struct rte_icmp_hdr *, off);
 	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(icmp + 1);
 	const uint16_t *ports;
-	uint32_t qhl, slot;
+	uint32_t qhl, slot, info;
 	unsigned int owner;
 
 	lc->st.icmp_errors_rx++;
@@ -62,7 +62,8 @@ icmp_error_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m
 		goto drop;
 	}
 	slot = nif->l4_slot[q->next_proto_id];
-	if (slot == 0 || nif->l4[slot - 1].ops->err == NULL) {
+	if (q->next_proto_id != IPPROTO_UDP &&
+			(slot == 0 || nif->l4[slot - 1].ops->err == NULL)) {
 		lc->st.icmp_other++;
 		goto drop;
 	}
@@ -84,8 +85,15 @@ icmp_error_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m
 			return;
 		}
 	}
-	nif->l4[slot - 1].ops->err(nif, lc->l4_lctx[slot - 1], q,
-			icmp->icmp_type, icmp->icmp_code);
+	/* The second word of the header: for fragmentation needed, the
+	 * next-hop MTU in its low half (RFC 1191 4). */
+	info = (uint32_t)rte_be_to_cpu_16(icmp->icmp_ident) << 16 |
+		rte_be_to_cpu_16(icmp->icmp_seq_nb);
+	if (q->next_proto_id == IPPROTO_UDP)
+		udp_icmp_err(nif, lc, q, icmp->icmp_type, icmp->icmp_code);
+	else
+		nif->l4[slot - 1].ops->err(nif, lc->l4_lctx[slot - 1], q,
+				icmp->icmp_type, icmp->icmp_code, info);
 drop:
 	rte_pktmbuf_free(m);
 }
@@ -132,7 +140,7 @@ icmp_input(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_adj(m, (uint16_t)off);
 		m->ol_flags = 0;
 		lc->st.icmp_echo_replies++;
-		px__inet_output(nif, &lc->l4, m, src, IPPROTO_ICMP, 0, 0);
+		px__inet_output(nif, &lc->l4, m, src, IPPROTO_ICMP, 0, 0, 0);
 		return;
 	}
 	ip->dst_addr = ip->src_addr;
@@ -373,7 +381,7 @@ ipv4_fragment(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 int
 px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 		struct rte_mbuf *m, uint32_t dst, uint8_t proto, uint32_t ckoff,
-		uint64_t ol)
+		uint64_t ol, int df)
 {
 	/* l4 heads struct inet_lcore */
 	struct inet_lcore *lc = container_of(l4, struct inet_lcore, l4);
@@ -381,7 +389,8 @@ px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
 	uint16_t ck;
 
-	if (len > UINT16_MAX) {
+	if (len > UINT16_MAX || (df && len > nif->conf.mtu)) {
+		lc->st.ip_tx_too_big++;
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}
@@ -406,7 +415,9 @@ px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->packet_id = rte_cpu_to_be_16(lc->ip_ids[rte_jhash_1word(dst,
 			lc->id_seed) & (IP_ID_BUCKETS - 1)]++);
-	ip->fragment_offset = 0; /* DF clear: we fragment what is too big */
+	/* DF for TCP (its path MTU discovery, RFC 1191); the others are
+	 * fragmented here when too big, and by routers on the way. */
+	ip->fragment_offset = df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip->time_to_live = IP_DEFTTL;
 	ip->next_proto_id = proto;
 	ip->src_addr = nif->conf.ip;
@@ -501,5 +512,5 @@ icmp_send_unreach(struct px_netif *nif, struct inet_lcore *lc,
 	rte_memcpy(icmp + 1, oip, qlen);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + qlen);
 	lc->st.icmp_unreach_sent++;
-	px__inet_output(nif, &lc->l4, m, oip->src_addr, IPPROTO_ICMP, 0, 0);
+	px__inet_output(nif, &lc->l4, m, oip->src_addr, IPPROTO_ICMP, 0, 0, 0);
 }

@@ -529,11 +529,12 @@ static const char *const stat_names[] = {
 	"arp.learned", "arp.pending_drop", "arp.unresolved",
 	"ip.rx", "ip.runt", "ip.bad_version", "ip.bad_ihl", "ip.bad_len",
 	"ip.bad_checksum", "ip.ttl_zero", "ip.options", "ip.not_ours", "ip.bad_src",
-	"ip.frags", "ip.reassembled", "ip.frag_drop", "ip.frag_tx", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop",
+	"ip.frags", "ip.reassembled", "ip.frag_drop", "ip.frag_tx", "ip.bad_proto", "ip.no_route", "ip.tx", "ip.tx_drop", "ip.tx_too_big",
 	"icmp.rx", "icmp.bad", "icmp.echo_replies", "icmp.unreach_sent",
 	"icmp.ratelimited", "icmp.other", "icmp.errors_rx", "icmp.bcast_ignored",
 	"udp.rx", "udp.bad_len", "udp.bad_checksum", "udp.no_port",
 	"udp.delivered", "udp.tx", "udp.rxq_full", "udp.filtered",
+	"udp.icmp_err", "udp.icmp_ignored",
 	"buf.nombuf",
 	"steer.out", "steer.in", "steer.drop",
 };

@@ -110,6 +110,8 @@ struct px_inet_stats {
 	uint64_t ip_no_route;       /**< output without a route */
 	uint64_t ip_tx;             /**< packets sent */
 	uint64_t ip_tx_drop;        /**< packets the port refused */
+	uint64_t ip_tx_too_big;     /**< not sent: over 64 KiB, or over the
+	                                 MTU with DF (a transport's bug) */
 	/* ICMP */
 	uint64_t icmp_rx;           /**< ICMP messages received */
 	uint64_t icmp_bad;          /**< too short or bad checksum */
@@ -131,6 +133,12 @@ struct px_inet_stats {
 	uint64_t udp_tx;            /**< datagrams sent */
 	uint64_t udp_rxq_full;      /**< dropped: a task socket's queue was full */
 	uint64_t udp_filtered;      /**< dropped: not from a connected peer */
+	uint64_t udp_icmp_err;      /**< ICMP errors a connected socket reports
+	                                 on its next call (hard errors, as
+	                                 Linux without IP_RECVERR) */
+	uint64_t udp_icmp_ignored;  /**< ICMP errors about UDP not reported:
+	                                 no socket, not connected, another
+	                                 peer, a soft error, a callback socket */
 	/* buffers */
 	uint64_t nombuf;            /**< mbuf allocation failures */
 	/* software steering */
@@ -414,7 +422,13 @@ uint16_t px_udp_port(const struct px_udp_sock *s);
 
 /**
  * Set the default destination for px_udp_send() and keep only datagrams
- * from it.
+ * from it. A connected task socket also learns of ICMP errors about its
+ * datagrams to that peer, as a connected Linux socket does: a hard one
+ * (port or protocol unreachable, administratively prohibited) is
+ * returned, once, by the next px_udp_recvfrom(), px_udp_recv_mbuf(),
+ * px_udp_sendto() or px_udp_send() (-ECONNREFUSED for a port
+ * unreachable), and wakes a waiting reader; soft ones (net or host
+ * unreachable, time exceeded) are counted only (udp.icmp_ignored).
  *
  * @return
  *   0, or -EINVAL.
@@ -442,6 +456,8 @@ int px_udp_connect(struct px_udp_sock *s, const struct px_udp_addr *peer);
  *   - -ECANCELED if the task was cancelled.
  *   - -EINVAL on a callback socket or from another lcore; -EDEADLK
  *     outside a task when it would wait.
+ *   - an ICMP error a connected socket received (-ECONNREFUSED, ...:
+ *     see px_udp_connect()), before any queued datagram.
  */
 ssize_t px_udp_recvfrom(struct px_udp_sock *s, void *buf, size_t len,
 		struct px_udp_addr *from, uint64_t timeout_ns);
@@ -462,6 +478,7 @@ int px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
  * @return
  *   - *len* on success.
  *   - -ENOBUFS without mbufs; the errors of px_udp_send_mbuf().
+ *   - a pending ICMP error (px_udp_connect()); nothing is sent then.
  */
 ssize_t px_udp_sendto(struct px_udp_sock *s, const void *buf, size_t len,
 		const struct px_udp_addr *to);

@@ -70,6 +70,43 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* Linux's rule (__udp4_lib_err() without IP_RECVERR): a socket
+ * connected to the datagram's destination keeps a hard error (port or
+ * protocol unreachable, prohibited: RFC 1122 4.1.3.3 passes them up) for
+ * its next call; soft errors, and errors for unconnected sockets (which
+ * could not tell which of their peers it concerns), are not reported. A
+ * reader waiting on the socket wakes with it. */
+void
+udp_icmp_err(struct px_netif *nif, struct inet_lcore *lc,
+		const struct rte_ipv4_hdr *q, uint8_t type, uint8_t code)
+{
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)
+		((const uint8_t *)q + (q->version_ihl & 0xf) * 4);
+	struct px_udp_sock *s = lc->udp[rte_be_to_cpu_16(udp->src_port)];
+	int err, hard;
+
+	RTE_SET_USED(nif);
+	err = px__icmp_errno(type, code, &hard);
+	if (s == NULL || s->q == NULL || s->peer.ip != q->dst_addr ||
+			s->peer.port != udp->dst_port || err == 0 || !hard) {
+		lc->st.udp_icmp_ignored++;
+		return;
+	}
+	lc->st.udp_icmp_err++;
+	s->err = -err;
+	px_notify_one(&s->ready);
+}
+
+/* The pending error of a task socket, once (as sock_error()). */
+static inline int
+take_err(struct px_udp_sock *s)
+{
+	int err = s->err;
+
+	s->err = 0;
+	return err;
+}
+
 int
 px_udp_bind_cb(struct px_netif *nif, uint16_t port, px_udp_recv_cb_t cb,
 		void *arg, struct px_udp_sock **out)
@@ -149,7 +186,7 @@ px_udp_send_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	lc->st.udp_tx++;
 	return px__inet_output(s->nif, &lc->l4, m, to->ip, IPPROTO_UDP,
 			offsetof(struct rte_udp_hdr, dgram_cksum),
-			RTE_MBUF_F_TX_UDP_CKSUM);
+			RTE_MBUF_F_TX_UDP_CKSUM, 0);
 }
 
 int
@@ -182,7 +219,7 @@ px_udp_echo_mbuf(struct px_udp_sock *s, struct rte_mbuf *m,
 	udp->dst_port = port;
 	m->ol_flags = 0;
 	lc->st.udp_tx++;
-	return px__inet_output(s->nif, &lc->l4, m, from->ip, IPPROTO_UDP, 0, 0);
+	return px__inet_output(s->nif, &lc->l4, m, from->ip, IPPROTO_UDP, 0, 0, 0);
 slow:
 	px_udp_send_mbuf(s, m, from);
 	return -EINVAL;
@@ -285,7 +322,9 @@ px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
 			inet_lcore(s->nif) != s->nif->lc[s->lcore_index])
 		return -EINVAL;
 	deadline = px_deadline(timeout_ns);
-	while (s->qlen == 0) {
+	while (s->qlen == 0 || s->err != 0) {
+		if (s->err != 0)
+			return take_err(s);
 		if (timeout_ns == 0)
 			return -EAGAIN;
 		/* The notify keeps a permit, so a datagram queued between
@@ -298,7 +337,7 @@ px_udp_recv_mbuf(struct px_udp_sock *s, struct rte_mbuf **m,
 				px_cycles_to_ns(deadline - now) : 0));
 		if (ret == -EAGAIN)
 			ret = -ETIMEDOUT;
-		if (ret < 0 && s->qlen == 0)
+		if (ret < 0 && s->qlen == 0 && s->err == 0)
 			return ret;
 	}
 	*m = s->q[s->qhead].m;
@@ -349,6 +388,8 @@ px_udp_sendto(struct px_udp_sock *s, const void *buf, size_t len,
 	lc = inet_lcore(s->nif);
 	if (lc == NULL)
 		return -EINVAL;
+	if (s->err != 0)
+		return take_err(s);
 	if (len > UINT16_MAX - sizeof(struct rte_udp_hdr) - sizeof(struct rte_ipv4_hdr))
 		return -EMSGSIZE;
 	head = rte_pktmbuf_alloc(s->nif->mp);

@@ -93,6 +93,10 @@ struct px_tcp_conf {
 /** Drop SYNs past a listener's half-open limit instead of answering them
  *  with SYN cookies (RFC 4987). */
 #define PX_TCP_CONF_F_NO_SYNCOOKIES (1u << 3)
+/** Do not lower the MSS of a connection whose big segments time out
+ *  repeatedly (black-hole detection, on by default; path MTU discovery
+ *  by ICMP stays on). */
+#define PX_TCP_CONF_F_NO_BLACKHOLE  (1u << 4)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -162,8 +166,14 @@ struct px_tcp_stats {
 	                                 or an error kept for a timeout */
 	uint64_t drop_icmp_err;     /**< ICMP errors ignored: no connection, a
 	                                 sequence number not in flight (RFC
-	                                 5927), or fragmentation needed (no
-	                                 PMTUD yet) */
+	                                 5927), a type that carries no error,
+	                                 or fragmentation needed that would
+	                                 not lower the MSS */
+	uint64_t pmtu_lowered;      /**< fragmentation needed (RFC 1191) took:
+	                                 a connection's MSS lowered */
+	uint64_t pmtu_blackhole;    /**< MSS lowered after repeated timeouts
+	                                 of a big segment (an ICMP black hole,
+	                                 RFC 4821 5.5) */
 	uint64_t drop_bad_ack;      /**< ACK of data never sent, or too old (RFC 5961 5.2) */
 	uint64_t challenge_acks;    /**< challenge ACKs sent (RFC 5961) */
 	uint64_t challenge_limited; /**< challenge ACKs not sent: rate limit */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
 #include <rte_tcp.h>
@@ -362,7 +363,7 @@ negotiate(struct tcp_conn *c, const struct tcp_seg *seg)
 	const struct px_tcp_conf *cf = &c->tl->tn->conf;
 	uint32_t mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
 
-	c->mss = (uint16_t)RTE_MAX(RTE_MIN(mss, (uint32_t)c->rmss), (uint32_t)TCP_MIN_MSS);
+	tcp_set_snd_mss(c, mss);
 	if (seg->has_ws && !(cf->flags & PX_TCP_CONF_F_NO_WS) &&
 			(c->flags & TF_WS)) {
 		c->snd_wscale = (uint8_t)RTE_MIN(seg->ws, TCP_MAX_WSCALE);
@@ -482,7 +483,7 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 		c->snd_wscale = 0;
 		c->rcv_wscale = 0;
 	}
-	c->mss = (uint16_t)RTE_MAX(RTE_MIN((uint32_t)mss, (uint32_t)c->rmss), (uint32_t)TCP_MIN_MSS);
+	tcp_set_snd_mss(c, mss);
 	c->irs = seg->seq - 1;
 	c->rcv_nxt = seg->seq;
 	c->rcv_adv = c->rcv_nxt;
@@ -1171,31 +1172,122 @@ tcp_burst_end(struct px_netif *nif, void *lctx)
 	tcp_flush(lctx);
 }
 
-/* ICMP destination unreachable and time exceeded as Linux converts them
- * (RFC 1122 3.2.2.1 codes), and which are hard errors. */
-static const struct {
-	int err;
-	uint8_t hard;
-} unreach_err[16] = {
-	{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
-	{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
-	{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
-	{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
-	{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
-	{ EHOSTUNREACH, 1 },
+/* RFC 1191 7: the MTU plateaus, for a router that reports none. */
+static const uint16_t pmtu_plateau[] = {
+	32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68,
 };
+
+static struct tcp_pmtu *
+pmtu_slot(struct tcp_lcore *tl, uint32_t dst)
+{
+	return &tl->pmtu[rte_jhash_1word(dst, tl->hash_seed) & (TCP_PMTU_SLOTS - 1)];
+}
+
+/* The send MSS from the peer's (its SYN's option, or the default),
+ * within ours and the path MTU this lcore knows for the peer. */
+void
+tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss)
+{
+	const struct tcp_pmtu *p = pmtu_slot(c->tl, c->raddr);
+	uint32_t mss = RTE_MIN(peer_mss, (uint32_t)c->rmss);
+
+	if (p->dst == c->raddr && rte_rdtsc() < p->expire_tsc) {
+		mss = RTE_MIN(mss, (uint32_t)p->mtu - 40);
+		if (p->no_df)
+			c->flags |= TF_NO_DF;
+	}
+	c->mss = (uint16_t)RTE_MAX(mss, (uint32_t)TCP_MIN_MSS);
+}
+
+/* Send again what is in flight, now in segments of the new MSS: those
+ * sent at the old size were dropped on the way (Linux's
+ * tcp_simple_retransmit()). Not a congestion signal (RFC 1191 6.5):
+ * the window stays; Karn's rule holds for what is resent. In recovery
+ * the lowered MSS applies to the next retransmissions already. */
+static void
+pmtu_resend(struct tcp_conn *c)
+{
+	if (!TCP_IN_STATE(c, TCP_SYNCED) || c->snd_una == c->snd_max ||
+			c->snd_wnd == 0 ||
+			(c->flags & (TF_RECOVERY | TF_SACK_RECOV | TF_PERSIST)))
+		return;
+	c->flags = (c->flags & ~TF_RTT_TIMING) | TF_RTT_KARN;
+	c->snd_nxt = c->snd_una;
+	tcp_output(c);
+}
+
+/* Fragmentation needed about a segment in flight on c (RFC 1191; RFC
+ * 5927 4.1 checked by the caller): lower the MSS to the reported
+ * next-hop MTU, never raise it, remember the MTU for the destination. A
+ * report not below the quoted datagram's own size is bogus (the segment
+ * fitted) and ignored. Returns 0 if taken. */
+static int
+pmtu_lower(struct tcp_conn *c, const struct rte_ipv4_hdr *q, uint32_t mtu)
+{
+	struct tcp_lcore *tl = c->tl;
+	struct tcp_pmtu *p;
+	uint32_t qlen = rte_be_to_cpu_16(q->total_length), i, mss;
+	uint32_t had_df = !(c->flags & TF_NO_DF), no_df = 0;
+	uint64_t now = rte_rdtsc();
+
+	if (mtu == 0) {
+		for (i = 0; i < PX_ARRAY_SIZE(pmtu_plateau) - 1 &&
+				pmtu_plateau[i] >= qlen; i++)
+			;
+		mtu = pmtu_plateau[i];
+	}
+	if (mtu >= qlen)
+		return -EINVAL;
+	if (mtu < TCP_PMTU_MIN) {
+		mtu = TCP_PMTU_MIN;
+		no_df = 1;
+	}
+	mss = mtu - 40;
+	if (mss >= c->mss && !(no_df && had_df))
+		return -EINVAL;
+	p = pmtu_slot(tl, c->raddr);
+	if (p->dst != c->raddr || now >= p->expire_tsc || mtu <= p->mtu) {
+		p->dst = c->raddr;
+		p->mtu = (uint16_t)mtu;
+		p->no_df = (uint8_t)no_df;
+		p->expire_tsc = now + TCP_PMTU_EXPIRE_S * tl->tn->hz;
+	}
+	if (mss < c->mss)
+		c->mss = (uint16_t)RTE_MAX(mss, (uint32_t)TCP_MIN_MSS);
+	if (no_df)
+		c->flags |= TF_NO_DF;
+	tl->st.pmtu_lowered++;
+	pmtu_resend(c);
+	return 0;
+}
+
+/* A timeout is about to resend the segment at snd_una (tcp_timer.c): on
+ * the second and the fourth in a row, a segment too big for a black
+ * hole is cut (to TCP_BH_BASE, then halved, not below TCP_BH_FLOOR). */
+void
+tcp_pmtu_blackhole(struct tcp_conn *c)
+{
+	uint32_t mss = c->mss > TCP_BH_BASE ? TCP_BH_BASE :
+		RTE_MAX((uint32_t)c->mss / 2, (uint32_t)TCP_BH_FLOOR);
+	uint32_t opt = c->mss - tcp_eff_mss(c);
+
+	if (mss >= c->mss || tcp_flight(c) <= mss - opt)
+		return;
+	c->mss = (uint16_t)mss;
+	c->tl->st.pmtu_blackhole++;
+}
 
 /* An ICMP error about a segment we sent (inet_l4.h, the err hook). RFC
  * 5927 4.1: taken only if the quoted sequence number is in flight on a
- * connection we have. Then, as Linux: a connection still opening ends
+ * connection we have. Fragmentation needed is path MTU discovery's
+ * (pmtu_lower()). Others, as Linux: a connection still opening ends
  * with the error at once (a connect() to a port the host rejects is
  * refused now, not after 6 SYN retries); an established one keeps it,
  * reported if it times out (RFC 1122 4.2.3.9: these are soft errors
- * for a synchronized connection). Fragmentation needed is PMTUD's, and
- * there is no PMTUD yet: ignored. */
+ * for a synchronized connection). */
 void
 tcp_icmp_err(struct px_netif *nif, void *lctx, const struct rte_ipv4_hdr *q,
-		uint8_t type, uint8_t code)
+		uint8_t type, uint8_t code, uint32_t info)
 {
 	struct tcp_lcore *tl = lctx;
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)
@@ -1209,16 +1301,14 @@ tcp_icmp_err(struct px_netif *nif, void *lctx, const struct rte_ipv4_hdr *q,
 	if (c == NULL || q->src_addr != c->laddr ||
 			TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN | TCP_TIME_WAIT) ||
 			!(SEQ_GEQ(seq, c->snd_una) && SEQ_LT(seq, c->snd_max)) ||
-			(type == 3 && (code == 4 || code > 15))) {
+			(err = px__icmp_errno(type, code, &hard)) == 0) {
 		tl->st.drop_icmp_err++;
 		return;
 	}
-	if (type == 3) {
-		err = unreach_err[code].err;
-		hard = unreach_err[code].hard;
-	} else {
-		err = EHOSTUNREACH; /* time exceeded */
-		hard = 0;
+	if (type == 3 && code == 4) {
+		if (pmtu_lower(c, q, info & 0xffff) < 0)
+			tl->st.drop_icmp_err++;
+		return;
 	}
 	tl->st.icmp_err++;
 	if (c->state == TCP_SYN_SENT ||

@@ -251,7 +251,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	tl->st.bytes_out += len;
 	if (flags & TH_RST)
 		tl->st.rst_out++;
-	tcp_ip_output(tl, m, c->raddr);
+	tcp_ip_output(tl, m, c->raddr, !(c->flags & TF_NO_DF));
 	return 0;
 }
 
@@ -516,5 +516,5 @@ tcp_send_rst_reply(struct tcp_lcore *tl, uint32_t raddr, uint16_t rport,
 	}
 	tl->st.rst_out++;
 	tl->st.seg_out++;
-	tcp_ip_output(tl, m, raddr);
+	tcp_ip_output(tl, m, raddr, 1);
 }

@@ -109,6 +109,8 @@ enum tcp_state {
 #define TF_RTT_KARN   (1u << 25) /* data was resent since the last RTT
                                     sample: the echoed timestamp may
                                     give the next (tcp_rtt_ack()) */
+#define TF_NO_DF      (1u << 26) /* the path's MTU is below TCP_PMTU_MIN:
+                                    send without DF (routers fragment) */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -277,6 +279,30 @@ struct px_tcp_listener {
 	struct tcp_listen_lc lc[];
 };
 
+/* Path MTU discovery (RFC 1191, RFC 5927; issue 16). Fragmentation
+ * needed lowers the MTU a destination is known to take, down to
+ * TCP_PMTU_MIN (Linux's min_pmtu: a lower report, true or forged, is
+ * raised to it and the connection sends without DF, so a blind attacker
+ * cannot make it send tiny segments). What one connection learns is kept
+ * per lcore by destination for TCP_PMTU_EXPIRE_S (Linux's mtu_expires),
+ * for the next connections there. A path that drops big segments
+ * without saying so (a black hole: ICMP filtered) is found by timeouts
+ * (RFC 4821 5.5 style, Linux's tcp_mtu_probing=1): the second and fourth
+ * timeout in a row of a segment larger than TCP_BH_BASE, then of one
+ * larger than TCP_BH_FLOOR, lower the MSS to those. */
+#define TCP_PMTU_MIN      552
+#define TCP_PMTU_SLOTS    64
+#define TCP_PMTU_EXPIRE_S 600
+#define TCP_BH_BASE       1024  /* Linux's tcp_base_mss */
+#define TCP_BH_FLOOR      536   /* RFC 879's default MSS */
+
+struct tcp_pmtu {
+	uint32_t dst;                /* network order; 0: empty */
+	uint16_t mtu;
+	uint8_t no_df;
+	uint64_t expire_tsc;
+};
+
 struct tcp_lcore {
 	struct px_tcp_stats st;
 	struct tcp_netif *tn;
@@ -294,6 +320,7 @@ struct tcp_lcore {
 	uint64_t mem_tsc;            /* tcp_mem_level(): last reading ... */
 	int mem_lvl;                 /* ... and what it said */
 	uint32_t hash_seed;          /* tcp_hash()'s key, random */
+	struct tcp_pmtu pmtu[TCP_PMTU_SLOTS]; /* by destination hash */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
 	struct tcp_conn scratch;     /* builds cookie SYN-ACKs (no state) */
 };
@@ -336,10 +363,11 @@ tcp_lcore_of(const struct px_netif *nif)
 /* Hand a segment (data at the TCP header) to IP: the checksum is filled
  * there, or by the port. Takes m. */
 static inline int
-tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst)
+tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst, int df)
 {
 	return px__inet_output(tl->nif, tl->ilc, m, dst, IPPROTO_TCP,
-			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM);
+			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM,
+			df);
 }
 
 /* The connection table's bucket: Jenkins' hash keyed with a random seed
@@ -472,8 +500,11 @@ void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
+void tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss);
+void tcp_pmtu_blackhole(struct tcp_conn *c);
 void tcp_icmp_err(struct px_netif *nif, void *lctx,
-		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code);
+		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code,
+		uint32_t info);
 /* px__: the fuzz target calls it (test/fuzz/fuzz_tcp_opts.c). */
 int px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);

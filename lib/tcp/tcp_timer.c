@@ -312,6 +312,9 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	c->dupacks = 0;
 	if (c->backoff < 20)
 		c->backoff++;
+	if ((c->retries == 2 || c->retries == 4) &&
+			!(cf->flags & PX_TCP_CONF_F_NO_BLACKHOLE))
+		tcp_pmtu_blackhole(c);
 	c->snd_nxt = c->snd_una;
 	tcp_output(c);
 	tcp_rtx_arm(c);
