@@ -46,6 +46,7 @@ echo_udp_client(void)
 	uint32_t i, cand;
 	double secs;
 	ssize_t n;
+	int err = 0;
 
 	/* A source port whose replies the steering brings to this lcore. */
 	for (cand = 49152; cand < 65536; cand++)
@@ -55,6 +56,10 @@ echo_udp_client(void)
 			break;
 	if (s == NULL)
 		return -EADDRINUSE;
+	/* Connected, as a Linux client would be: only the server's
+	 * datagrams come in, and an ICMP error about ours (port
+	 * unreachable) ends the run with it. */
+	px_udp_connect(s, &opts.server);
 	rtt = calloc(opts.count, sizeof(*rtt));
 	got = calloc(opts.count, 1);
 	if (rtt == NULL || got == NULL) {
@@ -65,15 +70,20 @@ echo_udp_client(void)
 	}
 	t0 = rte_rdtsc();
 	deadline = t0 + rte_get_tsc_hz() / 1000 * opts.client_ms;
-	while (uniq < opts.count && rte_rdtsc() < deadline) {
+	while (err == 0 && uniq < opts.count && rte_rdtsc() < deadline) {
 		while (sent < opts.count && sent - uniq - written_off < opts.window) {
 			tsc = rte_rdtsc();
 			memcpy(buf, &sent, 8);
 			memcpy(buf + 8, &tsc, 8);
 			for (i = 16; i < opts.size; i++)
 				buf[i] = pattern(sent, i);
-			if (px_udp_sendto(s, buf, opts.size, &opts.server) < 0) {
+			n = px_udp_send(s, buf, opts.size);
+			if (n == -ENOBUFS) {
 				px_sleep_ns(100000); /* no mbuf: let tx drain */
+				break;
+			}
+			if (n < 0) {
+				err = (int)n;
 				break;
 			}
 			sent++;
@@ -87,8 +97,10 @@ echo_udp_client(void)
 				break;
 			continue;
 		}
-		if (n < 0)
+		if (n < 0) {
+			err = (int)n;
 			break;
+		}
 		memcpy(&seq, rbuf, 8);
 		memcpy(&tsc, rbuf + 8, 8);
 		if ((uint32_t)n != opts.size || seq >= sent) {
@@ -112,6 +124,8 @@ echo_udp_client(void)
 			written_off = sent - uniq;
 	}
 	secs = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz();
+	if (err != 0)
+		printf("client: error: %s\n", strerror(-err));
 	qsort(rtt, uniq, sizeof(*rtt), cmp_u64);
 	printf("client: sent=%lu received=%lu lost=%lu duplicates=%lu mismatched=%lu "
 		"rtt_p50_us=%.1f rtt_p99_us=%.1f pps=%.0f\n",
@@ -124,5 +138,5 @@ echo_udp_client(void)
 	free(rtt);
 	free(got);
 	px_udp_close(s);
-	return bad == 0 ? 0 : -EIO;
+	return err != 0 ? err : bad == 0 ? 0 : -EIO;
 }

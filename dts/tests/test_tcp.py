@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import env
+from lib import env, netns
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 STREAM = str(TOOLS / "tcp_stream.py")
@@ -716,6 +716,100 @@ except OSError as e:
     res = t.stop()
     assert res.rc == 1 and "tcp.icmp_err=1" in res.out, res.out + res.err
     t.run(["nft", "delete", "table", "inet", "pxreject"], timeout=10)
+
+
+def snmp(ns, proto: str) -> dict[str, int]:
+    """The `proto` line pair of /proc/net/snmp inside namespace ns."""
+    res = netns.run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"],
+                    timeout=10, check=True)
+    rows = [line.split() for line in res.stdout.splitlines()
+            if line.startswith(proto + ":")]
+    return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])}
+
+
+def routed_far_host(far, mtu: int, drop_icmp: bool = False):
+    """before_app for a TapEcho: its namespace becomes a router (forwarding
+    on) to a second namespace, far, over a veth of `mtu` bytes; far
+    reaches Pollux's subnet through it and advertises an MSS of 1460 on
+    that route, so the MTU of the narrow link is the path's and only the
+    router knows it. drop_icmp: the router's ICMP errors are filtered
+    (a PMTU black hole)."""
+    def setup(t):
+        far.create()
+        vr, vf = netns.unique_ifname(), netns.unique_ifname()
+        assert t.run(["ip", "link", "add", vr, "mtu", str(mtu), "type",
+                      "veth", "peer", "name", vf, "mtu", str(mtu)],
+                     timeout=10).returncode == 0
+        assert t.run(["ip", "link", "set", vf, "netns", far.name],
+                     timeout=10).returncode == 0
+        t.netns.configure(vr, far.cidr(1))
+        far.configure(vf, far.cidr(2))
+        assert t.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"],
+                     timeout=10).returncode == 0
+        assert far.exec(["ip", "route", "add", t.netns.cidr(0), "via",
+                         far.ip(1), "dev", vf, "advmss", "1460"],
+                        timeout=10).returncode == 0
+        if drop_icmp:
+            rules = """
+table ip pxbh {
+  chain out {
+    type filter hook output priority 0;
+    icmp type destination-unreachable drop
+  }
+}
+"""
+            assert t.run(["nft", "-f", "-"], input=rules,
+                         timeout=10).returncode == 0
+    return setup
+
+
+def far_stream(far, t, nbytes: int, timeout: float = 120.0) -> dict:
+    """tcp_stream.py from the far host to Pollux's echo port."""
+    res = far.exec(["python3", STREAM, t.pollux_ip, "7", str(nbytes), "1",
+                    str(timeout)], timeout=timeout + 30)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("blackhole", [False, True],
+                         ids=["icmp", "blackhole"])
+def test_tcp_pmtu_router(tap_echo_factory, blackhole):
+    """Path MTU discovery through a Linux router with a narrower next hop
+    (RFC 1191; RFC 4821 5.5 for the black hole; issue 16).
+
+    Steps: the kernel namespace routes to a far namespace over a
+    1280-byte link; the far host advertises MSS 1460 (route advmss), so
+    Pollux's echo starts with 1500-byte segments. A kernel client there
+    streams 4 MiB through the echo. With blackhole, the router's ICMP
+    errors are dropped by nftables.
+    Verify: the stream is byte-exact; the far host reassembled nothing
+    (Pollux sent with DF and never relied on the router fragmenting);
+    with ICMP, Pollux counted tcp.pmtu_lowered (and no black-hole
+    fallback), the router sent fragmentation-needed; without ICMP,
+    tcp.pmtu_blackhole did it.
+    """
+    far = netns.NetNs()
+    try:
+        t = tap_echo_factory(
+            before_app=routed_far_host(far, 1280, drop_icmp=blackhole),
+            udp_ports=(), extra_args=["--gw", "{kernel_ip}"])
+        router0 = snmp(t.ns, "Icmp")
+        rep = far_stream(far, t, 4 * MIB)
+        assert_exact(rep, 4 * MIB)
+        assert snmp(far.name, "Ip")["ReasmReqds"] == 0
+        s = t.fresh_stats()
+        assert s.counter("ip.frag_tx") == 0, s.dump()
+        out_dest_unreach = (snmp(t.ns, "Icmp")["OutDestUnreachs"] -
+                            router0["OutDestUnreachs"])
+        if blackhole:
+            assert s.counter("tcp.pmtu_blackhole") >= 1, s.dump()
+            assert s.counter("tcp.pmtu_lowered") == 0, s.dump()
+        else:
+            assert out_dest_unreach >= 1
+            assert s.counter("tcp.pmtu_lowered") >= 1, s.dump()
+            assert s.counter("tcp.pmtu_blackhole") == 0, s.dump()
+    finally:
+        far.delete()
 
 
 def test_tcp_sack_blocks(tap_echo_factory):

@@ -3,11 +3,13 @@
 """UDP echo against the Linux stack over net_tap: socat and nc, kernel
 sockets and scapy-built datagrams of many sizes, byte-exact with correct
 headers; fragmented datagrams; ICMP port unreachable for a closed port,
-rate limited."""
+rate limited; ICMP errors reported to a connected socket as Linux
+reports them."""
 
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import socket
 import time
@@ -185,6 +187,77 @@ def test_udp_closed_port_unreachable(tap_echo):
     assert p[UDPerror].sport == sport and p[UDPerror].dport == t.closed_port
     for name in ("udp.no_port", "icmp.unreach_sent"):
         t.app.wait_counter(name, before.counter(name) + 1)
+
+
+@pytest.mark.parametrize("icmp,expect", [
+    ("port-unreachable", "Connection refused"),
+    ("host-unreachable", "timeout"),
+], ids=["port", "host"])
+def test_udp_icmp_error_like_linux(tap_echo_factory, icmp, expect):
+    """ICMP errors reach a connected UDP socket as on Linux (issue 16):
+    port unreachable is a hard error, the next call fails with
+    ECONNREFUSED; host unreachable is a soft one a socket without
+    IP_RECVERR never sees.
+
+    Steps: in the namespace, nftables answers UDP to port 4446 with
+    `reject with icmp type ICMP`; pollux-echo --client (a connected
+    socket) sends to the kernel's port 4446, and a connected kernel
+    socket in the namespace sends to 127.0.0.1:4446 (the same rule,
+    over lo) and waits 1 s for a reply.
+    Verify: both report the same thing: "Connection refused" for port
+    unreachable, nothing but silence (a timeout) for host unreachable;
+    Pollux counted the error as reported (udp.icmp_err) or ignored
+    (udp.icmp_ignored).
+    """
+    rules = f"""
+table inet pxreject {{
+  chain in {{
+    type filter hook input priority 0;
+    udp dport 4446 reject with icmp type {icmp}
+  }}
+}}
+"""
+
+    def reject(t):
+        assert t.run(["ip", "link", "set", "lo", "up"],
+                     timeout=10).returncode == 0
+        assert t.run(["nft", "-f", "-"], input=rules,
+                     timeout=10).returncode == 0
+
+    # One datagram in flight at a time, 20 ms apart, for up to 5 s:
+    # some go before the namespace's side of the link is up.
+    t = tap_echo_factory(before_app=reject, udp_ports=(), extra_args=[
+        "--client", "{kernel_ip}:4446", "--count", "100", "--window", "1",
+        "--client-ms", "5000"])
+    m = t.app.wait_for(re.compile(r"client: (error: .*|sent=.*)"), 30)
+    pollux = m.group(1)
+    code = """
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 4446))
+s.settimeout(1.0)
+try:
+    s.send(b"x")
+    s.recv(100)
+    print("reply")
+except socket.timeout:
+    print("timeout")
+except OSError as e:
+    print(os.strerror(e.errno))
+"""
+    res = t.run(["python3", "-c", code], timeout=30)
+    linux = res.stdout.strip()
+    assert linux == expect, (linux, res.stderr)
+    res = t.stop()
+    if expect == "timeout":
+        assert pollux.startswith("sent=") and "received=0" in pollux, pollux
+        assert re.search(r"^udp\.icmp_ignored=[1-9]", res.out, re.M), res.out
+        assert re.search(r"^udp\.icmp_err=0$", res.out, re.M), res.out
+    else:
+        assert pollux == f"error: {expect}", pollux
+        assert res.rc == 1 and re.search(r"^udp\.icmp_err=[1-9]", res.out,
+                                         re.M), res.out + res.err
+    t.run(["nft", "delete", "table", "inet", "pxreject"], timeout=10)
 
 
 def test_udp_closed_port_rate_limited(tap_echo):
