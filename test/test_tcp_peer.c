@@ -1256,6 +1256,95 @@ case_blackhole(void)
 	return NULL;
 }
 
+/* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
+ * ends the connection with -ETIMEDOUT once the user timeout has passed
+ * (250 ms here), not after max_retries backed-off RTOs (100 + 200 + 400
+ * + 800 + 1600 ms with this test's settings). */
+static void *
+case_user_timeout(void)
+{
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint64_t t0, ms;
+	char b;
+	int i;
+	void *r;
+
+	if ((r = accept7(&p, 40043, &c)) != NULL)
+		return r;
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_USER_TIMEOUT, -1), -EINVAL);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_USER_TIMEOUT, 250), 0);
+	t0 = rte_rdtsc();
+	T_EQ(px_tcp_write(c, "abcd", 4, 100 * MS), 4);
+	for (i = 0; i < 400; i++) {
+		T_EQ(px_tcp_info(c, &inf), 0);
+		if (inf.state == PX_TCP_CLOSED)
+			break;
+		run_for(10 * MS);
+	}
+	ms = (rte_rdtsc() - t0) * 1000 / rte_get_tsc_hz();
+	printf("    closed %" PRIu64 " ms after the write (user timeout 250)\n", ms);
+	T_EQ(inf.state, PX_TCP_CLOSED);
+	T_CHECK(ms >= 240 && ms < 700);
+	T_EQ(px_tcp_read(c, &b, 1, 0), -ETIMEDOUT);
+	T_EQ(px_tcp_close(c), 0);
+	cap_clear();
+	return NULL;
+}
+
+static volatile ssize_t lowat_got;
+
+static void *
+lowat_reader(void *arg)
+{
+	static char buf[256];
+
+	lowat_got = px_tcp_read(arg, buf, sizeof(buf), 2000 * MS);
+	return NULL;
+}
+
+/* PX_TCP_OPT_RCVLOWAT (SO_RCVLOWAT; issue 16): a read waits for the
+ * low-water mark (50 bytes in are not enough for a mark of 100, 110
+ * are), a read of fewer bytes than the mark for those, and the end of
+ * the stream gives what there is. */
+static void *
+case_rcvlowat(void)
+{
+	static const char data[100] = "lowat";
+	struct px_tcp_conn *c;
+	struct px_task *t;
+	struct peer p;
+	char buf[64];
+	void *r;
+
+	if ((r = accept7(&p, 40044, &c)) != NULL)
+		return r;
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_RCVLOWAT, 0), -EINVAL);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_RCVLOWAT, 100), 0);
+	lowat_got = -1;
+	T_EQ(px_spawn(lowat_reader, c, NULL, &t), 0);
+	run_for(1 * MS);
+	peer_seg(&p, TH_ACK | TH_PSH, data, 50);
+	run_for(20 * MS);
+	T_EQ(lowat_got, -1);            /* 50 < 100: still waiting */
+	peer_seg(&p, TH_ACK | TH_PSH, data, 60);
+	T_EQ(px_task_join(t, NULL, PX_TIMEOUT_INF), 0);
+	T_EQ(lowat_got, 110);
+	/* Fewer wanted than the mark: those are enough. */
+	peer_seg(&p, TH_ACK | TH_PSH, data, 40);
+	T_EQ(px_tcp_read(c, buf, 30, 100 * MS), 30);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 0), 10); /* no wait: what is there */
+	/* The end of the stream gives what there is. */
+	peer_seg(&p, TH_ACK | TH_PSH, data, 10);
+	peer_seg(&p, TH_ACK | TH_FIN, NULL, 0);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 10);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 /* ICMP errors to TCP (RFC 1122 4.2.3.9, RFC 5927; issue 16): a connect()
  * answered by port unreachable ends at once with ECONNREFUSED, by host
  * unreachable with EHOSTUNREACH; an error quoting a sequence number not
@@ -1383,6 +1472,8 @@ peer_main(void *arg)
 	T_RUN(case_icmp_errors);
 	T_RUN(case_blackhole);
 	T_RUN(case_pmtu);
+	T_RUN(case_user_timeout);
+	T_RUN(case_rcvlowat);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

@@ -229,6 +229,19 @@ enum px_tcp_opt {
 	PX_TCP_OPT_LINGER,      /**< close(): -1 off (default, background
 	                             close), 0 abort with RST, n>0 wait up to
 	                             n ms for the peer to ACK, then RST */
+	PX_TCP_OPT_USER_TIMEOUT,/**< ms (RFC 5482, Linux's TCP_USER_TIMEOUT):
+	                             data (or zero-window probes) unanswered
+	                             this long end the connection with
+	                             -ETIMEDOUT, sooner or later than
+	                             max_retries would; 0 off (default) */
+	PX_TCP_OPT_RCVLOWAT,    /**< bytes (SO_RCVLOWAT): a read that waits
+	                             returns once this much is readable (or
+	                             its buffer is full, the stream ended, an
+	                             error, its timeout with some data), and
+	                             on_data fires only from this much; the
+	                             receive buffer grows to twice it (so
+	                             the window cannot close below it); 1
+	                             (default) .. 8 MiB */
 };
 
 /**

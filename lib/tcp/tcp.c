@@ -107,6 +107,7 @@ tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out)
 	c->ka_idle_s = 7200;
 	c->ka_intvl_s = 75;
 	c->ka_cnt = 9;
+	c->rcvlowat = 1;
 	c->cc = tcp_cc_of(tl->tn->conf.cc);
 	c->dupthresh = 3;
 	tcp_timers_init(c);
@@ -251,7 +252,11 @@ tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
 void
 tcp_wake(struct tcp_conn *c, int rd, int wr)
 {
-	if (rd) {
+	/* Below the low-water mark nobody is woken for data (RFC 9293
+	 * leaves it to the implementation; Linux's SO_RCVLOWAT): the end
+	 * of the stream and errors always wake. */
+	if (rd && (c->rq_bytes >= c->rcvlowat || c->state == TCP_CLOSED ||
+			(c->flags & (TF_RCVD_FIN | TF_RD_SHUT)))) {
 		px_notify_one(&c->rd);
 		if (c->cbs.on_data != NULL) {
 			c->ev |= TCP_EV_DATA;

@@ -234,6 +234,11 @@ struct tcp_conn {
 	uint32_t ev;                /* TCP_EV_* pending for callbacks */
 	int64_t linger_ms;
 	uint32_t ka_idle_s, ka_intvl_s, ka_cnt, ka_probes;
+	uint32_t user_to_ms;        /* PX_TCP_OPT_USER_TIMEOUT, 0: off */
+	uint32_t rcvlowat;          /* PX_TCP_OPT_RCVLOWAT, >= 1 */
+	uint64_t rtx_since_tsc;     /* when the data (or the probes) now
+	                               unanswered went out first: the series
+	                               of retries began one RTO before */
 	/* timers on the owner lcore's wheel */
 	struct px_timer t_rtx;      /* RTO, SYN retries, persist */
 	struct px_timer t_dack;     /* delayed ACK */

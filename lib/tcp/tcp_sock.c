@@ -380,23 +380,27 @@ conn_error(const struct tcp_conn *c)
 	return c->err < 0 ? c->err : -EPIPE;
 }
 
-/* Wait until something can be read: 1 data, 0 end of stream, <0 error. */
+/* Wait until something can be read: 1 data, 0 end of stream, <0 error.
+ * A reader that would take want bytes waits for min(want, rcvlowat) of
+ * them, as Linux's tcp_recvmsg(); the end of the stream, an error, no
+ * wait (timeout 0) or the timeout give it what there is. */
 static int
-wait_readable(struct tcp_conn *c, uint64_t timeout_ns)
+wait_readable(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
 {
 	uint64_t deadline = px_deadline(timeout_ns);
+	uint32_t target = (uint32_t)RTE_MIN(want, (size_t)c->rcvlowat);
 	int ret;
 
-	while (c->rq_bytes == 0) {
+	while (c->rq_bytes < RTE_MAX(target, 1u)) {
 		if (c->flags & (TF_RCVD_FIN | TF_RD_SHUT))
-			return 0;
+			return c->rq_bytes > 0;
 		if (c->state == TCP_CLOSED)
-			return c->err < 0 ? c->err : 0;
+			return c->rq_bytes > 0 ? 1 : c->err < 0 ? c->err : 0;
 		if (timeout_ns == 0)
-			return -EAGAIN;
+			return c->rq_bytes > 0 ? 1 : -EAGAIN;
 		ret = wait_on(&c->rd, deadline);
-		if (ret < 0 && c->rq_bytes == 0)
-			return ret;
+		if (ret < 0 && c->rq_bytes < target)
+			return c->rq_bytes > 0 ? 1 : ret;
 	}
 	return 1;
 }
@@ -421,7 +425,7 @@ px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		want += iov[i].iov_len;
 	if (want == 0)
 		return 0;
-	ret = wait_readable(c, timeout_ns);
+	ret = wait_readable(c, timeout_ns, want);
 	if (ret <= 0)
 		return ret;
 	i = 0;
@@ -469,7 +473,7 @@ px_tcp_recv_mbuf(struct px_tcp_conn *pc, struct rte_mbuf **m,
 		return ret;
 	if (m == NULL)
 		return -EINVAL;
-	ret = wait_readable(c, timeout_ns);
+	ret = wait_readable(c, timeout_ns, SIZE_MAX);
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
@@ -936,6 +940,23 @@ px_tcp_setopt(struct px_tcp_conn *pc, enum px_tcp_opt opt, int64_t val)
 		if (val < -1 || val > 3600 * 1000)
 			return -EINVAL;
 		c->linger_ms = val;
+		return 0;
+	case PX_TCP_OPT_USER_TIMEOUT:
+		if (val < 0 || val > TCP_CONF_MAX_MS)
+			return -EINVAL;
+		c->user_to_ms = (uint32_t)val;
+		return 0;
+	case PX_TCP_OPT_RCVLOWAT:
+		if (val < 1 || val > (8 << 20))
+			return -EINVAL;
+		c->rcvlowat = (uint32_t)val;
+		if (c->rcvbuf < 2 * c->rcvlowat) {
+			c->rcvbuf = 2 * c->rcvlowat;
+			tcp_window_update(c);
+		}
+		/* Data already in may now be enough, or no longer. */
+		if (c->rq_bytes >= c->rcvlowat)
+			tcp_wake(c, 1, 0);
 		return 0;
 	default:
 		return -EINVAL;

@@ -33,6 +33,37 @@ rto_cycles(const struct tcp_conn *c)
 	return us_to_cyc(c, us);
 }
 
+/* RFC 5482 (PX_TCP_OPT_USER_TIMEOUT): a retry that has just been
+ * counted; the first of a series starts its clock, one RTO back (when
+ * what is unanswered went out). 1 if the series has outlived the user
+ * timeout. */
+static int
+user_timed_out(struct tcp_conn *c)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (c->user_to_ms == 0)
+		return 0;
+	if (c->retries == 1)
+		c->rtx_since_tsc = now - rto_cycles(c);
+	return now - c->rtx_since_tsc >= (uint64_t)c->user_to_ms *
+		c->tl->tn->cyc_per_ms;
+}
+
+/* The RTO, or what is left of the user timeout in a series if less (so
+ * the connection ends on time, not up to an RTO late). */
+static uint64_t
+rtx_delay(const struct tcp_conn *c)
+{
+	uint64_t d = rto_cycles(c), now, end;
+
+	if (c->user_to_ms == 0 || c->retries == 0)
+		return d;
+	now = rte_rdtsc();
+	end = c->rtx_since_tsc + (uint64_t)c->user_to_ms * c->tl->tn->cyc_per_ms;
+	return end <= now ? 0 : RTE_MIN(d, end - now);
+}
+
 static void rtx_expire(struct px_timer *t, void *arg);
 static void dack_expire(struct px_timer *t, void *arg);
 static void slow_expire(struct px_timer *t, void *arg);
@@ -92,7 +123,7 @@ tcp_rtx_arm(struct tcp_conn *c)
 			return;
 		tcp_rtx_cancel(c);
 	}
-	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
+	timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
 }
 
 /* Restart it for new data acknowledged (RFC 6298 5.3). */
@@ -100,7 +131,7 @@ void
 tcp_rtx_restart(struct tcp_conn *c)
 {
 	tcp_rtx_cancel(c);
-	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
+	timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
 }
 
 void
@@ -108,7 +139,7 @@ tcp_persist_arm(struct tcp_conn *c)
 {
 	tcp_rtx_cancel(c);
 	c->flags |= TF_PERSIST;
-	timer_arm(c, &c->t_rtx, rto_cycles(c), rtx_expire);
+	timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
 }
 
 void
@@ -235,7 +266,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 		}
 		/* Unanswered probes end it, as unanswered retransmissions
 		 * do (any ACK resets the count). */
-		if (++c->retries > cf->max_retries) {
+		if (++c->retries > cf->max_retries || user_timed_out(c)) {
 			tl->st.timeouts++;
 			tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 			return;
@@ -267,7 +298,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	}
 	if (!SEQ_LT(c->snd_una, c->snd_max))
 		return;
-	if (++c->retries > cf->max_retries) {
+	if (++c->retries > cf->max_retries || user_timed_out(c)) {
 		tl->st.timeouts++;
 		tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 		return;
