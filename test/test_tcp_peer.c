@@ -123,13 +123,14 @@ peer_init(struct peer *p, uint16_t sport, uint16_t dport)
 }
 
 static uint16_t peer_wnd = 8192; /* the window the peer offers */
+static int peer_sack;            /* its SYN offers SACK (RFC 2018) */
 
 /* Send one segment with a timestamp (and the MSS option on a SYN). */
 static void
 peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 		const void *data, uint16_t len, uint16_t mss, uint64_t ol)
 {
-	uint8_t opts[16];
+	uint8_t opts[24];
 	uint32_t v;
 	uint8_t n = 0;
 	struct tframe_tcp f = {
@@ -145,6 +146,12 @@ peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 		opts[n++] = 4;
 		opts[n++] = (uint8_t)(mss >> 8);
 		opts[n++] = (uint8_t)mss;
+		if (peer_sack) {
+			opts[n++] = 4;
+			opts[n++] = 2;
+			opts[n++] = 1;
+			opts[n++] = 1;
+		}
 	}
 	opts[n++] = 1;
 	opts[n++] = 1;
@@ -1256,6 +1263,103 @@ case_blackhole(void)
 	return NULL;
 }
 
+/* The SACK blocks of th (at most 4) in b; returns how many. */
+static unsigned int
+sack_blocks(const struct rte_tcp_hdr *th, uint32_t b[4][2])
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
+	uint32_t v, k, n = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2)
+			break;
+		if (o[i] == 5 && i + o[i + 1] <= len) {
+			for (k = 0; k < (o[i + 1] - 2u) / 8 && n < 4; k++, n++) {
+				memcpy(&v, o + i + 2 + 8 * k, 4);
+				b[n][0] = ntohl(v);
+				memcpy(&v, o + i + 6 + 8 * k, 4);
+				b[n][1] = ntohl(v);
+			}
+		}
+		i += o[i + 1];
+	}
+	return n;
+}
+
+/* D-SACK (RFC 2883; issue 16): data that comes twice is reported to
+ * its sender in the first SACK block of the next ACK: an old segment
+ * below the cumulative ACK (the block lies below it), a segment that
+ * overlaps the ACK in part (the old part), and a duplicate of data held
+ * out of order (the block, then the range that holds it). */
+static void *
+case_dsack(void)
+{
+	static const char data[300] = "dsack";
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_stats s0 = stats();
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t b[4][2], s, n;
+	void *r;
+
+	peer_sack = 1;
+	r = accept7(&p, 40045, &c);
+	peer_sack = 0;
+	if (r != NULL)
+		return r;
+	s = p.seq;
+	peer_seg(&p, TH_ACK | TH_PSH, data, 100);
+	run_for(2 * MS);
+	cap_clear();
+	/* The whole segment again. */
+	peer_send(&p, TH_ACK | TH_PSH, s, p.ack, data, 100, 0, 0);
+	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), s + 100);
+	T_EQ(sack_blocks(th, b), 1);
+	T_EQ(b[0][0], s);
+	T_EQ(b[0][1], s + 100);
+	cap_clear();
+	/* 50 old bytes and 50 new: the old part is reported. */
+	peer_send(&p, TH_ACK | TH_PSH, s + 50, p.ack, data, 100, 0, 0);
+	p.seq = s + 150;
+	run_for(2 * MS);
+	T_CHECK(to_peer(&p, TH_ACK, TH_ACK, &th) >= 1);
+	T_EQ(ntohl(th->recv_ack), s + 150);
+	T_EQ(sack_blocks(th, b), 1);
+	T_EQ(b[0][0], s + 50);
+	T_EQ(b[0][1], s + 100);
+	cap_clear();
+	/* Out of order, then again: D-SACK, then the range holding it. */
+	peer_send(&p, TH_ACK | TH_PSH, s + 250, p.ack, data, 50, 0, 0);
+	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
+	T_EQ(sack_blocks(th, b), 1);
+	T_EQ(b[0][0], s + 250);
+	cap_clear();
+	peer_send(&p, TH_ACK | TH_PSH, s + 250, p.ack, data, 50, 0, 0);
+	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
+	n = sack_blocks(th, b);
+	T_EQ(n, 2);
+	T_EQ(b[0][0], s + 250);
+	T_EQ(b[0][1], s + 300);
+	T_EQ(b[1][0], s + 250);
+	T_EQ(b[1][1], s + 300);
+	cap_clear();
+	/* The next ACK has no D-SACK left. */
+	peer_send(&p, TH_ACK | TH_PSH, s + 150, p.ack, data, 100, 0, 0);
+	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), s + 300);
+	T_EQ(sack_blocks(th, b), 0);
+	T_EQ(stats().dsack_out - s0.dsack_out, 3);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 /* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
  * ends the connection with -ETIMEDOUT once the user timeout has passed
  * (250 ms here), not after max_retries backed-off RTOs (100 + 200 + 400
@@ -1474,6 +1578,7 @@ peer_main(void *arg)
 	T_RUN(case_pmtu);
 	T_RUN(case_user_timeout);
 	T_RUN(case_rcvlowat);
+	T_RUN(case_dsack);
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

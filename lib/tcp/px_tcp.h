@@ -134,6 +134,9 @@ struct px_tcp_stats {
 	uint64_t sack_skip;         /**< bytes not resent after a timeout: SACKed */
 	uint64_t rto_rexmit;        /**< segments resent going back after a timeout */
 	uint64_t dsack_in;          /**< D-SACK blocks received (RFC 2883): a resend was not needed */
+	uint64_t dsack_out;         /**< D-SACK blocks sent (RFC 2883): data
+	                                 that came twice, reported to its
+	                                 sender */
 	uint64_t drop_bad_sack;     /**< SACK blocks ignored: outside what was sent */
 	uint64_t sack_sb_full;      /**< SACK ranges forgotten: scoreboard full */
 	uint64_t dup_acks;          /**< duplicate ACKs received */

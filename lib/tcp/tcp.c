@@ -609,7 +609,7 @@ px_tcp_detach(struct px_netif *nif)
 static const char *const stat_names[] = {
 	"seg_in", "seg_out", "bytes_in", "bytes_out", "retrans", "rto",
 	"fast_retrans", "undo", "sack_recoveries", "sack_rexmit", "sack_skip",
-	"rto_rexmit", "dsack_in", "drop_bad_sack", "sack_sb_full", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
+	"rto_rexmit", "dsack_in", "dsack_out", "drop_bad_sack", "sack_sb_full", "dup_acks", "ooo_in", "ooo_drop", "dup_data",
 	"active_opens", "passive_opens", "established", "accept_overflow",
 	"synq_full", "syncookies_sent", "syncookies_ok", "syncookies_bad",
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",

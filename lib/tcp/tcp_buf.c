@@ -241,9 +241,11 @@ tcp_ooo_insert(struct tcp_conn *c, uint32_t seq, uint32_t len, struct rte_mbuf *
 			c->ooo_last = seq;
 			tcp_chain_free(&m, &tail);
 			tl->st.dup_data++;
+			tcp_dsack_set(c, seq, end);
 			return;
 		}
 		if (SEQ_GT(pend, seq)) {
+			tcp_dsack_set(c, seq, pend);
 			m = tcp_chain_trim_front(m, pend - seq);
 			seq = pend;
 			len = end - seq;

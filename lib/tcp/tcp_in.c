@@ -106,6 +106,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		d = c->rcv_nxt - seq;
+		tcp_dsack_set(c, seq, seq + RTE_MIN(d, len));
 		if (d >= len) {
 			tl->st.dup_data++;
 			rte_pktmbuf_free(m);
@@ -809,9 +810,10 @@ seq_step(struct tcp_conn *c, struct tcp_seg *seg)
 	 * acceptable ACK value, and could poison SND.WL1). */
 	if (!seq_acceptable(c, seg, seqlen)) {
 		if (!(seg->flags & TH_RST)) {
-			if (seqlen > 0 && SEQ_LEQ(seg->seq + seqlen, c->rcv_nxt))
+			if (seqlen > 0 && SEQ_LEQ(seg->seq + seqlen, c->rcv_nxt)) {
 				tl->st.dup_data++;
-			else
+				tcp_dsack_set(c, seg->seq, seg->seq + seg->len);
+			} else
 				tl->st.drop_out_of_window++;
 			/* RFC 9293 3.6: a retransmitted FIN in TIME-WAIT
 			 * restarts the 2 MSL timeout. */

@@ -112,9 +112,11 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 		memcpy(p, &t, 4);
 		p += 4;
 	}
-	if ((c->flags & TF_SACK) && c->ooo_cnt > 0 && (flags & TH_ACK)) {
+	if ((c->flags & TF_SACK) && (c->ooo_cnt > 0 || (c->flags & TF_DSACK)) &&
+			(flags & TH_ACK)) {
 		/* RFC 2018 4: the block with the latest segment first, then
-		 * the others; 3 fit beside timestamps, 4 without. */
+		 * the others; 3 fit beside timestamps, 4 without. A D-SACK
+		 * block (RFC 2883) goes before them all. */
 		uint32_t blk[TCP_OOO_MAX][2], nb = 0, first = 0, max;
 		uint32_t out[4][2];
 
@@ -132,9 +134,16 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 		}
 		max = (c->flags & TF_TS) ? 3 : 4;
 		n = 0;
-		out[n][0] = blk[first][0];
-		out[n][1] = blk[first][1];
-		n++;
+		if (c->flags & TF_DSACK) {
+			out[n][0] = c->dsack[0];
+			out[n][1] = c->dsack[1];
+			n++;
+		}
+		if (nb > 0) {
+			out[n][0] = blk[first][0];
+			out[n][1] = blk[first][1];
+			n++;
+		}
 		for (i = nb; i-- > 0 && n < max;) {
 			if (i == first)
 				continue;
@@ -167,8 +176,9 @@ data_opt_len(const struct tcp_conn *c)
 
 	if (c->flags & TF_TS)
 		n += 12;
-	if ((c->flags & TF_SACK) && c->ooo_cnt > 0)
-		n += 4 + 8 * RTE_MIN(c->ooo_cnt, (c->flags & TF_TS) ? 3u : 4u);
+	if ((c->flags & TF_SACK) && (c->ooo_cnt > 0 || (c->flags & TF_DSACK)))
+		n += 4 + 8 * RTE_MIN(c->ooo_cnt + ((c->flags & TF_DSACK) ? 1u : 0u),
+				(c->flags & TF_TS) ? 3u : 4u);
 	return n;
 }
 
@@ -239,6 +249,10 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (copy > 0)
 		tcp_sq_copy(c, seq, copy, (uint8_t *)(th + 1) + olen);
 	if (flags & TH_ACK) {
+		if (c->flags & TF_DSACK) {
+			c->flags &= ~TF_DSACK;
+			tl->st.dsack_out++;
+		}
 		c->rcv_adv = c->rcv_nxt + wnd;
 		c->last_ack_sent = c->rcv_nxt;
 		c->segs_unacked = 0;

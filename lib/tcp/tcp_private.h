@@ -111,6 +111,7 @@ enum tcp_state {
                                     give the next (tcp_rtt_ack()) */
 #define TF_NO_DF      (1u << 26) /* the path's MTU is below TCP_PMTU_MIN:
                                     send without DF (routers fragment) */
+#define TF_DSACK      (1u << 27) /* dsack[] goes first in the next ACK */
 
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
@@ -227,6 +228,7 @@ struct tcp_conn {
 	uint32_t rq_bytes;
 	uint32_t ooo_cnt, ooo_bytes, ooo_last;
 	uint32_t ooo_segs;          /* mbufs the ranges pin (tcp_ooo_cap()) */
+	uint32_t dsack[2];          /* a duplicate received: [start, end) */
 	int err;                    /* why it ended: -ECONNRESET... */
 	int soft_err;               /* an ICMP error seen while established:
 	                               reported if it times out (RFC 1122
@@ -439,6 +441,19 @@ tcp_mem_allows(struct tcp_conn *c, int lvl)
 }
 
 /* Bytes of sequence space in flight. */
+/* RFC 2883: data [s, e) came again; the next ACK reports it in a
+ * D-SACK block, first (only the first duplicate since the last ACK is
+ * kept, as 4 asks). */
+static inline void
+tcp_dsack_set(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	if ((c->flags & (TF_SACK | TF_DSACK)) != TF_SACK || s == e)
+		return;
+	c->dsack[0] = s;
+	c->dsack[1] = e;
+	c->flags |= TF_DSACK;
+}
+
 static inline uint32_t
 tcp_flight(const struct tcp_conn *c)
 {
