@@ -13,9 +13,13 @@
  *
  * with sequence and acknowledgment numbers relative to the connection's
  * (so most land near the window, where the interesting code is). After
- * each record the application may read (last byte, bit 0); records stop
- * once the connection is reset. At the end the connection is aborted and
- * every mbuf must be back in the pool.
+ * each record the application may read (last byte, bit 0) and write
+ * 3000 bytes (bit 1, so data is in flight). With bit 2 the record is an
+ * ICMP error instead, quoting a segment of ours near the last one sent
+ * (dseq from it): destination unreachable if flags bit 0 (else time
+ * exceeded), code flags >> 4, next-hop MTU wnd (PMTUD, RFC 5927
+ * checks). Records stop once the connection is reset. At the end the
+ * connection is aborted and every mbuf must be back in the pool.
  */
 
 #include <arpa/inet.h>
@@ -27,6 +31,7 @@
 #include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -166,6 +171,54 @@ inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 	px_netif_input(fuzz_nif, &m, 1);
 }
 
+/* An ICMP error from a router on the way about a segment of ours to the
+ * peer (sport) with sequence number seq. */
+static void
+inject_icmp(uint16_t sport, uint32_t seq, uint8_t type, uint8_t code,
+		uint16_t mtu, uint16_t qlen)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip, *q;
+	struct rte_icmp_hdr *icmp;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint32_t len = sizeof(*ip) + sizeof(*icmp) + sizeof(*q) + 8;
+
+	m = rte_pktmbuf_alloc(fuzz_mp);
+	if (m == NULL)
+		abort();
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + len));
+	eth->dst_addr = our_mac;
+	eth->src_addr = peer_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, len);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons((uint16_t)len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = peer_ip;
+	ip->dst_addr = our_ip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	icmp->icmp_seq_nb = htons(mtu);
+	q = (struct rte_ipv4_hdr *)(icmp + 1);
+	q->version_ihl = RTE_IPV4_VHL_DEF;
+	q->total_length = htons(qlen);
+	q->time_to_live = 64;
+	q->next_proto_id = IPPROTO_TCP;
+	q->src_addr = our_ip;
+	q->dst_addr = peer_ip;
+	th = (struct rte_tcp_hdr *)(q + 1);
+	th->src_port = htons(7);
+	th->dst_port = htons(sport);
+	th->sent_seq = htonl(seq);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, len - sizeof(*ip));
+	px_netif_input(fuzz_nif, &m, 1);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -178,7 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct px_tcp_conn *c = NULL;
 	uint32_t iss, base = 1000, off = 0, olen, plen;
 	uint16_t sport;
-	uint8_t sel;
+	uint8_t sel, act;
 
 	if (fuzz_nif == NULL)
 		setup();
@@ -221,12 +274,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		plen = data[off++];
 		if (off + plen > size)
 			plen = (uint32_t)(size - off);
-		inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
-				iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
-				buf, olen, data + off, plen);
+		act = off + plen < size ? data[off + plen] : 0;
+		if (act & 4)
+			inject_icmp(sport, last_seq + (uint32_t)(int32_t)dseq,
+					(flags & 1) ? 3 : 11, flags >> 4, wnd,
+					(uint16_t)(40 + plen * 6));
+		else
+			inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
+					iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
+					buf, olen, data + off, plen);
 		off += plen;
-		if (off < size && (data[off++] & 1))
+		if (off < size)
+			off++;
+		if (act & 1)
 			px_tcp_read(c, buf, sizeof(buf), 0);
+		if (act & 2)
+			px_tcp_write(c, buf, 3000, 0);
 		/* Reset: a later SYN on the tuple would open a half-open
 		 * connection that only a timer (not run here) would end. */
 		{
