@@ -124,6 +124,7 @@ peer_init(struct peer *p, uint16_t sport, uint16_t dport)
 
 static uint16_t peer_wnd = 8192; /* the window the peer offers */
 static int peer_sack;            /* its SYN offers SACK (RFC 2018) */
+static uint32_t peer_sblk[2];    /* a SACK block for the next segment */
 
 /* Send one segment with a timestamp (and the MSS option on a SYN). */
 static void
@@ -161,7 +162,20 @@ peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 	memcpy(opts + n, &v, 4);
 	v = htonl((flags & TH_ACK) ? p->ts_recent : 0);
 	memcpy(opts + n + 4, &v, 4);
-	f.optlen = (uint8_t)(n + 8);
+	n += 8;
+	if (peer_sblk[0] != peer_sblk[1]) {
+		opts[n++] = 1;
+		opts[n++] = 1;
+		opts[n++] = 5;
+		opts[n++] = 10;
+		v = htonl(peer_sblk[0]);
+		memcpy(opts + n, &v, 4);
+		v = htonl(peer_sblk[1]);
+		memcpy(opts + n + 4, &v, 4);
+		n += 8;
+		peer_sblk[0] = peer_sblk[1] = 0;
+	}
+	f.optlen = n;
 	m = tframe_tcp(mp, &f);
 	if (m == NULL)
 		return;
@@ -1360,6 +1374,112 @@ case_dsack(void)
 	return NULL;
 }
 
+/* The data segments captured for p: their sequence numbers and lengths
+ * (at most max); p's ts_recent takes the last one's TSval. */
+static unsigned int
+data_segs(struct peer *p, uint32_t *seq, uint32_t *len, unsigned int max)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned int i, n = 0;
+	uint32_t l;
+
+	for (i = 0; i < ncap && n < max; i++) {
+		th = cap_tcp(i);
+		if (th == NULL || th->dst_port != p->sport)
+			continue;
+		l = ntohs(cap_ip(i)->total_length) - 20 -
+			(uint32_t)(th->data_off >> 4) * 4;
+		if (l == 0)
+			continue;
+		seq[n] = ntohl(th->sent_seq);
+		len[n++] = l;
+		p->ts_recent = tcp_tsval(th);
+	}
+	return n;
+}
+
+/* Tail loss probe (RFC 8985 7; issue 16): five segments, the last two
+ * lost. The probe timeout (2 SRTT here, well before the 5 ms RTO)
+ * resends the last segment; the peer SACKs it, which shows the one
+ * below lost (RACK's rule for the probe): it is resent at once, in
+ * recovery, with no timeout at all. A probe the peer reports with a
+ * D-SACK (it had the segment) counts as spurious. */
+static void *
+case_tlp(void)
+{
+	static char buf[5 * 1448];
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t seq[8], len[8], una;
+	unsigned int n, i;
+	void *r;
+
+	peer_wnd = 65535;
+	peer_sack = 1;
+	r = accept7(&p, 40046, &c);
+	peer_sack = 0;
+	if (r != NULL)
+		return r;
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	/* An RTT sample first (about 1 ms). */
+	T_EQ(px_tcp_write(c, buf, 100, 100 * MS), 100);
+	run_for(1 * MS);
+	T_EQ(data_segs(&p, seq, len, 8), 1);
+	una = seq[0] + 100;
+	peer_send(&p, TH_ACK, p.seq, una, NULL, 0, 0, 0);
+	cap_clear();
+	s0 = stats();
+	T_EQ(px_tcp_write(c, buf, sizeof(buf), 100 * MS), (ssize_t)sizeof(buf));
+	T_EQ(data_segs(&p, seq, len, 8), 5);
+	cap_clear();
+	/* The first three arrive; the tail is lost. */
+	peer_send(&p, TH_ACK, p.seq, seq[3], NULL, 0, 0, 0);
+	for (i = 0; i < 40 && stats().tlp_probes == s0.tlp_probes; i++)
+		run_for(100000);
+	s1 = stats();
+	printf("    probe %u00 us after the ACK\n", i);
+	T_EQ(s1.tlp_probes - s0.tlp_probes, 1);
+	T_EQ(s1.rto - s0.rto, 0);
+	n = data_segs(&p, seq + 5, len + 5, 3);
+	T_EQ(n, 1);
+	T_EQ(seq[5], seq[4]);      /* the last segment again */
+	T_EQ(len[5], len[4]);
+	cap_clear();
+	/* Its SACK: the segment below it is lost, and resent now. */
+	peer_sblk[0] = seq[4];
+	peer_sblk[1] = seq[4] + len[4];
+	peer_send(&p, TH_ACK, p.seq, seq[3], NULL, 0, 0, 0);
+	n = data_segs(&p, seq + 5, len + 5, 3);
+	T_EQ(n, 1);
+	T_EQ(seq[5], seq[3]);
+	s1 = stats();
+	T_EQ(s1.tlp_recoveries - s0.tlp_recoveries, 1);
+	T_EQ(s1.rto - s0.rto, 0);
+	cap_clear();
+	peer_send(&p, TH_ACK, p.seq, seq[4] + len[4], NULL, 0, 0, 0);
+	/* Spurious: one segment out, its ACK is late; the probe's copy is
+	 * reported with a D-SACK. (A flight of one segment waits a
+	 * delayed ACK more: 2 segments here.) */
+	cap_clear();
+	T_EQ(px_tcp_write(c, buf, 2 * 1448, 100 * MS), 2 * 1448);
+	T_EQ(data_segs(&p, seq, len, 8), 2);
+	cap_clear();
+	for (i = 0; i < 40 && stats().tlp_probes - s0.tlp_probes < 2; i++)
+		run_for(100000);
+	T_EQ(stats().tlp_probes - s0.tlp_probes, 2);
+	peer_sblk[0] = seq[1];
+	peer_sblk[1] = seq[1] + len[1];
+	peer_send(&p, TH_ACK, p.seq, seq[1] + len[1], NULL, 0, 0, 0);
+	s1 = stats();
+	T_EQ(s1.tlp_spurious - s0.tlp_spurious, 1);
+	T_EQ(s1.rto - s0.rto, 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	peer_wnd = 8192;
+	return NULL;
+}
+
 /* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
  * ends the connection with -ETIMEDOUT once the user timeout has passed
  * (250 ms here), not after max_retries backed-off RTOs (100 + 200 + 400
@@ -1575,10 +1695,11 @@ peer_main(void *arg)
 	T_RUN(case_iw_after_synack_loss);
 	T_RUN(case_icmp_errors);
 	T_RUN(case_blackhole);
-	T_RUN(case_pmtu);
 	T_RUN(case_user_timeout);
 	T_RUN(case_rcvlowat);
 	T_RUN(case_dsack);
+	T_RUN(case_tlp);
+	T_RUN(case_pmtu); /* last: the host's path MTU stays learnt */
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */
 	cap_clear();

@@ -97,6 +97,9 @@ struct px_tcp_conf {
  *  repeatedly (black-hole detection, on by default; path MTU discovery
  *  by ICMP stays on). */
 #define PX_TCP_CONF_F_NO_BLACKHOLE  (1u << 4)
+/** No tail loss probes (RFC 8985 7; on by default with SACK): a loss at
+ *  the tail of a flight waits for the RTO. */
+#define PX_TCP_CONF_F_NO_TLP        (1u << 5)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -174,6 +177,11 @@ struct px_tcp_stats {
 	                                 not lower the MSS */
 	uint64_t pmtu_lowered;      /**< fragmentation needed (RFC 1191) took:
 	                                 a connection's MSS lowered */
+	uint64_t tlp_probes;        /**< tail loss probes sent (RFC 8985 7) */
+	uint64_t tlp_recoveries;    /**< a probe repaired a tail loss (the
+	                                 window was reduced), or showed the
+	                                 segments below it lost */
+	uint64_t tlp_spurious;      /**< a probe proved needless (D-SACK) */
 	uint64_t pmtu_blackhole;    /**< MSS lowered after repeated timeouts
 	                                 of a big segment (an ICMP black hole,
 	                                 RFC 4821 5.5) */

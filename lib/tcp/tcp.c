@@ -614,7 +614,7 @@ static const char *const stat_names[] = {
 	"synq_full", "syncookies_sent", "syncookies_ok", "syncookies_bad",
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
-	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
+	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "tlp_probes", "tlp_recoveries", "tlp_spurious", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
 	"shutdown_rst", "nombuf", "zc_segs", "conns",

@@ -345,6 +345,42 @@ dup_ack(struct tcp_conn *c)
 	enter_recovery(c);
 }
 
+/* RFC 8985 7.4: what the ACK says of a tail loss probe that is out. A
+ * D-SACK of a resent probe: the original was not lost. An ACK past a
+ * resent probe without one: the probe repaired a loss, which is a
+ * congestion signal (Linux's tcp_process_tlp_ack(): the window goes to
+ * ssthresh, as after a fast recovery). The probe SACKed with unSACKed
+ * data below it: that data is lost (RACK's rule, for the probe), and
+ * recovery starts from the scoreboard (sack_loss_check()). */
+static void
+tlp_ack(struct tcp_conn *c, uint32_t ack, int dup)
+{
+	struct tcp_lcore *tl = c->tl;
+
+	if (c->tlp_state == TLP_RTX && c->tlp_dsacked) {
+		tl->st.tlp_spurious++;
+	} else if (c->tlp_state == TLP_NEW && SEQ_GEQ(ack, c->tlp_end)) {
+		/* new data delivered: nothing to learn */
+	} else if (c->tlp_state == TLP_RTX && SEQ_GT(ack, c->tlp_end)) {
+		tl->st.tlp_recoveries++;
+		if (!(c->flags & TF_RECOVERY)) {
+			c->cc->on_fast_loss(c);
+			c->recover = c->snd_max;
+		}
+	} else if (c->sb_n > 0 && SEQ_LT(c->snd_una, c->tlp_seq) &&
+			tcp_sack_covers(c, c->tlp_seq, c->tlp_end)) {
+		tl->st.tlp_recoveries++;
+		c->lost_below = c->tlp_seq;
+		c->lost_below_ok = 1;
+	} else if (c->tlp_state == TLP_RTX && dup && c->sb_n == 0) {
+		/* A pure duplicate ACK: both copies arrived (RFC 8985
+		 * 7.4.2), only the D-SACK was lost or not sent. */
+	} else {
+		return;
+	}
+	c->tlp_state = TLP_NONE;
+}
+
 /* RFC 6675 5 (b): the scoreboard alone shows snd_una lost (also on ACKs
  * that carry data, which are never duplicates). */
 static void
@@ -938,7 +974,7 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	struct tcp_lcore *tl = c->tl;
 	uint32_t wnd;
 	enum step st;
-	int fin_acked;
+	int fin_acked, dup;
 
 	if (!(seg->flags & TH_ACK)) {
 		tl->st.drop_bad_flags++;
@@ -973,12 +1009,16 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 			c->retries = 0;
 		if (seg->nsack > 0 && (c->flags & TF_SACK))
 			tcp_sack_update(c, seg);
+		dup = 0;
 		if (SEQ_GT(seg->ack, c->snd_una)) {
 			new_ack(c, seg->ack, seg);
 		} else if (seg->len == 0 && !(seg->flags & TH_FIN) &&
 				wnd == c->snd_wnd && SEQ_LT(c->snd_una, c->snd_max)) {
 			dup_ack(c);
+			dup = 1;
 		}
+		if (c->tlp_state >= TLP_NEW)
+			tlp_ack(c, seg->ack, dup);
 		if (c->sb_n > 0)
 			sack_loss_check(c);
 		snd_wnd_update(c, seg, wnd);

@@ -316,6 +316,48 @@ tcp_retransmit_una(struct tcp_conn *c)
 	return resend(c, c->snd_una, len, flags);
 }
 
+/* RFC 8985 7.3: the probe timeout fired. Send one segment of new data if
+ * there is some and the peer's window takes it (whatever cwnd says),
+ * else resend the last segment sent (with the FIN if it was). Either
+ * draws an ACK, with SACK blocks, that shows what of the tail was lost,
+ * where waiting for the RTO would have shown nothing. */
+void
+tcp_tlp_fire(struct tcp_conn *c)
+{
+	uint32_t end = tcp_data_end(c), eff = c->mss - data_opt_len(c);
+	uint32_t wnd_end = c->snd_una + c->snd_wnd, seq, len, sent_end;
+	uint8_t flags = 0;
+	int fin;
+
+	if (c->snd_nxt == c->snd_max && SEQ_LT(c->snd_max, end) &&
+			SEQ_LT(c->snd_max, wnd_end)) {
+		seq = c->snd_max;
+		len = RTE_MIN(RTE_MIN(end - seq, eff), wnd_end - seq);
+		if (seq + len == end)
+			flags |= TH_PSH;
+		if (send_seg(c, seq, len, flags) < 0)
+			return;
+		c->snd_nxt = c->snd_max = seq + len;
+		c->last_tx_tsc = c->tl->ilc->now;
+		c->tlp_state = TLP_NEW;
+	} else {
+		fin = (c->flags & TF_FIN_QUEUED) && SEQ_GT(c->snd_max, end);
+		sent_end = fin ? end : c->snd_max;
+		len = RTE_MIN(sent_end - c->snd_una, eff);
+		seq = sent_end - len;
+		if (len == 0 && !fin)
+			return;
+		if (resend(c, seq, len, fin ? TH_FIN : 0) < 0)
+			return;
+		len += fin ? 1 : 0;
+		c->tlp_state = TLP_RTX;
+	}
+	c->tlp_seq = seq;
+	c->tlp_end = seq + len;
+	c->tlp_dsacked = 0;
+	c->tl->st.tlp_probes++;
+}
+
 /* RFC 6675 NextSeg rule 1: resend part of a hole the scoreboard shows
  * lost (data only: a hole lies below SACKed data, so never holds the
  * FIN). */

@@ -113,6 +113,14 @@ enum tcp_state {
                                     send without DF (routers fragment) */
 #define TF_DSACK      (1u << 27) /* dsack[] goes first in the next ACK */
 
+/* Tail loss probe states (RFC 8985 7). */
+#define TLP_NONE  0
+#define TLP_ARMED 1  /* t_rtx is the probe timeout (PTO), not the RTO */
+#define TLP_NEW   2  /* a probe of new data is out */
+#define TLP_RTX   3  /* a probe resending the last segment is out */
+#define TCP_PTO_MIN_US 2000     /* Linux's TCP_TIMEOUT_MIN at HZ=1000 */
+#define TCP_WC_DELACK_US 200000 /* RFC 8985 7.2: WCDelAckT */
+
 /* Callback events, delivered at the end of the burst (tcp_flush()). */
 #define TCP_EV_DATA     (1u << 0)
 #define TCP_EV_WRITABLE (1u << 1)
@@ -229,6 +237,14 @@ struct tcp_conn {
 	uint32_t ooo_cnt, ooo_bytes, ooo_last;
 	uint32_t ooo_segs;          /* mbufs the ranges pin (tcp_ooo_cap()) */
 	uint32_t dsack[2];          /* a duplicate received: [start, end) */
+	/* Tail loss probe (RFC 8985 7; tcp_out.c tcp_tlp_fire()) */
+	uint8_t tlp_state;          /* TLP_* */
+	uint8_t tlp_dsacked;        /* a D-SACK covered the probe */
+	uint8_t lost_below_ok;      /* lost_below is set */
+	uint32_t tlp_seq, tlp_end;  /* what the probe carried */
+	uint32_t lost_below;        /* holes below this are lost: the probe
+	                               past them was delivered (RACK's rule,
+	                               RFC 8985 6.2, for the probe) */
 	int err;                    /* why it ended: -ECONNRESET... */
 	int soft_err;               /* an ICMP error seen while established:
 	                               reported if it times out (RFC 1122
@@ -521,6 +537,8 @@ void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
 void tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss);
+void tcp_tlp_fire(struct tcp_conn *c);
+int tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e);
 void tcp_pmtu_blackhole(struct tcp_conn *c);
 void tcp_icmp_err(struct px_netif *nif, void *lctx,
 		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code,

@@ -19,6 +19,19 @@ tcp_sack_clear(struct tcp_conn *c)
 {
 	c->sb_n = 0;
 	c->sacked = 0;
+	c->lost_below_ok = 0;
+}
+
+/* Whether one block holds all of [s, e). */
+int
+tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->sb_n; i++)
+		if (SEQ_LEQ(c->sb[i].s, s) && SEQ_GEQ(c->sb[i].e, e))
+			return 1;
+	return 0;
 }
 
 static void
@@ -91,6 +104,9 @@ tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
 				SEQ_GEQ(s, seg->sack[1][0]) &&
 				SEQ_LEQ(e, seg->sack[1][1]))) {
 			tl->st.dsack_in++;
+			if (c->tlp_state == TLP_RTX && SEQ_LEQ(s, c->tlp_seq) &&
+					SEQ_GEQ(e, c->tlp_end))
+				c->tlp_dsacked = 1;
 			continue;
 		}
 		if (SEQ_LT(s, c->snd_una))
@@ -106,6 +122,8 @@ tcp_sack_trim(struct tcp_conn *c)
 {
 	while (c->sb_n > 0 && SEQ_LEQ(c->sb[0].e, c->snd_una))
 		sb_remove(c, 0);
+	if (c->lost_below_ok && SEQ_GEQ(c->snd_una, c->lost_below))
+		c->lost_below_ok = 0;
 	if (c->sb_n > 0 && SEQ_LT(c->sb[0].s, c->snd_una)) {
 		c->sacked -= c->snd_una - c->sb[0].s;
 		c->sb[0].s = c->snd_una;
@@ -122,7 +140,8 @@ hole_lost(const struct tcp_conn *c, uint32_t i, uint32_t above)
 	uint32_t mss = tcp_eff_mss(c);
 
 	return c->sb_n - i >= c->dupthresh ||
-		above > (c->dupthresh - 1) * mss;
+		above > (c->dupthresh - 1) * mss ||
+		(c->lost_below_ok && SEQ_LEQ(c->sb[i].s, c->lost_below));
 }
 
 int

@@ -64,6 +64,28 @@ rtx_delay(const struct tcp_conn *c)
 	return end <= now ? 0 : RTE_MIN(d, end - now);
 }
 
+/* RFC 8985 7.2: the probe timeout, 0 if no probe is due: with SACK, an
+ * RTT sample, data in flight outside recovery and timeouts, no probe
+ * out already. 2 SRTT, plus the worst delayed ACK for a flight of one
+ * segment (its ACK may be held that long), at least TCP_PTO_MIN_US. */
+static uint64_t
+pto_cycles(const struct tcp_conn *c)
+{
+	uint64_t us;
+
+	if ((c->tl->tn->conf.flags & PX_TCP_CONF_F_NO_TLP) ||
+			(c->flags & (TF_SACK | TF_RECOVERY | TF_PERSIST)) != TF_SACK ||
+			!TCP_IN_STATE(c, TCP_SYNCED) || c->retries != 0 ||
+			(c->tlp_state != TLP_NONE && c->tlp_state != TLP_ARMED) ||
+			c->srtt_us == 0 || c->snd_wnd == 0 ||
+			c->snd_una == c->snd_max)
+		return 0;
+	us = 2ull * c->srtt_us;
+	if (tcp_flight(c) <= tcp_eff_mss(c))
+		us += TCP_WC_DELACK_US;
+	return us_to_cyc(c, RTE_MAX(us, (uint64_t)TCP_PTO_MIN_US));
+}
+
 static void rtx_expire(struct px_timer *t, void *arg);
 static void dack_expire(struct px_timer *t, void *arg);
 static void slow_expire(struct px_timer *t, void *arg);
@@ -112,6 +134,23 @@ tcp_rtx_cancel(struct tcp_conn *c)
 {
 	px_timer_cancel(c->tl->wheel, &c->t_rtx);
 	c->flags &= ~TF_PERSIST;
+	if (c->tlp_state == TLP_ARMED)
+		c->tlp_state = TLP_NONE;
+}
+
+/* The RTO, or the probe timeout where it comes first (RFC 8985 7.2). */
+static void
+rtx_or_pto_arm(struct tcp_conn *c)
+{
+	uint64_t d = rtx_delay(c), p = pto_cycles(c);
+
+	if (p != 0 && p < d) {
+		d = p;
+		c->tlp_state = TLP_ARMED;
+	} else if (c->tlp_state == TLP_ARMED) {
+		c->tlp_state = TLP_NONE;
+	}
+	timer_arm(c, &c->t_rtx, d, rtx_expire);
 }
 
 /* Arm the retransmission timer if it is not (RFC 6298 5.1). */
@@ -123,7 +162,7 @@ tcp_rtx_arm(struct tcp_conn *c)
 			return;
 		tcp_rtx_cancel(c);
 	}
-	timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
+	rtx_or_pto_arm(c);
 }
 
 /* Restart it for new data acknowledged (RFC 6298 5.3). */
@@ -131,7 +170,7 @@ void
 tcp_rtx_restart(struct tcp_conn *c)
 {
 	tcp_rtx_cancel(c);
-	timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
+	rtx_or_pto_arm(c);
 }
 
 void
@@ -250,6 +289,14 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	const struct px_tcp_conf *cf = &tl->tn->conf;
 
 	RTE_SET_USED(t);
+	if (c->tlp_state == TLP_ARMED) {
+		/* RFC 8985 7.3: the probe; the RTO runs on from now. */
+		c->tlp_state = TLP_NONE;
+		if (TCP_IN_STATE(c, TCP_SYNCED) && SEQ_LT(c->snd_una, c->snd_max))
+			tcp_tlp_fire(c);
+		timer_arm(c, &c->t_rtx, rtx_delay(c), rtx_expire);
+		return;
+	}
 	if (c->flags & TF_PERSIST) {
 		/* RFC 9293 3.8.6.1: probe with one byte past the window...
 		 * as Linux does, with an old sequence number (snd_una - 1)
@@ -322,6 +369,9 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	 * delays its ACK longer than our RTO floor): keep what to restore.
 	 * A series is the timeouts since data was last acknowledged
 	 * (retries); the back-off outlives it until an RTT sample. */
+	/* A probe still out when the RTO fires proved nothing. */
+	c->tlp_state = TLP_NONE;
+	c->lost_below_ok = 0;
 	if (c->retries == 1) {
 		c->undo_cwnd = c->cwnd;
 		c->undo_ssthresh = c->ssthresh;
