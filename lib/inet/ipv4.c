@@ -389,7 +389,7 @@ px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
 	uint16_t ck;
 
-	if (len > UINT16_MAX || (df && len > nif->conf.mtu)) {
+	if (unlikely(len > nif->conf.mtu) && (df || len > UINT16_MAX)) {
 		lc->st.ip_tx_too_big++;
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;

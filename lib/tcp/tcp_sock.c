@@ -384,8 +384,8 @@ conn_error(const struct tcp_conn *c)
  * A reader that would take want bytes waits for min(want, rcvlowat) of
  * them, as Linux's tcp_recvmsg(); the end of the stream, an error, no
  * wait (timeout 0) or the timeout give it what there is. */
-static int
-wait_readable(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
+static int __rte_noinline
+wait_readable_slow(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
 {
 	uint64_t deadline = px_deadline(timeout_ns);
 	uint32_t target = (uint32_t)RTE_MIN(want, (size_t)c->rcvlowat);
@@ -403,6 +403,15 @@ wait_readable(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
 			return c->rq_bytes > 0 ? 1 : ret;
 	}
 	return 1;
+}
+
+static inline int
+wait_readable(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
+{
+	/* The fast path: enough is there already. */
+	if (likely(c->rq_bytes >= c->rcvlowat && c->rq_bytes > 0))
+		return 1;
+	return wait_readable_slow(c, timeout_ns, want);
 }
 
 ssize_t

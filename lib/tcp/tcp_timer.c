@@ -73,6 +73,11 @@ pto_cycles(const struct tcp_conn *c)
 {
 	uint64_t us;
 
+	/* A flight of one segment waits longer than any RTO worth having
+	 * (rto_max aside): the RTO comes first; test that before the rest. */
+	if (tcp_flight(c) <= tcp_eff_mss(c) &&
+			c->rto_us <= TCP_WC_DELACK_US && c->backoff == 0)
+		return 0;
 	if ((c->tl->tn->conf.flags & PX_TCP_CONF_F_NO_TLP) ||
 			(c->flags & (TF_SACK | TF_RECOVERY | TF_PERSIST)) != TF_SACK ||
 			!TCP_IN_STATE(c, TCP_SYNCED) || c->retries != 0 ||
@@ -142,7 +147,7 @@ tcp_rtx_cancel(struct tcp_conn *c)
 static void
 rtx_or_pto_arm(struct tcp_conn *c)
 {
-	uint64_t d = rtx_delay(c), p = pto_cycles(c);
+	uint64_t d = rtx_delay(c), p = (c->flags & TF_SACK) ? pto_cycles(c) : 0;
 
 	if (p != 0 && p < d) {
 		d = p;
