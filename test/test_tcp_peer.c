@@ -1480,6 +1480,73 @@ case_tlp(void)
 	return NULL;
 }
 
+/* PRR (RFC 6937; issue 16): a loss in a flight of about 40 segments. In
+ * SACK recovery the window comes down to ssthresh (0.7 of the flight
+ * with CUBIC) by sending about 0.7 segment per segment the peer reports
+ * delivered, from the first ACK on; RFC 6675 alone (cwnd = ssthresh at
+ * once) would send nothing until the pipe fell below ssthresh, about
+ * 0.3 of the flight (12 ACKs) later, and then one per ACK. */
+static void *
+case_prr(void)
+{
+	static char blob[65536];
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t seq[64], len[64], una, k, n, f, first5 = 0, most = 0;
+	void *r;
+
+	peer_wnd = 65535;
+	peer_sack = 1;
+	r = accept7(&p, 40047, &c);
+	peer_sack = 0;
+	if (r != NULL)
+		return r;
+	una = p.ack;
+	/* Grow the window: bulk data, every segment ACKed at once. */
+	for (k = 0; k < 8; k++) {
+		T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+		for (n = 0; n < 4000 && px_tcp_info(c, &inf) == 0 &&
+				inf.unacked + inf.unsent > 0; n++) {
+			run_for(100000);
+			ack_all_data(&p, &una);
+		}
+	}
+	T_EQ(px_tcp_info(c, &inf), 0);
+	printf("    cwnd %u\n", inf.cwnd);
+	T_CHECK(inf.cwnd >= 30 * 1448);
+	/* A flight of the peer's whole window (64 KiB, 45 segments), and
+	 * more queued behind it. */
+	cap_clear();
+	for (k = 0; k < 3; k++)
+		T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS), (ssize_t)sizeof(blob));
+	f = data_segs(&p, seq, len, 64);
+	printf("    flight of %u segments\n", f);
+	T_CHECK(f >= 30);
+	cap_clear();
+	/* The first is lost; the peer SACKs the others one by one. */
+	for (k = 1; k < f; k++) {
+		peer_sblk[0] = seq[1];
+		peer_sblk[1] = seq[k] + len[k];
+		peer_send(&p, TH_ACK, p.seq, seq[0], NULL, 0, 0, 0);
+		n = data_segs(&p, seq + f, len + f, 64 - f);
+		cap_clear();
+		if (k >= 3 && k < 3 + 5)
+			first5 += n;
+		if (k >= 4)
+			most = RTE_MAX(most, n);
+	}
+	printf("    in recovery: %u segments for the 5 ACKs after the first, "
+		"at most %u per ACK after it\n", first5, most);
+	T_EQ(stats().sack_recoveries >= 1, 1);
+	T_CHECK(first5 >= 3);   /* the retransmission and PRR's new data */
+	T_CHECK(most <= 2);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	peer_wnd = 8192;
+	return NULL;
+}
+
 /* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
  * ends the connection with -ETIMEDOUT once the user timeout has passed
  * (250 ms here), not after max_retries backed-off RTOs (100 + 200 + 400
@@ -1699,6 +1766,7 @@ peer_main(void *arg)
 	T_RUN(case_rcvlowat);
 	T_RUN(case_dsack);
 	T_RUN(case_tlp);
+	T_RUN(case_prr);
 	T_RUN(case_pmtu); /* last: the host's path MTU stays learnt */
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */

@@ -302,9 +302,13 @@ enter_recovery(struct tcp_conn *c)
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
 	if (c->flags & TF_SACK) {
-		/* RFC 6675 5 step 4: no window inflation; pipe decides. */
+		/* RFC 6675 5 step 4: no window inflation; pipe decides,
+		 * within what PRR allows (prr_ack()). */
 		c->flags |= TF_SACK_RECOV;
 		c->high_rxt = c->snd_una;
+		c->prr_delivered = 0;
+		c->prr_out = 0;
+		c->recover_fs = RTE_MAX(tcp_flight(c), 1u);
 		tl->st.sack_recoveries++;
 	} else {
 		/* RFC 5681 3.2 step 3: the three segments that left. */
@@ -379,6 +383,32 @@ tlp_ack(struct tcp_conn *c, uint32_t ack, int dup)
 		return;
 	}
 	c->tlp_state = TLP_NONE;
+}
+
+/* RFC 6937: on each ACK of a SACK recovery (the one that began it
+ * included), what may be sent: while the pipe is above ssthresh, in
+ * proportion to what the peer got (ssthresh / RecoverFS of it: the
+ * window comes down to ssthresh smoothly over one round trip, not in a
+ * pause then a burst); below it, slow start back up to ssthresh, at
+ * most one MSS more than was delivered (PRR-SSRB). cwnd is set to pipe
+ * plus that, which tcp_output()'s RFC 6675 loop then uses. */
+static void
+prr_ack(struct tcp_conn *c, uint32_t delivered)
+{
+	uint32_t pipe = tcp_sack_pipe(c), mss = tcp_eff_mss(c), sndcnt, lim;
+	uint64_t t;
+
+	c->prr_delivered += delivered;
+	if (pipe > c->ssthresh) {
+		t = ((uint64_t)c->prr_delivered * c->ssthresh + c->recover_fs - 1) /
+			c->recover_fs;
+		sndcnt = t > c->prr_out ? (uint32_t)(t - c->prr_out) : 0;
+	} else {
+		lim = RTE_MAX(c->prr_delivered > c->prr_out ?
+				c->prr_delivered - c->prr_out : 0, delivered) + mss;
+		sndcnt = RTE_MIN(c->ssthresh - pipe, lim);
+	}
+	c->cwnd = pipe + sndcnt;
 }
 
 /* RFC 6675 5 (b): the scoreboard alone shows snd_una lost (also on ACKs
@@ -974,6 +1004,7 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	struct tcp_lcore *tl = c->tl;
 	uint32_t wnd;
 	enum step st;
+	uint32_t una0, sacked0;
 	int fin_acked, dup;
 
 	if (!(seg->flags & TH_ACK)) {
@@ -1007,6 +1038,8 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 		if ((c->snd_una == c->snd_max || wnd == 0) &&
 				!(c->flags & TF_ORPHAN))
 			c->retries = 0;
+		una0 = c->snd_una;
+		sacked0 = c->sacked;
 		if (seg->nsack > 0 && (c->flags & TF_SACK))
 			tcp_sack_update(c, seg);
 		dup = 0;
@@ -1021,6 +1054,9 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 			tlp_ack(c, seg->ack, dup);
 		if (c->sb_n > 0)
 			sack_loss_check(c);
+		if (c->flags & TF_SACK_RECOV)
+			prr_ack(c, (uint32_t)((int64_t)(c->snd_una - una0) +
+					(int64_t)c->sacked - (int64_t)sacked0));
 		snd_wnd_update(c, seg, wnd);
 		/* Send what the ACK or window now allow, at burst end. */
 		tcp_enqueue(c);

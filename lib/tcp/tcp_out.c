@@ -259,6 +259,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 		c->flags &= ~TF_ACK_NOW;
 		tcp_delack_cancel(c);
 	}
+	if (c->flags & TF_SACK_RECOV)
+		c->prr_out += len; /* RFC 6937 */
 	c->seg_out++;
 	c->bytes_out += len;
 	tl->st.seg_out++;

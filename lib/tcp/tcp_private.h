@@ -242,6 +242,10 @@ struct tcp_conn {
 	uint8_t tlp_dsacked;        /* a D-SACK covered the probe */
 	uint8_t lost_below_ok;      /* lost_below is set */
 	uint32_t tlp_seq, tlp_end;  /* what the probe carried */
+	/* Proportional rate reduction in SACK recovery (RFC 6937) */
+	uint32_t prr_delivered;     /* bytes the peer got since it began */
+	uint32_t prr_out;           /* bytes sent since it began */
+	uint32_t recover_fs;        /* the flight when it began */
 	uint32_t lost_below;        /* holes below this are lost: the probe
 	                               past them was delivered (RACK's rule,
 	                               RFC 8985 6.2, for the probe) */
