@@ -264,13 +264,15 @@ class Soak:
             windows = []
             for line in control.stdout:
                 w = json.loads(line)
-                windows.append(w)
-                s = self.t.fresh_stats()
-                print(f"soak: {time.monotonic() - t0:6.0f} s  control "
-                      f"p50 {w['p50']:.2f} ms p99 {w['p99']:.2f} ms max "
-                      f"{w['max']:.1f} ms  bulk runs {self.bulk['runs']}  "
-                      f"conns {s.counter('tcp.conns')}  mbufs "
-                      f"{s.counter('mbuf.in_use')}", flush=True)
+                if w["n"] > 0:
+                    windows.append(w)
+                    s = self.t.fresh_stats()
+                    print(f"soak: {time.monotonic() - t0:6.0f} s  control "
+                          f"p50 {w['p50']:.2f} ms p99 {w['p99']:.2f} ms "
+                          f"max {w['max']:.1f} ms  bulk runs "
+                          f"{self.bulk['runs']}  conns "
+                          f"{s.counter('tcp.conns')}  mbufs "
+                          f"{s.counter('mbuf.in_use')}", flush=True)
                 if w["final"]:
                     break
             control.wait(timeout=30)
@@ -298,6 +300,9 @@ class Soak:
 
     def verdict(self, windows, churn, s0) -> None:
         a = self.args
+        if not windows:
+            self.fail("the control flow reported no round trip")
+            windows = [{"bad": 0, "p99": 0, "max": 0}]
         bad = sum(w["bad"] for w in windows)
         if bad:
             self.fail(f"control flow: {bad} echoes differed")
