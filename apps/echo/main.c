@@ -183,13 +183,30 @@ stats_tick(void)
 		px_spawn_blocking(write_stats, NULL, NULL);
 }
 
-/* SIGUSR1: the counters on stdout, from the blocking pool. */
+/* Runs on an lcore: its TCP connections, one line each. */
+static void
+dump_conns(void *arg)
+{
+	(void)arg;
+	px_tcp_dump(nif, stdout);
+}
+
+/* SIGUSR1: the counters, then each lcore's connections, on stdout, from
+ * the blocking pool. */
 static void *
 dump_stats(void *arg)
 {
+	unsigned int k;
+
 	(void)arg;
 	printf("counters:\n");
 	print_stats(stdout, 0);
+	printf("connections:\n");
+	fflush(stdout);
+	for (k = 0; k < px_exec_count(); k++)
+		if (px_exec_call((unsigned int)px_exec_lcore(k), dump_conns,
+				NULL, 200 * 1000 * 1000) != 0)
+			printf("lcore%d: not answering\n", px_exec_lcore(k));
 	fflush(stdout);
 	return NULL;
 }

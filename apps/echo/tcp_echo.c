@@ -295,8 +295,14 @@ client_one(void *arg)
 	}
 	px_tcp_info(c, &inf);
 	j->retrans = inf.retrans;
-	if (rte_rdtsc() >= j->deadline)
+	if (rte_rdtsc() >= j->deadline) {
+		/* Out of time: what this lcore's connections are doing. */
+		printf("tcp-client: timed out with %" PRIu64 " of %" PRIu64
+			" bytes back; lcore %u:\n", j->got, j->bytes, j->lcore_id);
+		px_tcp_dump(j->nif, stdout);
+		fflush(stdout);
 		px_task_cancel(t);
+	}
 	px_task_join(t, NULL, PX_TIMEOUT_INF);
 	px_tcp_close(c);
 	j->ret = j->got == j->bytes && j->bad == 0 && s.err == 0 ? 0 : -EIO;

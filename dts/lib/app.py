@@ -63,6 +63,27 @@ def wait_ready(p: subprocess.Popen, timeout: float = 30.0,
     return seen
 
 
+def dump(p: subprocess.Popen, timeout: float = 5.0) -> str:
+    """SIGUSR1 a running pollux-echo started by start_bg(): its counters
+    and connections as it prints them (for a failure message)."""
+    if p.poll() is not None:
+        return f"(exited with {p.returncode})"
+    os.kill(p.pid, signal.SIGUSR1)
+    seen = ""
+    end = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < end and quiet < 2:
+        r, _, _ = select.select([p.stdout], [], [], 0.25)
+        if not r:
+            quiet += "connections:" in seen
+            continue
+        data = os.read(p.stdout.fileno(), 65536)
+        if not data:
+            break
+        seen += data.decode(errors="replace")
+    return seen
+
+
 def stop(p: subprocess.Popen) -> None:
     """SIGTERM the app's group, SIGKILL after 10 s; always reaped."""
     if p.poll() is None:

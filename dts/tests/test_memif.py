@@ -46,6 +46,7 @@ def memif_server(build_dir, tmp_path) -> Iterator:
         app.wait_ready(p)
         return sock
 
+    start.procs = procs  # type: ignore[attr-defined]
     try:
         yield start
     finally:
@@ -118,6 +119,16 @@ TCP_REPORT = re.compile(r"tcp-client: conns=(\d+) lcores=(\d+) sent=(\d+) "
                         r"received=(\d+) mismatched=(\d+) .* (OK|FAILED)")
 
 
+def _tcp_ok(res: app.Result, memif_server) -> re.Match:
+    """The --tcp-client's report, which must say OK; if not, the failure
+    shows both ends' connections (the server's through SIGUSR1)."""
+    m = TCP_REPORT.search(res.out)
+    if not m or res.rc != 0 or m.group(6) != "OK":
+        server = app.dump(memif_server.procs[0])
+        raise AssertionError(f"client:\n{res.out}{res.err}\nserver:\n{server}")
+    return m
+
+
 @pytest.mark.parametrize("srv_lcores, cli_lcores, conns, nbytes", [
     ("0@0", "0@1", 1, 256 << 20),
     ("0@0,1@1", "0@1,1@0", 8, 256 << 20),
@@ -144,9 +155,7 @@ def test_memif_tcp(build_dir, memif_server, srv_lcores, cli_lcores, conns,
                    "--tcp-client", "10.77.0.1:7", "--bytes", str(nbytes),
                    "--conns", str(conns), "--client-ms", "120000", *queues],
                   timeout=180)
-    m = TCP_REPORT.search(res.out)
-    assert m, res.out + res.err
-    assert res.rc == 0 and m.group(6) == "OK", res.out + res.err
+    m = _tcp_ok(res, memif_server)
     assert int(m.group(4)) == nbytes and int(m.group(5)) == 0
     n_lcores = cli_lcores.count("@")
     assert int(m.group(2)) == n_lcores, res.out
@@ -184,9 +193,7 @@ def test_memif_lcore_mismatch(build_dir, memif_server, srv_lcores,
                    "--conns", "16", "--client-ms", "60000"],
                   timeout=120)
     assert "1 queue pair(s)" in res.out, res.out
-    m = TCP_REPORT.search(res.out)
-    assert m, res.out + res.err
-    assert res.rc == 0 and m.group(6) == "OK", res.out + res.err
+    m = _tcp_ok(res, memif_server)
     assert int(m.group(4)) == 1 << 20 and int(m.group(5)) == 0
     if cli_lcores.count("@") == 2:
         opens = re.findall(r"lcore\d+\.tcp_active_opens=(\d+)", res.out)

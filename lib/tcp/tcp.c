@@ -679,14 +679,18 @@ dump_one(FILE *f, const struct tcp_conn *c)
 
 	fprintf(f, "%u.%u.%u.%u:%u %u.%u.%u.%u:%u %s snd_una=%u snd_nxt=%u "
 		"snd_wnd=%u cwnd=%u rcv_nxt=%u rq=%u sq=%u ooo=%u srtt_us=%u "
-		"retrans=%" PRIu64 " rto_us=%u backoff=%u snd_max=%u flags=%#x timer=%d\n",
+		"retrans=%" PRIu64 " rto_us=%u backoff=%u snd_max=%u flags=%#x timer=%d "
+		"rcv_adv=%u rcv_wnd=%u sacked=%u sb_n=%u tlp=%u dupacks=%u "
+		"wr_waiting=%d rd_waiting=%d\n",
 		l[0], l[1], l[2], l[3], rte_be_to_cpu_16(c->lport),
 		r[0], r[1], r[2], r[3], rte_be_to_cpu_16(c->rport),
 		px_tcp_state_name(tcp_state_public(c->state)),
 		c->snd_una - c->iss, c->snd_nxt - c->iss, c->snd_wnd, c->cwnd,
 		c->rcv_nxt - c->irs, c->rq_bytes, c->sq_bytes, c->ooo_cnt,
 		c->srtt_us, c->retrans, c->rto_us, c->backoff, c->snd_max - c->iss,
-		c->flags, px_timer_is_armed(&c->t_rtx));
+		c->flags, px_timer_is_armed(&c->t_rtx), c->rcv_adv - c->irs,
+		c->rcv_adv - c->rcv_nxt, c->sacked, c->sb_n, c->tlp_state,
+		c->dupacks, !TAILQ_EMPTY(&c->wr.waiters), !TAILQ_EMPTY(&c->rd.waiters));
 }
 
 void

@@ -733,8 +733,12 @@ seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *seg,
 	if (seqlen == 0) {
 		if (wnd == 0)
 			return seg->seq == c->rcv_nxt;
+		/* At the right edge too (Linux's tcp_sequence()): a peer
+		 * that filled our window sends its ACKs there, and one of
+		 * its segments lost below would have them all dropped (the
+		 * table's SEG.SEQ < RCV.NXT+RCV.WND) until it resends. */
 		return SEQ_LEQ(c->rcv_nxt, seg->seq) &&
-			SEQ_LT(seg->seq, c->rcv_nxt + wnd);
+			SEQ_LEQ(seg->seq, c->rcv_nxt + wnd);
 	}
 	if (wnd == 0)
 		/* Only its ACK and RST can be used: data is trimmed later. */
@@ -971,12 +975,21 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 }
 
 /* RFC 9293 3.10.7.4: update the send window from the newest segment
- * only (SND.WL1, SND.WL2). */
+ * only (SND.WL1, SND.WL2), and, as Linux's tcp_may_update_window(),
+ * from every one that acknowledged new data (*advanced*). The window is
+ * kept relative to SND.UNA: an ACK that moves SND.UNA but not the
+ * window would move the right edge by itself. Such an ACK comes on the
+ * peer's retransmission that fills a hole (its sequence number is below
+ * SND.WL1, set by the data past the hole), and carries the peer's
+ * newest window: ignoring it let us send past the edge just offered,
+ * the peer dropped that, then our ACKs (their sequence number past its
+ * shut window), and both ends stalled (test case_wnd_old_seq). */
 static void
-snd_wnd_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+snd_wnd_update(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd,
+		int advanced)
 {
-	if (!(SEQ_LT(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq &&
-			SEQ_LEQ(c->snd_wl2, seg->ack))))
+	if (!advanced && !(SEQ_LT(c->snd_wl1, seg->seq) ||
+			(c->snd_wl1 == seg->seq && SEQ_LEQ(c->snd_wl2, seg->ack))))
 		return;
 	if (c->snd_wnd == 0 && wnd > 0) {
 		/* The window opened: probing is over. Data that was in
@@ -1057,7 +1070,7 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 		if (c->flags & TF_SACK_RECOV)
 			prr_ack(c, (uint32_t)((int64_t)(c->snd_una - una0) +
 					(int64_t)c->sacked - (int64_t)sacked0));
-		snd_wnd_update(c, seg, wnd);
+		snd_wnd_update(c, seg, wnd, c->snd_una != una0);
 		/* Send what the ACK or window now allow, at burst end. */
 		tcp_enqueue(c);
 	}
@@ -1339,10 +1352,11 @@ pmtu_lower(struct tcp_conn *c, const struct rte_ipv4_hdr *q, uint32_t mtu)
 	return 0;
 }
 
-/* A timeout is about to resend the segment at snd_una (tcp_timer.c): on
- * the second and the fourth in a row, a segment too big for a black
- * hole is cut (to TCP_BH_BASE, then halved, not below TCP_BH_FLOOR). */
-void
+/* A timeout is about to resend the segment at snd_una (tcp_timer.c
+ * decides when: TCP_BH_MIN_MS): a segment too big for a black hole is
+ * cut (to TCP_BH_BASE, then halved, not below TCP_BH_FLOOR). Returns 1
+ * if the MSS was lowered. */
+int
 tcp_pmtu_blackhole(struct tcp_conn *c)
 {
 	uint32_t mss = c->mss > TCP_BH_BASE ? TCP_BH_BASE :
@@ -1350,9 +1364,10 @@ tcp_pmtu_blackhole(struct tcp_conn *c)
 	uint32_t opt = c->mss - tcp_eff_mss(c);
 
 	if (mss >= c->mss || tcp_flight(c) <= mss - opt)
-		return;
+		return 0;
 	c->mss = (uint16_t)mss;
 	c->tl->st.pmtu_blackhole++;
+	return 1;
 }
 
 /* An ICMP error about a segment we sent (inet_l4.h, the err hook). RFC

@@ -210,6 +210,8 @@ struct tcp_conn {
 	uint16_t rmss;              /* ours, advertised */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t backoff, retries;
+	uint8_t bh_next;            /* the timeout of the series that may
+	                               lower the MSS next (black hole) */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent;
 	uint32_t fin_rseq;          /* seq of a FIN that came past a hole */
@@ -314,14 +316,22 @@ struct px_tcp_listener {
  * per lcore by destination for TCP_PMTU_EXPIRE_S (Linux's mtu_expires),
  * for the next connections there. A path that drops big segments
  * without saying so (a black hole: ICMP filtered) is found by timeouts
- * (RFC 4821 5.5 style, Linux's tcp_mtu_probing=1): the second and fourth
- * timeout in a row of a segment larger than TCP_BH_BASE, then of one
- * larger than TCP_BH_FLOOR, lower the MSS to those. */
+ * (RFC 4821 5.5 style, Linux's tcp_mtu_probing=1): once a series of
+ * timeouts in a row has lasted TCP_BH_MIN_MS (and counts two at least),
+ * its timeout of a segment larger than TCP_BH_BASE, and the next one of
+ * a segment larger than TCP_BH_FLOOR, lower the MSS to those. */
 #define TCP_PMTU_MIN      552
 #define TCP_PMTU_SLOTS    64
 #define TCP_PMTU_EXPIRE_S 600
 #define TCP_BH_BASE       1024  /* Linux's tcp_base_mss */
 #define TCP_BH_FLOOR      536   /* RFC 879's default MSS */
+#define TCP_BH_MIN_MS     500   /* a series of timeouts this long, at
+                                   least two, before it is taken for a
+                                   black hole (Linux waits out
+                                   tcp_retries1, 3 of its >= 200 ms RTOs:
+                                   a short RTO and a descheduled peer
+                                   would otherwise cut the MSS of a
+                                   path that only lost a burst) */
 
 struct tcp_pmtu {
 	uint32_t dst;                /* network order; 0: empty */
@@ -543,7 +553,7 @@ void tcp_burst_end(struct px_netif *nif, void *lctx);
 void tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss);
 void tcp_tlp_fire(struct tcp_conn *c);
 int tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e);
-void tcp_pmtu_blackhole(struct tcp_conn *c);
+int tcp_pmtu_blackhole(struct tcp_conn *c);
 void tcp_icmp_err(struct px_netif *nif, void *lctx,
 		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code,
 		uint32_t info);

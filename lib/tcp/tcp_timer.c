@@ -35,17 +35,17 @@ rto_cycles(const struct tcp_conn *c)
 
 /* RFC 5482 (PX_TCP_OPT_USER_TIMEOUT): a retry that has just been
  * counted; the first of a series starts its clock, one RTO back (when
- * what is unanswered went out). 1 if the series has outlived the user
- * timeout. */
+ * what is unanswered went out; the black-hole rule, TCP_BH_MIN_MS, reads
+ * it too). 1 if the series has outlived the user timeout. */
 static int
 user_timed_out(struct tcp_conn *c)
 {
 	uint64_t now = rte_rdtsc();
 
-	if (c->user_to_ms == 0)
-		return 0;
 	if (c->retries == 1)
 		c->rtx_since_tsc = now - rto_cycles(c);
+	if (c->user_to_ms == 0)
+		return 0;
 	return now - c->rtx_since_tsc >= (uint64_t)c->user_to_ms *
 		c->tl->tn->cyc_per_ms;
 }
@@ -398,9 +398,13 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	c->dupacks = 0;
 	if (c->backoff < 20)
 		c->backoff++;
-	if ((c->retries == 2 || c->retries == 4) &&
-			!(cf->flags & PX_TCP_CONF_F_NO_BLACKHOLE))
-		tcp_pmtu_blackhole(c);
+	if (c->retries == 1)
+		c->bh_next = 2;
+	if (c->retries >= c->bh_next && rte_rdtsc() - c->rtx_since_tsc >=
+			(uint64_t)TCP_BH_MIN_MS * c->tl->tn->cyc_per_ms &&
+			!(cf->flags & PX_TCP_CONF_F_NO_BLACKHOLE) &&
+			tcp_pmtu_blackhole(c))
+		c->bh_next = (uint8_t)(c->retries + 1);
 	c->snd_nxt = c->snd_una;
 	tcp_output(c);
 	tcp_rtx_arm(c);
