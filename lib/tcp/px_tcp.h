@@ -79,6 +79,14 @@ struct px_tcp_conf {
 	                                growing and out-of-order data is
 	                                dropped, below half of it all
 	                                arriving data is: 1/8 of the pool */
+	uint32_t max_orphans;      /**< connections closed by the application
+	                                that may still be finishing (sending
+	                                what was left, FIN_WAIT, LAST_ACK;
+	                                not TIME_WAIT), per interface, shared
+	                                evenly by the lcores: a close past it
+	                                resets the connection at once
+	                                (tcp.orphan_reset; Linux's
+	                                tcp_max_orphans): max_conns / 2 */
 	enum px_tcp_cc cc;         /**< congestion control of new
 	                                connections: CUBIC */
 	uint32_t flags;            /**< PX_TCP_CONF_F_* */
@@ -203,6 +211,10 @@ struct px_tcp_stats {
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
 	uint64_t zc_segs;           /**< segments whose payload was attached
 	                                 from the send buffer, not copied */
+	uint64_t orphan_reset;      /**< closes that reset the connection:
+	                                 max_orphans reached */
+	uint64_t orphans;           /**< closed by the application, still
+	                                 finishing (gauge; not TIME_WAIT) */
 	uint64_t conns;             /**< live connection blocks (gauge) */
 };
 

@@ -76,6 +76,7 @@ tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
 			c->rcv_wscale++;
 	c->rto_us = cf->rto_init_ms * 1000;
 	c->last_rx_tsc = rte_rdtsc();
+	c->ts_off = tcp_ts_off(tl, c);
 	c->cc->init(c); /* again once the MSS is known */
 }
 
@@ -214,6 +215,11 @@ tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
 		c->err = err;
 	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
 		tl->st.established++;
+	if ((c->flags & TF_ORPHAN_CNT) &&
+			(state == TCP_TIME_WAIT || state == TCP_CLOSED)) {
+		c->flags &= ~TF_ORPHAN_CNT;
+		tl->st.orphans--;
+	}
 	if (state == TCP_TIME_WAIT && old != TCP_TIME_WAIT) {
 		TAILQ_REMOVE(&tl->conns, c, link);
 		TAILQ_INSERT_TAIL(&tl->tw, c, link);
@@ -378,6 +384,21 @@ tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c)
 	return (uint32_t)h + (uint32_t)(rte_rdtsc() / (tl->tn->cyc_per_us * 4));
 }
 
+/* RFC 7323 7.1 (and RFC 9293's advice for ISNs, as Linux's
+ * secure_tcp_ts_off()): each connection's TSvals start from F(4-tuple,
+ * secretkey), so they tell nothing of the uptime and two connections'
+ * clocks cannot be matched. Keyed by the 4-tuple alone, a new
+ * incarnation of the same connection keeps the old one's clock and its
+ * TSvals still pass the peer's PAWS (a TIME_WAIT taken over); and a SYN
+ * cookie's ACK, which arrives with no state, finds the offset again. */
+uint32_t
+tcp_ts_off(const struct tcp_lcore *tl, const struct tcp_conn *c)
+{
+	return (uint32_t)tcp_siphash(tl->tn->ts_key,
+			(uint64_t)c->laddr << 32 | c->raddr,
+			(uint64_t)c->lport << 16 | c->rport);
+}
+
 /* ---- output batching and callbacks ---- */
 
 void
@@ -476,6 +497,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 		cf.challenge_per_s = 1000;
 	if (cf.oow_ack_ms == 0)
 		cf.oow_ack_ms = 500;
+	if (cf.max_orphans == 0)
+		cf.max_orphans = RTE_MAX(cf.max_conns / 2, 1u);
 	if (cf.cc == PX_TCP_CC_DEFAULT)
 		cf.cc = PX_TCP_CC_CUBIC;
 	if (cf.ooo_max > TCP_OOO_MAX || cf.sndbuf < 2048 || cf.rcvbuf < 2048 ||
@@ -524,6 +547,8 @@ px_tcp_attach(struct px_netif *nif, const struct px_tcp_conf *conf)
 	tn->isn_key[1] = rte_rand();
 	tn->cookie_key[0] = rte_rand();
 	tn->cookie_key[1] = rte_rand();
+	tn->ts_key[0] = rte_rand();
+	tn->ts_key[1] = rte_rand();
 	snprintf(name, sizeof(name), "pxtcp_%" PRIxPTR, (uintptr_t)tn & 0xffffffff);
 	tn->conn_pool = rte_mempool_create(name, cf.max_conns,
 			sizeof(struct tcp_conn), cf.max_conns >= 1024 ? 32 : 0, 0,
@@ -617,7 +642,7 @@ static const char *const stat_names[] = {
 	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "tlp_probes", "tlp_recoveries", "tlp_spurious", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"shutdown_rst", "nombuf", "zc_segs", "conns",
+	"shutdown_rst", "nombuf", "zc_segs", "orphan_reset", "orphans", "conns",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==

@@ -129,6 +129,19 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		len = wnd_end - seq;
 		tcp_chain_keep(m, len);
 	}
+	/* A FIN that came early ends the stream there (as Linux purges
+	 * what lies past a FIN): nothing past it is taken, so RCV.NXT
+	 * cannot step over it and lose it (TCP review A.18). */
+	if (unlikely(c->flags & TF_OOO_FIN) && SEQ_GT(seq + len, c->fin_rseq)) {
+		if (!SEQ_LT(seq, c->fin_rseq)) {
+			tl->st.drop_state++;
+			rte_pktmbuf_free(m);
+			tcp_ack_soon(c, 1);
+			return;
+		}
+		len = c->fin_rseq - seq;
+		tcp_chain_keep(m, len);
+	}
 	lvl = tcp_mem_level(tl);
 	if (unlikely(lvl > 0) && (seq != c->rcv_nxt ||
 			(lvl > 1 && !tcp_mem_allows(c, lvl)))) {
@@ -163,6 +176,18 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		tcp_ack_soon(c, c->segs_unacked >= 2);
 	}
 	tcp_wake(c, 1, 0);
+}
+
+/* Does an out-of-order range hold data at or past seq? */
+static int
+ooo_past(const struct tcp_conn *c, uint32_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->ooo_cnt; i++)
+		if (SEQ_GT(c->ooo[i].seq + c->ooo[i].len, seq))
+			return 1;
+	return 0;
 }
 
 /* RFC 9293 3.10.7.4 eighth: the peer's FIN, in order. */
@@ -527,8 +552,8 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 	c->lport = th->dst_port;
 	if (tcp_cookie_check(tl, c, seg->seq - 1, seg->ack - 1, &mss) < 0 ||
 			(seg->has_ts && !(cf->flags & PX_TCP_CONF_F_NO_TS) &&
-			 (uint32_t)(rte_rdtsc() / tl->tn->cyc_per_ms) -
-			 (seg->tsecr & ~31u) > 128000)) {
+			 (uint32_t)(rte_rdtsc() / tl->tn->cyc_per_ms) +
+			 tcp_ts_off(tl, c) - (seg->tsecr & ~31u) > 128000)) {
 		tl->st.syncookies_bad++;
 		return 0;
 	}
@@ -575,10 +600,11 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 
 /* RFC 9293 3.10.7.2: a segment for a listening port (or none). Returns
  * a connection the segment goes on to (a SYN cookie came back), else
- * NULL: the segment was handled here. */
+ * NULL: the segment was handled here. A SYN that took over a TIME-WAIT
+ * brings the ISS it must use (tw_iss, else 0). */
 static struct tcp_conn *
 listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
-		const struct rte_tcp_hdr *th, struct tcp_seg *seg)
+		const struct rte_tcp_hdr *th, struct tcp_seg *seg, uint32_t tw_iss)
 {
 	struct px_tcp_listener *l;
 	struct tcp_listen_lc *llc;
@@ -635,7 +661,7 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
-	c->iss = tcp_isn(tl, c);
+	c->iss = tw_iss != 0 ? tw_iss : tcp_isn(tl, c);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->recover = c->iss;
 	c->sq_seq = c->iss + 1;
@@ -644,6 +670,9 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 	c->snd_wl1 = seg->seq;
 	c->snd_wl2 = c->iss;
 	c->state = TCP_SYN_RCVD;
+	c->flags |= TF_RTT_TIMING; /* the SYN-ACK: handshake_rtt() */
+	c->rtt_seq = c->iss;
+	c->rtt_tsc = rte_rdtsc();
 	tcp_conn_insert(tl, c);
 	tl->st.passive_opens++;
 	/* FIXME: data on a SYN is dropped; the peer sends it again. */
@@ -660,6 +689,27 @@ tcp_cc_start(struct tcp_conn *c)
 	c->cc->init(c);
 	if (c->retrans > 0)
 		c->cwnd = tcp_eff_mss(c);
+}
+
+/* The handshake's RTT, as a data segment's (tcp_rtt_ack()): our SYN or
+ * SYN-ACK was timed, or, if it had to be sent again (Karn's rule), the
+ * ACK's echoed timestamp names the copy it answers. A passive
+ * connection learns it too (Linux's tcp_synack_rtt_meas()), so its first
+ * flight is not held to rto_init. Without a sample after a resend, RFC
+ * 6298 5.7: the RTO starts again from 3 s, no back-off (here three
+ * rto_init: 3 s at the default). */
+static void
+handshake_rtt(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	const struct px_tcp_conf *cf = &c->tl->tn->conf;
+
+	if (c->retrans > 0)
+		c->flags = (c->flags & ~TF_RTT_TIMING) | TF_RTT_KARN;
+	if (tcp_rtt_ack(c, seg->ack, seg) == 0 && c->retrans > 0) {
+		c->rto_us = RTE_MIN(3 * cf->rto_init_ms, cf->rto_max_ms) * 1000;
+		c->backoff = 0;
+	}
+	c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. Takes m. */
@@ -700,13 +750,7 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		c->snd_wl2 = seg->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
-		/* Karn: a resent SYN is not timed, but its echoed timestamp
-		 * is (negotiate() set TF_TS). Without a sample the backed-off
-		 * RTO stays for the first data (RFC 6298 5.7). */
-		if (c->backoff > 0)
-			c->flags = (c->flags & ~TF_RTT_TIMING) | TF_RTT_KARN;
-		tcp_rtt_ack(c, seg->ack, seg);
-		c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
+		handshake_rtt(c, seg);
 		c->retries = 0;
 		tcp_rtx_cancel(c);
 		tcp_cc_start(c);
@@ -962,6 +1006,7 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	c->snd_wl2 = seg->ack;
 	c->retries = 0;
 	c->backoff = 0;
+	handshake_rtt(c, seg);
 	tcp_rtx_cancel(c);
 	tcp_cc_start(c);
 	tcp_set_state(c, TCP_ESTABLISHED, 0);
@@ -1081,6 +1126,8 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 			tcp_set_state(c, TCP_FIN_WAIT_2, 0);
 			if (c->flags & TF_ORPHAN)
 				tcp_slow_arm(c, tl->tn->fw2_cyc);
+			else
+				tcp_keepalive_reset(c);
 		}
 		return STEP_ON;
 	case TCP_CLOSING:
@@ -1138,7 +1185,14 @@ text_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 		else
 			tcp_ack_soon(c, 1);
 	} else if (SEQ_GT(seg->seq + seg->len, c->rcv_nxt) &&
-			TCP_IN_STATE(c, TCP_RCV_OPEN)) {
+			TCP_IN_STATE(c, TCP_RCV_OPEN) && !(c->flags & TF_OOO_FIN)) {
+		/* Past a hole: kept until the hole fills (tcp_ooo_pull()),
+		 * unless data we hold lies past it (a FIN that contradicts
+		 * the stream is not the end of it). */
+		if (ooo_past(c, seg->seq + seg->len)) {
+			tl->st.drop_state++;
+			return;
+		}
 		c->flags |= TF_OOO_FIN;
 		c->fin_rseq = seg->seq + seg->len;
 	}
@@ -1151,9 +1205,14 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 {
 	enum step st;
 
-	c->last_rx_tsc = c->tl->ilc->now;
-	c->ka_probes = 0;
 	st = seq_step(c, seg);
+	/* Keepalive's idle time: only a segment in the window says the
+	 * peer is there (not an old duplicate, a PAWS failure or a blind
+	 * one out of window), as Linux's rcv_tstamp. */
+	if (st == STEP_ON) {
+		c->last_rx_tsc = c->tl->ilc->now;
+		c->ka_probes = 0;
+	}
 	if (st == STEP_ON && (seg->flags & TH_RST))
 		st = rst_step(c, m, seg);
 	/* fourth: a SYN. The synchronized states challenged theirs before
@@ -1190,7 +1249,7 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 	const struct rte_tcp_hdr *th;
 	struct tcp_conn *c;
 	struct tcp_seg seg;
-	uint32_t len = rte_pktmbuf_pkt_len(m), doff;
+	uint32_t len = rte_pktmbuf_pkt_len(m), doff, tw_iss = 0;
 	uint8_t f;
 
 	RTE_SET_USED(nif);
@@ -1236,12 +1295,19 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 	}
 	c = tcp_lookup(tl, ip->src_addr, th->src_port, th->dst_port);
 	if (c != NULL && c->state == TCP_TIME_WAIT && tw_reusable(c, &seg)) {
+		/* RFC 6191 4.1 and RFC 1122 4.2.2.13: the new incarnation
+		 * starts above all the old one sent (Linux's tw_snd_nxt +
+		 * 65535 + 2): the 4 us ISN clock falls behind a connection
+		 * that sent more than 250 KB/s, and old duplicates of ours
+		 * must not land in the new sequence space. */
+		tw_iss = c->snd_nxt + 65535 + 2;
+		tw_iss += tw_iss == 0;
 		tl->st.tw_reuse++;
 		tcp_set_state(c, TCP_CLOSED, 0);
 		c = NULL;
 	}
 	if (c == NULL) {
-		c = listen_input(tl, ip, th, &seg);
+		c = listen_input(tl, ip, th, &seg, tw_iss);
 		if (c == NULL)
 			goto drop;
 	}

@@ -112,6 +112,7 @@ enum tcp_state {
 #define TF_NO_DF      (1u << 26) /* the path's MTU is below TCP_PMTU_MIN:
                                     send without DF (routers fragment) */
 #define TF_DSACK      (1u << 27) /* dsack[] goes first in the next ACK */
+#define TF_ORPHAN_CNT (1u << 28) /* counted in st.orphans */
 
 /* Tail loss probe states (RFC 8985 7). */
 #define TLP_NONE  0
@@ -217,6 +218,7 @@ struct tcp_conn {
 	uint32_t fin_rseq;          /* seq of a FIN that came past a hole */
 	uint32_t ts_recent;
 	uint64_t ts_recent_tsc;
+	uint32_t ts_off;            /* added to our TSvals (tcp_ts_now()) */
 	uint32_t segs_unacked;      /* full segments since our last ACK */
 	/* RTT (RFC 6298), in microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -376,6 +378,7 @@ struct tcp_netif {
 	uint32_t mem_low;            /* tcp_mem_level(): free mbufs kept */
 	uint64_t isn_key[2];         /* RFC 6528 secret, per boot */
 	uint64_t cookie_key[2];      /* SYN cookie secret, per boot */
+	uint64_t ts_key[2];          /* TSval offsets' secret, per boot */
 	struct px_tcp_listener *listen[65536]; /* by host-order port */
 	struct px_tcp_listener *all;
 	struct tcp_lcore *lc[PX_MAX_LCORES];
@@ -513,14 +516,17 @@ tcp_data_end(const struct tcp_conn *c)
 	return c->sq_seq + c->sq_bytes;
 }
 
+/* Our TSval now: RFC 7323 5.4's 1 ms clock, plus the connection's
+ * offset (7.1: a clock shared by all connections tells the host's
+ * uptime and links its connections; tcp_ts_off()). */
 static inline uint32_t
 tcp_ts_now(const struct tcp_conn *c)
 {
-	/* RFC 7323 5.4: a 1 ms timestamp clock. */
-	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms);
+	return (uint32_t)(rte_rdtsc() / c->tl->tn->cyc_per_ms) + c->ts_off;
 }
 
 /* tcp.c */
+uint32_t tcp_ts_off(const struct tcp_lcore *tl, const struct tcp_conn *c);
 int tcp_conn_alloc(struct tcp_lcore *tl, struct tcp_conn **out);
 void tcp_conn_insert(struct tcp_lcore *tl, struct tcp_conn *c);
 /* The single state transition point; err (<= 0) is the reason it ends. */

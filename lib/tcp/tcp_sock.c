@@ -837,6 +837,29 @@ px_tcp_reset(struct px_tcp_conn *pc)
 	return 0;
 }
 
+/* A connection the application has closed and that still has work to
+ * do (TCP review A.1): counted against max_orphans, its lcore's share;
+ * past it, reset at once (as Linux's tcp_close() when
+ * tcp_too_many_orphans()), so orphans cannot hold the connection table
+ * or, with data their peer never takes, the pool. */
+static void
+orphan_account(struct tcp_conn *c)
+{
+	struct tcp_lcore *tl = c->tl;
+	const struct tcp_netif *tn = tl->tn;
+	uint32_t share = RTE_MAX(tn->conf.max_orphans / tn->n_lcores, 1u);
+
+	if (TCP_IN_STATE(c, TCP_CLOSED | TCP_TIME_WAIT))
+		return;
+	if (tl->st.orphans >= share) {
+		tl->st.orphan_reset++;
+		reset_conn(c, -ECONNABORTED);
+		return;
+	}
+	c->flags |= TF_ORPHAN_CNT;
+	tl->st.orphans++;
+}
+
 int
 px_tcp_close(struct px_tcp_conn *pc)
 {
@@ -877,6 +900,7 @@ px_tcp_close(struct px_tcp_conn *pc)
 	}
 	if (c->state == TCP_FIN_WAIT_2 && !px_timer_is_armed(&c->t_slow))
 		tcp_slow_arm(c, c->tl->tn->fw2_cyc);
+	orphan_account(c);
 	conn_release(c);
 	return ret;
 }

@@ -207,11 +207,22 @@ tcp_slow_arm(struct tcp_conn *c, uint64_t cycles)
 	timer_arm(c, &c->t_slow, cycles, slow_expire);
 }
 
+/* States where keepalive probes run, as Linux's (where the RTO does not
+ * run instead, our FIN in flight): open, the peer's side closed, or ours
+ * while the application still holds the connection (an orphan's
+ * FIN_WAIT_2 has its own timeout on t_slow). */
+static int
+ka_state(const struct tcp_conn *c)
+{
+	return TCP_IN_STATE(c, TCP_ESTABLISHED | TCP_CLOSE_WAIT) ||
+		(c->state == TCP_FIN_WAIT_2 && !(c->flags & TF_ORPHAN));
+}
+
 void
 tcp_keepalive_reset(struct tcp_conn *c)
 {
-	if (!(c->flags & TF_KEEPALIVE) || c->state != TCP_ESTABLISHED) {
-		if (c->state == TCP_ESTABLISHED)
+	if (!(c->flags & TF_KEEPALIVE) || !ka_state(c)) {
+		if (ka_state(c))
 			px_timer_cancel(c->tl->wheel, &c->t_slow);
 		return;
 	}
@@ -439,11 +450,13 @@ slow_expire_do(struct px_timer *t, void *arg)
 		 * (A connection the application still holds, half-closed,
 		 * waits for the peer as long as it takes.) */
 		if (!(c->flags & TF_ORPHAN))
-			return;
+			goto keepalive;
 		tl->st.timeouts++;
 		tcp_set_state(c, TCP_CLOSED, c->soft_err != 0 ? c->soft_err : -ETIMEDOUT);
 		return;
 	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+keepalive:
 		if (!(c->flags & TF_KEEPALIVE))
 			return;
 		idle = rte_rdtsc() - c->last_rx_tsc;
