@@ -352,7 +352,13 @@ def main() -> int:
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--period", type=int, default=60,
                     help="seconds between rounds of the three attacks")
-    ap.add_argument("--p99-ms", type=float, default=100.0)
+    # A request or reply the fault stage drops costs the Linux end one
+    # RTO (200 ms at least, the max of nearly every window): at these
+    # fault rates a 10 s window of ~900 round trips holds several, so a
+    # p99 near 100 ms is loss, not a wedge (one CI run: 103 ms). Above a
+    # Linux RTO, more than 1 % of round trips took longer than a loss
+    # does.
+    ap.add_argument("--p99-ms", type=float, default=250.0)
     ap.add_argument("--max-ms", type=float, default=2000.0)
     ap.add_argument("--seed", type=int, default=1)
     return Soak(ap.parse_args()).main()
