@@ -44,6 +44,8 @@ echo_usage(const char *prog)
 		"                      answer them with SYN cookies)\n"
 		"  --cc NAME           congestion control: cubic (default) or newreno\n"
 		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
+		"  --ecn               explicit congestion notification (RFC 3168):\n"
+		"                      ask for it and agree to it (default: off)\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --queues N          port queue pairs (default: one per lcore;\n"
 		"                      match a net_memif peer's count)\n"
@@ -124,6 +126,7 @@ parse_opts(int argc, char **argv)
 		{ "synack-retries", required_argument, NULL, 'Y' },
 		{ "no-syncookies", no_argument, NULL, 'J' },
 		{ "no-sack", no_argument, NULL, 'Q' },
+		{ "ecn", no_argument, NULL, 'V' },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "tcp-crr", required_argument, NULL, 'A' },
@@ -255,6 +258,9 @@ parse_opts(int argc, char **argv)
 			break;
 		case 'Q':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SACK;
+			break;
+		case 'V':
+			opts.tcp_conf.flags |= PX_TCP_CONF_F_ECN;
 			break;
 		case 'J':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;

@@ -863,6 +863,79 @@ def test_tcp_dsack_to_linux(tap_echo_factory):
     assert got >= max(1, sent // 4), (got, sent)
 
 
+def nft_ce(t, percent: int) -> None:
+    """nftables in t's namespace marks CE (RFC 3168) on a share of the
+    ECT packets each way: what comes from Pollux (input hook: a router
+    before the kernel marked it) and what the kernel sends it (output
+    hook: a router after); and counts Pollux's ECT(0) packets."""
+    rules = f"""
+table ip pxce {{
+  chain in {{
+    type filter hook prerouting priority 0;
+    ip saddr {t.pollux_ip} ip ecn ect0 counter
+    ip saddr {t.pollux_ip} ip ecn ect0 numgen random mod 100 < {percent} ip ecn set ce
+  }}
+  chain out {{
+    type filter hook output priority 0;
+    ip daddr {t.pollux_ip} ip ecn ect0 numgen random mod 100 < {percent} ip ecn set ce
+  }}
+}}
+"""
+    res = t.run(["nft", "-f", "-"], input=rules, timeout=10)
+    assert res.returncode == 0, res.stderr
+    no_gro(t)
+
+
+def nft_ect_from_pollux(t) -> int:
+    out = t.run(["nft", "list", "chain", "ip", "pxce", "in"], timeout=10).stdout
+    m = re.search(r"counter packets (\d+)", out)
+    assert m, out
+    return int(m.group(1))
+
+
+@pytest.mark.parametrize("pollux_ecn", [True, False], ids=["ecn", "off"])
+def test_tcp_ecn_with_linux(tap_echo_factory, pollux_ecn):
+    """ECN (RFC 3168; issue 16) with the kernel's, routers marking CE.
+
+    Steps: the kernel asks for ECN (net.ipv4.tcp_ecn=1); Pollux with
+    --ecn, or without; nftables marks CE on 3 % of the ECT packets both
+    ways (nft_ce()); 8 MiB through the echo.
+    Verify: byte-exact either way. With --ecn: the connection agreed
+    (tcp.ecn_conns), Pollux's data went out ECT(0), Pollux saw CE marks
+    (tcp.ecn_ce_in) and echoed them (the kernel counted delivered CE,
+    TcpExt TCPDeliveredCE), and cut its window for the kernel's echoes
+    (tcp.ecn_reduce) with nothing resent for them. Without it: no
+    agreement, no ECT from Pollux, no CE either way.
+    """
+    t = tap_echo_factory(udp_ports=(), extra_args=["--ecn"] if pollux_ecn
+                         else [])
+    res = t.run(["sysctl", "-qw", "net.ipv4.tcp_ecn=1"], timeout=10)
+    assert res.returncode == 0, res.stderr
+    nft_ce(t, 3)
+    k0 = netstat(t)
+    rep = stream(t, 8 * MIB, timeout=60)
+    assert_exact(rep, 8 * MIB)
+    k1 = netstat(t)
+    s = t.fresh_stats()
+    ect = nft_ect_from_pollux(t)
+    delivered_ce = k1["TCPDeliveredCE"] - k0["TCPDeliveredCE"]
+    print(f"ECT(0) from Pollux {ect}, ecn_conns "
+          f"{s.counter('tcp.ecn_conns')}, ce_in {s.counter('tcp.ecn_ce_in')}, "
+          f"reduce {s.counter('tcp.ecn_reduce')}, kernel DeliveredCE "
+          f"{delivered_ce}, retrans {s.counter('tcp.retrans')}")
+    if pollux_ecn:
+        assert s.counter("tcp.ecn_conns") >= 1, s.dump()
+        assert ect > 1000, ect
+        assert s.counter("tcp.ecn_ce_in") > 0, s.dump()
+        assert s.counter("tcp.ecn_reduce") > 0, s.dump()
+        assert delivered_ce > 0, (k0, k1)
+    else:
+        assert s.counter("tcp.ecn_conns") == 0, s.dump()
+        assert ect == 0
+        assert s.counter("tcp.ecn_ce_in") == 0, s.dump()
+        assert delivered_ce == 0
+
+
 def test_tcp_discard_sink(tap_echo):
     """The bulk sink takes a stream and says nothing back.
 

@@ -148,19 +148,23 @@ struct px_netif *px__inet_tel_netif(const char *params);
  * @param ol
  *   RTE_MBUF_F_TX_*_CKSUM asking the port for that checksum when it
  *   offloads (px_inet_conf.tx_cksum).
- * @param df
- *   Non-zero: set Don't Fragment (RFC 1191: TCP's path MTU discovery)
- *   and never fragment; a datagram larger than the MTU is refused.
- *   Zero: DF clear, and what is larger than the MTU is fragmented.
+ * @param flags
+ *   PX__INET_OUT_DF: set Don't Fragment (RFC 1191: TCP's path MTU
+ *   discovery) and never fragment; a datagram larger than the MTU is
+ *   refused. Without it DF is clear, and what is larger than the MTU is
+ *   fragmented. PX__INET_OUT_ECT0: the ECN field says ECT(0) (RFC 3168:
+ *   the sender takes congestion marks).
  * @return
  *   - 0 if sent or queued behind ARP.
  *   - -EMSGSIZE past 64 KiB, or past the MTU with *df*; -EHOSTUNREACH
  *     without a route, -ENOBUFS without headroom or mbufs (m is freed
  *     in every case).
  */
+#define PX__INET_OUT_DF   1u
+#define PX__INET_OUT_ECT0 2u
 int px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *lc,
 		struct rte_mbuf *m, uint32_t dst, uint8_t proto, uint32_t ckoff,
-		uint64_t ol, int df);
+		uint64_t ol, unsigned int flags);
 
 /**
  * The errno a socket reports for an ICMP error, as Linux converts them

@@ -381,13 +381,14 @@ ipv4_fragment(struct px_netif *nif, struct inet_lcore *lc, struct rte_mbuf *m,
 int
 px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 		struct rte_mbuf *m, uint32_t dst, uint8_t proto, uint32_t ckoff,
-		uint64_t ol, int df)
+		uint64_t ol, unsigned int flags)
 {
 	/* l4 heads struct inet_lcore */
 	struct inet_lcore *lc = container_of(l4, struct inet_lcore, l4);
 	struct rte_ipv4_hdr *ip;
 	uint32_t nexthop, len = rte_pktmbuf_pkt_len(m) + sizeof(*ip);
 	uint16_t ck;
+	int df = (flags & PX__INET_OUT_DF) != 0;
 
 	if (unlikely(len > nif->conf.mtu) && (df || len > UINT16_MAX)) {
 		lc->st.ip_tx_too_big++;
@@ -411,7 +412,7 @@ px__inet_output(struct px_netif *nif, struct px__inet_l4_lcore *l4,
 	}
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
+	ip->type_of_service = (flags & PX__INET_OUT_ECT0) ? 2 : 0; /* ECT(0) */
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->packet_id = rte_cpu_to_be_16(lc->ip_ids[rte_jhash_1word(dst,
 			lc->id_seed) & (IP_ID_BUCKETS - 1)]++);

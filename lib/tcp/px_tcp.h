@@ -108,6 +108,12 @@ struct px_tcp_conf {
 /** No tail loss probes (RFC 8985 7; on by default with SACK): a loss at
  *  the tail of a flight waits for the RTO. */
 #define PX_TCP_CONF_F_NO_TLP        (1u << 5)
+/** Explicit congestion notification (RFC 3168): ask for it on active
+ *  opens, agree to it on passive ones (Linux's tcp_ecn=1). Data then
+ *  goes out ECT(0); a CE mark the peer echoes (ECE) halves the window
+ *  once per round trip, as a loss would, with nothing resent; a CE mark
+ *  received is echoed until the peer's CWR. Off by default. */
+#define PX_TCP_CONF_F_ECN           (1u << 6)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -211,6 +217,9 @@ struct px_tcp_stats {
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
 	uint64_t zc_segs;           /**< segments whose payload was attached
 	                                 from the send buffer, not copied */
+	uint64_t ecn_conns;         /**< connections that agreed to ECN */
+	uint64_t ecn_ce_in;         /**< segments received marked CE */
+	uint64_t ecn_reduce;        /**< window reductions for an ECE */
 	uint64_t orphan_reset;      /**< closes that reset the connection:
 	                                 max_orphans reached */
 	uint64_t orphans;           /**< closed by the application, still

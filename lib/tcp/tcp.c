@@ -68,6 +68,8 @@ tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c)
 		c->flags &= ~TF_SACK;
 	if (cf->flags & PX_TCP_CONF_F_NO_TS)
 		c->flags &= ~TF_TS;
+	if (cf->flags & PX_TCP_CONF_F_ECN)
+		c->flags |= TF_ECN; /* asked or agreed to; negotiate() decides */
 	/* Scale for the largest buffer setopt may ask for. */
 	c->rcv_wscale = 0;
 	if (c->flags & TF_WS)
@@ -642,7 +644,8 @@ static const char *const stat_names[] = {
 	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "tlp_probes", "tlp_recoveries", "tlp_spurious", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"shutdown_rst", "nombuf", "zc_segs", "orphan_reset", "orphans", "conns",
+	"shutdown_rst", "nombuf", "zc_segs", "ecn_conns", "ecn_ce_in",
+	"ecn_reduce", "orphan_reset", "orphans", "conns",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==

@@ -455,6 +455,11 @@ negotiate(struct tcp_conn *c, const struct tcp_seg *seg)
 	const struct px_tcp_conf *cf = &c->tl->tn->conf;
 	uint32_t mss = seg->has_mss ? seg->mss : TCP_DEFAULT_MSS;
 
+	/* RFC 3168 6.1.1: an ECN-setup SYN has ECE and CWR, an ECN-setup
+	 * SYN-ACK ECE alone; anything else is no. */
+	if ((c->flags & TF_ECN) && seg->ecn != ((seg->flags & TH_ACK) ?
+			TH_ECE : (TH_ECE | TH_CWR)))
+		c->flags &= ~TF_ECN;
 	tcp_set_snd_mss(c, mss);
 	if (seg->has_ws && !(cf->flags & PX_TCP_CONF_F_NO_WS) &&
 			(c->flags & TF_WS)) {
@@ -523,7 +528,7 @@ cookie_synack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 	c->rcv_adv = c->rcv_nxt;
 	c->iss = tcp_cookie_make(tl, c, seg->seq,
 			seg->has_mss ? seg->mss : TCP_DEFAULT_MSS);
-	c->flags |= TF_COOKIE;
+	c->flags = (c->flags | TF_COOKIE) & ~TF_ECN; /* nowhere to keep it */
 	if (tcp_send_ctl(c, c->iss, TH_SYN | TH_ACK) == 0)
 		tl->st.syncookies_sent++;
 	/* Two cookie periods: as long as a cookie stays good. */
@@ -566,6 +571,7 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
 		return -1;
 	}
 	passive_init(tl, l, ip, th, c);
+	c->flags &= ~TF_ECN; /* the cookie SYN-ACK did not agree to it */
 	if (seg->has_ts && !(cf->flags & PX_TCP_CONF_F_NO_TS)) {
 		c->ts_recent = seg->tsval;
 		c->ts_recent_tsc = rte_rdtsc();
@@ -686,6 +692,9 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 static void
 tcp_cc_start(struct tcp_conn *c)
 {
+	c->ecn_high = c->snd_una - 1;
+	if (c->flags & TF_ECN)
+		c->tl->st.ecn_conns++;
 	c->cc->init(c);
 	if (c->retrans > 0)
 		c->cwnd = tcp_eff_mss(c);
@@ -1019,6 +1028,24 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	return STEP_ON;
 }
 
+/* RFC 3168 6.1.2: the peer echoes a CE mark (ECE): congestion, as a loss
+ * would say, but nothing was lost. The window is cut as for a fast
+ * retransmit, once per window of data (not again for the ECEs that
+ * follow before the peer sees our CWR), not in loss recovery (which cut
+ * it already); the next new segment carries CWR. */
+static void
+ecn_ece(struct tcp_conn *c, uint32_t ack)
+{
+	if (!SEQ_GT(ack, c->ecn_high))
+		return;
+	c->ecn_high = c->snd_max;
+	if (c->flags & TF_RECOVERY)
+		return;
+	c->cc->on_fast_loss(c);
+	c->flags = (c->flags & ~(TF_UNDO | TF_UNDO_RTO)) | TF_CWR_SEND;
+	c->tl->st.ecn_reduce++;
+}
+
 /* RFC 9293 3.10.7.4: update the send window from the newest segment
  * only (SND.WL1, SND.WL2), and, as Linux's tcp_may_update_window(),
  * from every one that acknowledged new data (*advanced*). The window is
@@ -1108,6 +1135,8 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 			dup_ack(c);
 			dup = 1;
 		}
+		if (unlikely((c->flags & TF_ECN) && (seg->ecn & TH_ECE)))
+			ecn_ece(c, seg->ack);
 		if (c->tlp_state >= TLP_NEW)
 			tlp_ack(c, seg->ack, dup);
 		if (c->sb_n > 0)
@@ -1198,6 +1227,21 @@ text_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	}
 }
 
+/* RFC 3168 6.1.3, an acceptable segment of an ECN connection: the
+ * peer's CWR ends our echo of a CE mark, and a CE mark (on this one too)
+ * starts it again, with an ACK at once (as Linux's quick ACK on CE). */
+static void
+ecn_input(struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	if (seg->ecn & TH_CWR)
+		c->flags &= ~TF_ECE_SEND;
+	if (seg->ip_ce) {
+		c->tl->st.ecn_ce_in++;
+		c->flags |= TF_ECE_SEND;
+		tcp_ack_soon(c, 1);
+	}
+}
+
 /* RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states, one helper
  * per step. (The third, security, has nothing to check.) Takes m. */
 static void
@@ -1212,6 +1256,8 @@ other_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 	if (st == STEP_ON) {
 		c->last_rx_tsc = c->tl->ilc->now;
 		c->ka_probes = 0;
+		if (unlikely(c->flags & TF_ECN))
+			ecn_input(c, seg);
 	}
 	if (st == STEP_ON && (seg->flags & TH_RST))
 		st = rst_step(c, m, seg);
@@ -1287,6 +1333,8 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 	seg.ack = rte_be_to_cpu_32(th->recv_ack);
 	seg.wnd = rte_be_to_cpu_16(th->rx_win);
 	seg.flags = f;
+	seg.ecn = th->tcp_flags & (TH_ECE | TH_CWR);
+	seg.ip_ce = (ip->type_of_service & 3) == 3;
 	seg.len = len - doff;
 	if (doff > sizeof(*th) && px__tcp_parse_opts((const uint8_t *)(th + 1),
 			doff - sizeof(*th), &seg, f & TH_SYN) < 0) {

@@ -182,6 +182,37 @@ data_opt_len(const struct tcp_conn *c)
 	return n;
 }
 
+/* RFC 3168 on a segment of an ECN connection: its TCP flags, and ECT(0)
+ * in *ipf. The SYN asks (ECE and CWR), the SYN-ACK agrees (ECE); a SYN
+ * sent again asks no more (6.1.1.1: a path may drop ECN SYNs; Linux's
+ * tcp_ecn_fallback). ACKs echo a CE mark (ECE) until the peer's CWR;
+ * new data only is ECT (6.1.4-6.1.6: not resent data, probes or pure
+ * ACKs), the first after a reduction with CWR. */
+static uint8_t
+ecn_flags(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+		unsigned int *ipf)
+{
+	if (flags & TH_SYN) {
+		if (c->state == TCP_SYN_SENT && c->retrans > 0)
+			c->flags &= ~TF_ECN;
+		else if (c->state == TCP_SYN_SENT)
+			flags |= TH_ECE | TH_CWR;
+		else
+			flags |= TH_ECE;
+		return flags;
+	}
+	if (c->flags & TF_ECE_SEND)
+		flags |= TH_ECE;
+	if (len > 0 && SEQ_GEQ(seq, c->snd_max)) {
+		*ipf |= PX__INET_OUT_ECT0;
+		if (c->flags & TF_CWR_SEND) {
+			c->flags &= ~TF_CWR_SEND;
+			flags |= TH_CWR;
+		}
+	}
+	return flags;
+}
+
 /* Build and send one segment: seq, len payload bytes from the send
  * buffer, flags. Every segment but a SYN carries our ACK and window. */
 static int
@@ -192,6 +223,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *m;
 	uint8_t opts[TCP_OPT_SPACE];
 	uint32_t olen, wnd, copy = len;
+	unsigned int ipf = (c->flags & TF_NO_DF) ? 0 : PX__INET_OUT_DF;
 	int zc = len >= TCP_ZC_MIN && tl->tn->iconf->tx_multi_seg;
 
 	m = rte_pktmbuf_alloc(tl->mp);
@@ -201,6 +233,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	if (c->state != TCP_SYN_SENT)
 		flags |= TH_ACK;
+	if (unlikely(c->flags & TF_ECN))
+		flags = ecn_flags(c, seq, len, flags, &ipf);
 	olen = build_opts(c, flags, opts);
 	if (zc) {
 		int ret = tcp_sq_attach(c, m, seq, len);
@@ -267,7 +301,7 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	tl->st.bytes_out += len;
 	if (flags & TH_RST)
 		tl->st.rst_out++;
-	tcp_ip_output(tl, m, c->raddr, !(c->flags & TF_NO_DF));
+	tcp_ip_output(tl, m, c->raddr, ipf);
 	return 0;
 }
 

@@ -49,6 +49,8 @@
 #define TH_PSH 0x08
 #define TH_ACK 0x10
 #define TH_URG 0x20
+#define TH_ECE 0x40  /* RFC 3168 */
+#define TH_CWR 0x80
 
 /* Wrap-safe sequence arithmetic (RFC 9293 3.4). */
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -113,6 +115,11 @@ enum tcp_state {
                                     send without DF (routers fragment) */
 #define TF_DSACK      (1u << 27) /* dsack[] goes first in the next ACK */
 #define TF_ORPHAN_CNT (1u << 28) /* counted in st.orphans */
+#define TF_ECN        (1u << 29) /* ECN in use (RFC 3168 6.1.1) */
+#define TF_ECE_SEND   (1u << 30) /* a CE mark came: ECE on our ACKs
+                                    until the peer's CWR */
+#define TF_CWR_SEND   (1u << 31) /* we reduced for an ECE: CWR on the
+                                    next new data */
 
 /* Tail loss probe states (RFC 8985 7). */
 #define TLP_NONE  0
@@ -179,6 +186,8 @@ struct tcp_seg {
 	uint32_t seq, ack, len; /* len: payload bytes */
 	uint32_t wnd;           /* raw field */
 	uint8_t flags;
+	uint8_t ecn;            /* TH_ECE, TH_CWR as they came */
+	uint8_t ip_ce;          /* the IP header said CE (RFC 3168 5) */
 	/* options */
 	uint8_t has_mss, has_ws, sack_ok, has_ts, nsack;
 	uint8_t ws;
@@ -250,6 +259,8 @@ struct tcp_conn {
 	uint32_t prr_delivered;     /* bytes the peer got since it began */
 	uint32_t prr_out;           /* bytes sent since it began */
 	uint32_t recover_fs;        /* the flight when it began */
+	uint32_t ecn_high;          /* snd_max when we last reduced for an
+	                               ECE: once per window (RFC 3168 6.1.2) */
 	uint32_t lost_below;        /* holes below this are lost: the probe
 	                               past them was delivered (RACK's rule,
 	                               RFC 8985 6.2, for the probe) */
@@ -403,11 +414,12 @@ tcp_lcore_of(const struct px_netif *nif)
 /* Hand a segment (data at the TCP header) to IP: the checksum is filled
  * there, or by the port. Takes m. */
 static inline int
-tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst, int df)
+tcp_ip_output(struct tcp_lcore *tl, struct rte_mbuf *m, uint32_t dst,
+		unsigned int flags)
 {
 	return px__inet_output(tl->nif, tl->ilc, m, dst, IPPROTO_TCP,
 			offsetof(struct rte_tcp_hdr, cksum), RTE_MBUF_F_TX_TCP_CKSUM,
-			df);
+			flags);
 }
 
 /* The connection table's bucket: Jenkins' hash keyed with a random seed

@@ -18,8 +18,11 @@
  * ICMP error instead, quoting a segment of ours near the last one sent
  * (dseq from it): destination unreachable if flags bit 0 (else time
  * exceeded), code flags >> 4, next-hop MTU wnd (PMTUD, RFC 5927
- * checks). Records stop once the connection is reset. At the end the
- * connection is aborted and every mbuf must be back in the pool.
+ * checks). With bit 3 the segment's IP header says CE (RFC 3168).
+ * Records stop once the connection is reset. At the end the connection
+ * is aborted and every mbuf must be back in the pool. The stack runs
+ * with ECN: a first byte with bit 2 makes the handshake's SYN ask for
+ * it (ECE and CWR).
  */
 
 #include <arpa/inet.h>
@@ -50,6 +53,7 @@ static uint32_t our_ip, peer_ip;
 static uint32_t last_seq, last_ack;
 static uint8_t last_flags;
 static uint16_t port_ctr;
+static uint8_t inject_tos; /* the IP TOS byte of the next segment */
 
 static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
 static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
@@ -83,7 +87,7 @@ static void
 setup(void)
 {
 	struct px_inet_conf c = { .mac = our_mac, .prefix = 24 };
-	struct px_tcp_conf tc = { .max_conns = 256 };
+	struct px_tcp_conf tc = { .max_conns = 256, .flags = PX_TCP_CONF_F_ECN };
 	struct rte_mbuf *m;
 
 	fuzz_runtime_init("fuzz_tcp");
@@ -148,6 +152,7 @@ inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = inject_tos;
 	ip->total_length = htons((uint16_t)len);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
@@ -242,9 +247,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	off = 1;
 	/* Handshake: SYN with all, some or none of the options. */
 	last_flags = 0;
-	inject(sport, base, 0, 0x02, 65535, syn_opts,
+	inject_tos = 0;
+	inject(sport, base, 0, (sel & 4) ? 0xc2 : 0x02, 65535, syn_opts,
 			(sel & 1) ? sizeof(syn_opts) : (sel & 2) ? 4 : 0, NULL, 0);
-	if (last_flags != 0x12) {
+	if ((last_flags & 0x3f) != 0x12) {
 		/* A SYN to a listener must get a SYN-ACK. */
 		px_tcp_stats_print(fuzz_nif, stderr, false);
 		abort();
@@ -279,10 +285,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			inject_icmp(sport, last_seq + (uint32_t)(int32_t)dseq,
 					(flags & 1) ? 3 : 11, flags >> 4, wnd,
 					(uint16_t)(40 + plen * 6));
-		else
+		else {
+			inject_tos = (act & 8) ? 3 : 2; /* CE, else ECT(0) */
 			inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
 					iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
 					buf, olen, data + off, plen);
+		}
 		off += plen;
 		if (off < size)
 			off++;
