@@ -1444,10 +1444,12 @@ case_dsack(void)
 	return NULL;
 }
 
-/* The data segments captured for p: their sequence numbers and lengths
- * (at most max); p's ts_recent takes the last one's TSval. */
+/* The data segments captured for p: their sequence numbers, lengths and
+ * (if ts) TSvals (at most max); p's ts_recent takes the last one's
+ * TSval. */
 static unsigned int
-data_segs(struct peer *p, uint32_t *seq, uint32_t *len, unsigned int max)
+data_segs_ts(struct peer *p, uint32_t *seq, uint32_t *len, uint32_t *ts,
+		unsigned int max)
 {
 	const struct rte_tcp_hdr *th;
 	unsigned int i, n = 0;
@@ -1462,10 +1464,18 @@ data_segs(struct peer *p, uint32_t *seq, uint32_t *len, unsigned int max)
 		if (l == 0)
 			continue;
 		seq[n] = ntohl(th->sent_seq);
-		len[n++] = l;
 		p->ts_recent = tcp_tsval(th);
+		if (ts != NULL)
+			ts[n] = p->ts_recent;
+		len[n++] = l;
 	}
 	return n;
+}
+
+static unsigned int
+data_segs(struct peer *p, uint32_t *seq, uint32_t *len, unsigned int max)
+{
+	return data_segs_ts(p, seq, len, NULL, max);
 }
 
 /* Issue 16 (a memif run that stalled both ends): an ACK that
@@ -1817,6 +1827,78 @@ case_orphan_limit(void)
 		run_for(10 * MS);
 	T_EQ(stats().orphans, 0);
 	cap_clear();
+	return NULL;
+}
+
+/* One round trip of the peer's: the data segments captured so far are
+ * ACKed one by one after delay_ms, each ACK echoing the TSval of the
+ * segment it acknowledges; returns how many. */
+static unsigned int
+ack_each_after(struct peer *p, uint64_t delay_ms)
+{
+	uint32_t seq[64], len[64], ts[64];
+	unsigned int i, n = data_segs_ts(p, seq, len, ts, 64);
+
+	cap_clear();
+	run_for(delay_ms * MS);
+	for (i = 0; i < n; i++) {
+		p->ts_recent = ts[i];
+		peer_send(p, TH_ACK, p->seq, seq[i] + len[i], NULL, 0, 0, 0);
+	}
+	return n;
+}
+
+/* HyStart++ (RFC 9406; issue 16): a slow start whose RTT grows from
+ * 2 ms to 12 ms at the second of ten rounds (the peer's ACKs held longer:
+ * a queue filling) turns conservative then and, five rounds on, ends
+ * with ssthresh at the window reached: no loss needed (without
+ * HyStart++ slow start goes on until one). The same rounds at a steady
+ * 2 ms stay in slow start. */
+static void *
+case_hystart(void)
+{
+	static char blob[700000];
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_info inf;
+	struct px_tcp_conn *c;
+	struct peer p;
+	unsigned int k, n, grow;
+	void *r;
+
+	peer_wnd = 65535;
+	for (grow = 0; grow < 2; grow++) {
+		s0 = stats();
+		/* 40 ms handshake: an RTO (120 ms) far above the rounds. */
+		if ((r = accept7_rtt(&p, (uint16_t)(40070 + grow), &c, 40)) != NULL)
+			return r;
+		T_EQ(px_tcp_setopt(c, PX_TCP_OPT_SNDBUF, 1 << 20), 0);
+		T_EQ(px_tcp_write(c, blob, sizeof(blob), 100 * MS),
+			(ssize_t)sizeof(blob));
+		run_for(1 * MS);
+		for (k = 0; k < 10; k++) {
+			n = ack_each_after(&p, grow && k >= 1 ? 12 : 2);
+			T_CHECK(n >= 8);
+			run_for(1 * MS);
+		}
+		s1 = stats();
+		T_EQ(px_tcp_info(c, &inf), 0);
+		printf("    RTT %s: cwnd %u ssthresh %u, css %" PRIu64 " exit %" PRIu64
+			"\n", grow ? "2 -> 12 ms" : "2 ms steady", inf.cwnd,
+			inf.ssthresh, s1.hystart_css - s0.hystart_css,
+			s1.hystart_exit - s0.hystart_exit);
+		T_EQ(inf.retrans, 0);
+		if (grow) {
+			T_EQ(s1.hystart_css - s0.hystart_css, 1);
+			T_EQ(s1.hystart_exit - s0.hystart_exit, 1);
+			T_CHECK(inf.ssthresh < UINT32_MAX / 2);
+		} else {
+			T_EQ(s1.hystart_css - s0.hystart_css, 0);
+			T_EQ(inf.ssthresh, UINT32_MAX / 2);
+		}
+		T_EQ(px_tcp_abort(c), 0);
+		cap_clear();
+	}
+	peer_wnd = 8192;
 	return NULL;
 }
 
@@ -2183,6 +2265,7 @@ peer_main(void *arg)
 	T_RUN(case_ooo_fin);
 	T_RUN(case_tw_iss);
 	T_RUN(case_orphan_limit);
+	T_RUN(case_hystart);
 	T_RUN(case_fin_zero_window);
 	T_RUN(case_ooo_tiny_segments);
 	T_RUN(case_orphan_zero_window);

@@ -114,6 +114,10 @@ struct px_tcp_conf {
  *  once per round trip, as a loss would, with nothing resent; a CE mark
  *  received is echoed until the peer's CWR. Off by default. */
 #define PX_TCP_CONF_F_ECN           (1u << 6)
+/** No HyStart++ (RFC 9406; on by default): the first slow start then
+ *  doubles the window each round trip until a loss, however the RTT
+ *  grows. */
+#define PX_TCP_CONF_F_NO_HYSTART    (1u << 7)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -217,6 +221,9 @@ struct px_tcp_stats {
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
 	uint64_t zc_segs;           /**< segments whose payload was attached
 	                                 from the send buffer, not copied */
+	uint64_t hystart_css;       /**< slow starts that saw the RTT grow and
+	                                 went conservative (RFC 9406 4.2) */
+	uint64_t hystart_exit;      /**< ... and then ended, before any loss */
 	uint64_t ecn_conns;         /**< connections that agreed to ECN */
 	uint64_t ecn_ce_in;         /**< segments received marked CE */
 	uint64_t ecn_reduce;        /**< window reductions for an ECE */

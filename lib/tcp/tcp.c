@@ -644,7 +644,8 @@ static const char *const stat_names[] = {
 	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "tlp_probes", "tlp_recoveries", "tlp_spurious", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"shutdown_rst", "nombuf", "zc_segs", "ecn_conns", "ecn_ce_in",
+	"shutdown_rst", "nombuf", "zc_segs", "hystart_css", "hystart_exit",
+	"ecn_conns", "ecn_ce_in",
 	"ecn_reduce", "orphan_reset", "orphans", "conns",
 };
 

@@ -14,24 +14,99 @@
 
 #include "tcp_private.h"
 
+/* ---- HyStart++ (RFC 9406), shared by both ---- */
+
+#define HS_MIN_RTT_THRESH_US 4000
+#define HS_MAX_RTT_THRESH_US 16000
+#define HS_MIN_RTT_DIVISOR   8
+#define HS_N_RTT_SAMPLE      8
+#define HS_CSS_GROWTH_DIVISOR 4
+#define HS_CSS_ROUNDS        5
+
+static void
+hystart_init(struct tcp_conn *c)
+{
+	struct tcp_hystart *h = &c->hs;
+
+	h->state = (c->tl->tn->conf.flags & PX_TCP_CONF_F_NO_HYSTART) ?
+		HS_OFF : HS_SS;
+	h->window_end = c->snd_max;
+	h->cur_min = h->last_min = h->css_base = UINT32_MAX;
+	h->samples = 0;
+	h->css_rounds = 0;
+}
+
+/* Slow start's growth for an ACK of *acked* bytes (RFC 5681 3.1 with
+ * appropriate byte counting, RFC 3465, L = 2), through HyStart++: each
+ * round trip (until snd_una passes what was out when it began) keeps the
+ * least of its first RTT samples; once eight say the RTT rose by an
+ * eighth of the last round's (4 to 16 ms), growth slows to a quarter
+ * (conservative slow start), and five rounds of that end slow start at
+ * the window reached, before the queue overflows and a loss ends it
+ * (RFC 9406 4.2). A round in CSS whose RTT falls back below the one
+ * that began it was a false alarm: slow start again. */
+static uint32_t
+ss_increase(struct tcp_conn *c, uint32_t acked)
+{
+	struct tcp_hystart *h = &c->hs;
+	uint32_t inc = RTE_MIN(acked, 2 * (uint32_t)tcp_eff_mss(c)), thresh;
+
+	if (h->state == HS_OFF)
+		return inc;
+	if (SEQ_GT(c->snd_una, h->window_end)) {
+		if (h->state == HS_CSS && ++h->css_rounds >= HS_CSS_ROUNDS) {
+			c->ssthresh = c->cwnd;
+			h->state = HS_OFF;
+			c->tl->st.hystart_exit++;
+			return 0;
+		}
+		h->last_min = h->cur_min;
+		h->cur_min = UINT32_MAX;
+		h->samples = 0;
+		h->window_end = c->snd_max;
+	}
+	if (c->ack_rtt_us != UINT32_MAX && h->samples < HS_N_RTT_SAMPLE) {
+		h->cur_min = RTE_MIN(h->cur_min, c->ack_rtt_us);
+		h->samples++;
+	}
+	if (h->samples >= HS_N_RTT_SAMPLE && h->cur_min != UINT32_MAX) {
+		if (h->state == HS_SS && h->last_min != UINT32_MAX) {
+			thresh = RTE_MIN(RTE_MAX(h->last_min / HS_MIN_RTT_DIVISOR,
+					(uint32_t)HS_MIN_RTT_THRESH_US),
+					(uint32_t)HS_MAX_RTT_THRESH_US);
+			if (h->cur_min >= h->last_min + thresh) {
+				h->css_base = h->cur_min;
+				h->css_rounds = 0;
+				h->state = HS_CSS;
+				c->tl->st.hystart_css++;
+			}
+		} else if (h->state == HS_CSS && h->cur_min < h->css_base) {
+			h->css_base = UINT32_MAX;
+			h->state = HS_SS;
+		}
+	}
+	return h->state == HS_CSS ? inc / HS_CSS_GROWTH_DIVISOR : inc;
+}
+
 static void
 newreno_init(struct tcp_conn *c)
 {
 	c->cwnd = tcp_iw(c);
 	c->ssthresh = UINT32_MAX / 2;
+	hystart_init(c);
 }
 
-/* RFC 5681 3.1: slow start below ssthresh (with appropriate byte
- * counting, RFC 3465, L = 2); in congestion avoidance one MSS per cwnd
- * of bytes acknowledged (RFC 3465 2.1: counting bytes, not ACKs, so a
- * peer that delays its ACKs does not halve the growth). */
+/* RFC 5681 3.1: slow start below ssthresh (ss_increase()); in
+ * congestion avoidance one MSS per cwnd of bytes acknowledged (RFC 3465
+ * 2.1: counting bytes, not ACKs, so a peer that delays its ACKs does not
+ * halve the growth). */
 static void
 newreno_on_ack(struct tcp_conn *c, uint32_t acked)
 {
 	uint32_t mss = tcp_eff_mss(c);
 
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd += RTE_MIN(acked, 2 * mss);
+		c->cwnd += ss_increase(c, acked);
 		return;
 	}
 	c->ca_acked += acked;
@@ -50,6 +125,7 @@ newreno_on_fast_loss(struct tcp_conn *c)
 
 	c->ssthresh = RTE_MAX(tcp_flight(c) / 2, 2 * mss);
 	c->cwnd = c->ssthresh;
+	c->hs.state = HS_OFF;
 }
 
 /* RFC 5681 3.1 equation 4, and the loss window of one segment. */
@@ -64,6 +140,7 @@ newreno_on_rto(struct tcp_conn *c)
 	if (c->retries == 1)
 		c->ssthresh = RTE_MAX(tcp_flight(c) / 2, 2 * mss);
 	c->cwnd = mss;
+	c->hs.state = HS_OFF; /* RFC 9406 4.3: not after a timeout */
 }
 
 /* RFC 6582 3.2 step 3, full acknowledgment: deflate the window. */
@@ -102,7 +179,7 @@ cubic_on_ack(struct tcp_conn *c, uint32_t acked)
 
 	if (c->cwnd < c->ssthresh) {
 		/* RFC 9438 4.10: slow start as Reno's. */
-		c->cwnd += RTE_MIN(acked, 2 * tcp_eff_mss(c));
+		c->cwnd += ss_increase(c, acked);
 		return;
 	}
 	now = rte_rdtsc();
@@ -154,6 +231,7 @@ cubic_reduce(struct tcp_conn *c)
 	uint32_t mss = tcp_eff_mss(c);
 
 	k->epoch = 0;
+	c->hs.state = HS_OFF; /* RFC 9406 4.2: a loss ends it */
 	if (cwnd < k->w_max)
 		k->w_max = cwnd * (1.0 + CUBIC_BETA) / 2.0;
 	else
@@ -176,6 +254,7 @@ cubic_on_rto(struct tcp_conn *c)
 {
 	if (c->retries == 1)
 		cubic_reduce(c);
+	c->hs.state = HS_OFF;
 	c->cub.epoch = 0;
 	c->cwnd = tcp_eff_mss(c);
 }

@@ -252,6 +252,15 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	data = d > 0 ? RTE_MIN((uint32_t)d, c->sq_bytes) : 0;
 	if (data > 0)
 		tcp_sq_ack(c, data);
+	/* This ACK's RTT from the timestamp it echoes, for HyStart++
+	 * (tcp_cc.c): one per ACK, 1 ms steps. */
+	c->ack_rtt_us = UINT32_MAX;
+	if ((c->flags & TF_TS) && seg->has_ts && seg->tsecr != 0) {
+		uint32_t ms = tcp_ts_now(c) - seg->tsecr;
+
+		if (ms < c->tl->tn->conf.rto_max_ms)
+			c->ack_rtt_us = ms * 1000;
+	}
 	c->snd_una = ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;

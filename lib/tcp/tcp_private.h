@@ -168,6 +168,21 @@ struct tcp_cubic {
 	double frac;      /* growth not yet a whole byte */
 };
 
+/* HyStart++ (RFC 9406), in the first slow start: the round's RTT
+ * samples, in microseconds (from the timestamps the peer echoes, so
+ * 1 ms steps; UINT32_MAX: none). */
+struct tcp_hystart {
+	uint32_t window_end;    /* the round ends when snd_una passes it */
+	uint32_t cur_min, last_min; /* this round's and the last's */
+	uint32_t css_base;      /* the RTT that started CSS */
+	uint8_t samples;        /* this round's so far */
+	uint8_t css_rounds;
+	uint8_t state;          /* HS_* */
+};
+#define HS_OFF 0            /* not slow start, or never again */
+#define HS_SS  1            /* slow start, watching the RTT */
+#define HS_CSS 2            /* conservative slow start (RFC 9406 4.2) */
+
 /* A contiguous range held out of order: a chain of segments. */
 struct tcp_ooo_ent {
 	uint32_t seq;
@@ -287,6 +302,9 @@ struct tcp_conn {
 	void *cb_arg;
 	const struct tcp_cc_ops *cc;
 	struct tcp_cubic cub;
+	struct tcp_hystart hs;
+	uint32_t ack_rtt_us;        /* the ACK being processed: its echoed
+	                               timestamp's RTT, UINT32_MAX: none */
 	/* per-connection counters */
 	uint64_t seg_in, seg_out, retrans, dup_acks, ooo_in, bytes_in, bytes_out;
 	/* SACK scoreboard (tcp_sack.c): sb_n sorted ranges above snd_una,
