@@ -14,21 +14,26 @@
  */
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #define CAP 1024
 
 static struct rte_mbuf *cap[CAP];
+static uint64_t cap_tsc[CAP]; /* when each was sent (TSC) */
 static unsigned int ncap;
 
 static inline uint16_t
 capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
+	uint64_t now = rte_rdtsc();
 	uint16_t i;
 
 	RTE_SET_USED(ctx);
-	for (i = 0; i < n && ncap < CAP; i++)
+	for (i = 0; i < n && ncap < CAP; i++) {
+		cap_tsc[ncap] = now;
 		cap[ncap++] = pkts[i];
+	}
 	return i;
 }
 

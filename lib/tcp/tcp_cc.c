@@ -22,6 +22,9 @@
 #define HS_N_RTT_SAMPLE      8
 #define HS_CSS_GROWTH_DIVISOR 4
 #define HS_CSS_ROUNDS        5
+#define HS_CLOCK_US          1000 /* the samples' step (timestamps): a
+                                     round 1 ms below the baseline is
+                                     the clock, not a queue that drained */
 
 static void
 hystart_init(struct tcp_conn *c)
@@ -44,7 +47,8 @@ hystart_init(struct tcp_conn *c)
  * (conservative slow start), and five rounds of that end slow start at
  * the window reached, before the queue overflows and a loss ends it
  * (RFC 9406 4.2). A round in CSS whose RTT falls back below the one
- * that began it was a false alarm: slow start again. */
+ * that began it (by more than the samples' 1 ms step) was a false
+ * alarm: slow start again. */
 static uint32_t
 ss_increase(struct tcp_conn *c, uint32_t acked)
 {
@@ -80,7 +84,8 @@ ss_increase(struct tcp_conn *c, uint32_t acked)
 				h->state = HS_CSS;
 				c->tl->st.hystart_css++;
 			}
-		} else if (h->state == HS_CSS && h->cur_min < h->css_base) {
+		} else if (h->state == HS_CSS &&
+				h->cur_min + HS_CLOCK_US < h->css_base) {
 			h->css_base = UINT32_MAX;
 			h->state = HS_SS;
 		}
