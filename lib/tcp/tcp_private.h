@@ -586,9 +586,11 @@ void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
-void tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss);
 void tcp_tlp_fire(struct tcp_conn *c);
 int tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e);
+
+/* tcp_icmp.c: ICMP errors, path MTU, black holes */
+void tcp_set_snd_mss(struct tcp_conn *c, uint32_t peer_mss);
 int tcp_pmtu_blackhole(struct tcp_conn *c);
 void tcp_icmp_err(struct px_netif *nif, void *lctx,
 		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code,
