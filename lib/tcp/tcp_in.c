@@ -252,9 +252,11 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	if (data > 0)
 		tcp_sq_ack(c, data);
 	/* This ACK's RTT from the timestamp it echoes, for HyStart++
-	 * (tcp_cc.c): one per ACK, 1 ms steps. */
+	 * (tcp_cc.c): one per ACK, 1 ms steps; only while it watches (the
+	 * first slow start), not on every ACK of a connection's life. */
 	c->ack_rtt_us = UINT32_MAX;
-	if ((c->flags & TF_TS) && seg->has_ts && seg->tsecr != 0) {
+	if (unlikely(c->hs.state != HS_OFF) && (c->flags & TF_TS) &&
+			seg->has_ts && seg->tsecr != 0) {
 		uint32_t ms = tcp_ts_now(c) - seg->tsecr;
 
 		if (ms < c->tl->tn->conf.rto_max_ms)
