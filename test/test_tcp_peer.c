@@ -2062,6 +2062,153 @@ case_prr(void)
 	return NULL;
 }
 
+/* Segments to p in the capture whose payload starts at seq. */
+static unsigned int
+segs_at(struct peer *p, uint32_t seq)
+{
+	uint32_t sq[64], ln[64];
+	unsigned int i, n = data_segs(p, sq, ln, 64), k = 0;
+
+	for (i = 0; i < n; i++)
+		k += sq[i] == seq;
+	return k;
+}
+
+/* RACK (RFC 8985 6; issue 16): a resent segment lost again is resent
+ * once more as soon as data sent after it is SACKed, not a timeout
+ * later. The first of ten segments is lost, SACKs of the next three
+ * start recovery and resend it; that resend is lost too, and the peer
+ * goes on SACKing, including the new data recovery sends after the
+ * resend (fails with RACK off: never resent in 40 ACKs). RFC 6675 alone never resends below HighRxt: the RTO (3 x the
+ * 30 ms handshake here) would. */
+static void *
+case_rack_lost_rtx(void)
+{
+	static char buf[24 * 1448];
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t seq[64], len[64], sq[64], ln[64], top;
+	unsigned int n, k, i, j, m, again = 0;
+	uint64_t t0;
+	void *r;
+
+	peer_wnd = 65535;
+	peer_sack = 1;
+	r = accept7_rtt(&p, 40048, &c, 30);
+	peer_sack = 0;
+	if (r != NULL)
+		return r;
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	s0 = stats();
+	T_EQ(px_tcp_write(c, buf, sizeof(buf), 100 * MS), (ssize_t)sizeof(buf));
+	n = data_segs(&p, seq, len, 64);
+	T_CHECK(n >= 8);
+	top = seq[n - 1] + len[n - 1];
+	cap_clear();
+	t0 = rte_rdtsc();
+	/* seq[0] lost; SACK the others one by one: the third starts
+	 * recovery and resends seq[0]; the peer loses that too. */
+	for (k = 1; k < 4; k++) {
+		peer_sblk[0] = seq[1];
+		peer_sblk[1] = seq[k] + len[k];
+		peer_send(&p, TH_ACK, p.seq, seq[0], NULL, 0, 0, 0);
+	}
+	T_EQ(segs_at(&p, seq[0]), 1);
+	T_EQ(stats().sack_recoveries - s0.sack_recoveries, 1);
+	/* Go on: SACK up to the highest byte sent so far, which soon is
+	 * new data sent after the resend. */
+	cap_clear();
+	for (i = 0; i < 40 && again == 0; i++) {
+		peer_sblk[0] = seq[1];
+		peer_sblk[1] = k < n ? seq[k] + len[k] : top;
+		k++;
+		peer_send(&p, TH_ACK, p.seq, seq[0], NULL, 0, 0, 0);
+		again = segs_at(&p, seq[0]);
+		m = data_segs(&p, sq, ln, 64);
+		for (j = 0; j < m; j++)
+			if (SEQ_GT(sq[j] + ln[j], top))
+				top = sq[j] + ln[j];
+		cap_clear();
+	}
+	s1 = stats();
+	printf("    resent again after %u more ACKs, %.2f ms (RTO %.0f ms); "
+		"rack_lost_rtx %" PRIu64 "\n", i,
+		(double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz(), 90.0,
+		s1.rack_lost_rtx - s0.rack_lost_rtx);
+	T_EQ(again, 1);
+	T_CHECK(s1.rack_lost_rtx - s0.rack_lost_rtx >= 1);
+	T_EQ(s1.rto - s0.rto, 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	peer_wnd = 8192;
+	return NULL;
+}
+
+/* RACK's reordering window (RFC 8985 6.2): with two of four segments
+ * SACKed above a hole (too few for RFC 6675), the hole is resent once
+ * a quarter of the least RTT (here the 40 ms handshake: 10 ms) has
+ * passed, by the reordering timer; not at once (it may be reordering:
+ * the second connection's hole is filled 3 ms later and nothing is
+ * resent), and not after the probe timeout (2 SRTT, 80 ms) or the RTO
+ * as before (RACK off: not resent in 150 ms). */
+static void *
+case_rack_reo_timer(void)
+{
+	static char buf[4 * 1448];
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t seq[8], len[8];
+	unsigned int i, pass;
+	uint64_t t0;
+	void *r;
+
+	peer_wnd = 65535;
+	for (pass = 0; pass < 2; pass++) {
+		peer_sack = 1;
+		r = accept7_rtt(&p, (uint16_t)(40049 + pass), &c, 40);
+		peer_sack = 0;
+		if (r != NULL)
+			return r;
+		T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+		s0 = stats();
+		T_EQ(px_tcp_write(c, buf, sizeof(buf), 100 * MS), (ssize_t)sizeof(buf));
+		T_EQ(data_segs(&p, seq, len, 8), 4);
+		cap_clear();
+		t0 = rte_rdtsc();
+		for (i = 1; i < 3; i++) {
+			peer_sblk[0] = seq[1];
+			peer_sblk[1] = seq[i] + len[i];
+			peer_send(&p, TH_ACK, p.seq, seq[0], NULL, 0, 0, 0);
+		}
+		run_for(3 * MS);
+		T_EQ(segs_at(&p, seq[0]), 0);
+		if (pass == 1) {
+			/* Reordering: seq[0] arrives late after all. */
+			peer_send(&p, TH_ACK, p.seq, seq[2] + len[2], NULL, 0, 0, 0);
+			run_for(60 * MS);
+			T_EQ(segs_at(&p, seq[0]), 0);
+			T_EQ(stats().rack_lost - s0.rack_lost, 0);
+		} else {
+			for (i = 0; i < 300 && segs_at(&p, seq[0]) == 0; i++)
+				run_for(MS / 2);
+			s1 = stats();
+			printf("    hole resent %.1f ms after the SACKs\n",
+				(double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz());
+			T_EQ(segs_at(&p, seq[0]), 1);
+			T_CHECK(s1.rack_reo_timeouts - s0.rack_reo_timeouts >= 1);
+			T_CHECK(s1.rack_lost - s0.rack_lost >= 1);
+			T_EQ(s1.tlp_probes - s0.tlp_probes, 0);
+			T_EQ(s1.rto - s0.rto, 0);
+		}
+		T_EQ(px_tcp_abort(c), 0);
+		cap_clear();
+	}
+	peer_wnd = 8192;
+	return NULL;
+}
+
 /* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
  * ends the connection with -ETIMEDOUT once the user timeout has passed
  * (250 ms here), not after max_retries backed-off RTOs (120 + 240 + 480
@@ -2292,6 +2439,8 @@ peer_main(void *arg)
 	T_RUN(case_dsack);
 	T_RUN(case_tlp);
 	T_RUN(case_prr);
+	T_RUN(case_rack_lost_rtx);
+	T_RUN(case_rack_reo_timer);
 	T_RUN(case_pmtu); /* last: the host's path MTU stays learnt */
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */

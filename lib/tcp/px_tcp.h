@@ -118,6 +118,11 @@ struct px_tcp_conf {
  *  doubles the window each round trip until a loss, however the RTT
  *  grows. */
 #define PX_TCP_CONF_F_NO_HYSTART    (1u << 7)
+/** No RACK (RFC 8985 6; on by default with SACK): losses are then found
+ *  by the RFC 6675 scoreboard (three segments SACKed above a hole), the
+ *  tail loss probe and the RTO only; a lost retransmission waits for
+ *  the RTO. */
+#define PX_TCP_CONF_F_NO_RACK       (1u << 8)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -200,6 +205,14 @@ struct px_tcp_stats {
 	                                 window was reduced), or showed the
 	                                 segments below it lost */
 	uint64_t tlp_spurious;      /**< a probe proved needless (D-SACK) */
+	uint64_t rack_lost;         /**< holes found lost by RACK's clock
+	                                 (RFC 8985 6.2): sent before data
+	                                 since delivered, and not delivered a
+	                                 reordering window after */
+	uint64_t rack_lost_rtx;     /**< resent data found lost again by
+	                                 RACK's clock (resent once more,
+	                                 without waiting for the RTO) */
+	uint64_t rack_reo_timeouts; /**< RACK's reordering timer expired */
 	uint64_t pmtu_blackhole;    /**< MSS lowered after repeated timeouts
 	                                 of a big segment (an ICMP black hole,
 	                                 RFC 4821 5.5) */

@@ -251,6 +251,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 	data = d > 0 ? RTE_MIN((uint32_t)d, c->sq_bytes) : 0;
 	if (data > 0)
 		tcp_sq_ack(c, data);
+	tcp_rack_cumack(c, ack);
 	/* This ACK's RTT from the timestamp it echoes, for HyStart++
 	 * (tcp_cc.c): one per ACK, 1 ms steps; only while it watches (the
 	 * first slow start), not on every ACK of a connection's life. */
@@ -269,6 +270,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		c->high_rxt = c->snd_una;
 	if (c->sb_n > 0)
 		tcp_sack_trim(c);
+	tcp_rack_acked(c);
 	tcp_rtt_ack(c, ack, seg); /* ends the back-off if it samples */
 	c->retries = 0;
 	c->soft_err = 0; /* the path works */
@@ -281,6 +283,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 			c->flags &= ~(TF_RECOVERY | TF_SACK_RECOV | TF_UNDO |
 					TF_UNDO_RTO);
 			c->cc->on_recovered(c);
+			tcp_rack_recovered(c);
 			c->dupacks = 0;
 		} else if (c->flags & TF_SACK_RECOV) {
 			/* RFC 6675: the scoreboard picks what to resend (at
@@ -447,9 +450,9 @@ prr_ack(struct tcp_conn *c, uint32_t delivered)
 }
 
 /* RFC 6675 5 (b): the scoreboard alone shows snd_una lost (also on ACKs
- * that carry data, which are never duplicates). */
-static void
-sack_loss_check(struct tcp_conn *c)
+ * that carry data, which are never duplicates), or RACK's clock did. */
+void
+tcp_sack_loss_check(struct tcp_conn *c)
 {
 	if (c->sb_n > 0 && !(c->flags & TF_RECOVERY) &&
 			SEQ_LT(c->snd_una, c->snd_max) &&
@@ -1149,8 +1152,12 @@ ack_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 			ecn_ece(c, seg->ack);
 		if (c->tlp_state >= TLP_NEW)
 			tlp_ack(c, seg->ack, dup);
+		if ((c->sb_n > 0 || c->rack.timer != 0) &&
+				(tcp_rack_detect(c) & TCP_RACK_TIMER) &&
+				SEQ_LT(c->snd_una, c->snd_max))
+			tcp_rtx_restart(c);
 		if (c->sb_n > 0)
-			sack_loss_check(c);
+			tcp_sack_loss_check(c);
 		if (c->flags & TF_SACK_RECOV)
 			prr_ack(c, (uint32_t)((int64_t)(c->snd_una - una0) +
 					(int64_t)c->sacked - (int64_t)sacked0));

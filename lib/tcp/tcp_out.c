@@ -301,6 +301,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	tl->st.bytes_out += len;
 	if (flags & TH_RST)
 		tl->st.rst_out++;
+	if (len > 0)
+		tcp_rack_sent(c, seq, len);
 	tcp_ip_output(tl, m, c->raddr, ipf);
 	return 0;
 }
@@ -443,11 +445,13 @@ tcp_output(struct tcp_conn *c)
 		c->cwnd = RTE_MIN(c->cwnd, tcp_iw(c));
 	if (c->flags & TF_SACK_RECOV) {
 		/* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, resend the
-		 * lost holes first (NextSeg rule 1), then new data (rule 2,
-		 * the loop below, within room). */
+		 * lost holes first (resends RACK found lost again, then
+		 * NextSeg rule 1), then new data (rule 2, the loop below,
+		 * within room). */
 		pipe = tcp_sack_pipe(c);
 		while (pipe + eff <= c->cwnd &&
-				tcp_sack_next_lost(c, eff, &seq, &len)) {
+				(tcp_rack_next_lost(c, eff, &seq, &len) ||
+				tcp_sack_next_lost(c, eff, &seq, &len))) {
 			if (tcp_retransmit(c, seq, len) < 0)
 				break;
 			pipe += len;

@@ -183,6 +183,42 @@ struct tcp_hystart {
 #define HS_SS  1            /* slow start, watching the RTT */
 #define HS_CSS 2            /* conservative slow start (RFC 9406 4.2) */
 
+/* RACK (RFC 8985 6; tcp_rack.c): when the data in flight was sent, in
+ * microseconds (wrapping u32), coarsely. First transmissions are in
+ * sequence order, so a few ranges hold their times: tx[k] covers from
+ * its seq to the next one's (the last to snd_max), sent between lo and
+ * hi. Resent ranges ("sweeps": resends in sequence order, across the
+ * SACKed blocks between them) are kept apart, oldest first; one a
+ * loss was found in is marked in rx_lost, and what of it is resent
+ * again leaves it. Merging two ranges when full widens lo..hi: a loss
+ * is then found later, never sooner. */
+#define RACK_TX 8
+#define RACK_RX 4
+struct tcp_rack_tx {
+	uint32_t seq, lo, hi;
+};
+struct tcp_rack_rx {
+	uint32_t s, e, lo, hi;
+};
+struct tcp_rack {
+	struct tcp_rack_tx tx[RACK_TX];
+	struct tcp_rack_rx rx[RACK_RX];
+	uint8_t tx_n, rx_n, rx_lost; /* rx_lost: bit k, rx[k] */
+	uint8_t have;               /* xmit/end are set */
+	uint8_t xmit_first;         /* ... by a first transmission */
+	uint8_t reord;              /* reordering seen (RACK.reord) */
+	uint8_t reo_mult, reo_persist; /* RFC 8985 6.2 step 4 (D-SACK) */
+	uint8_t timer;              /* 0; 1: due is set; 2: and t_rtx is
+	                               armed for it */
+	uint8_t rx_since;           /* resent since tx's newest began */
+	uint32_t xmit, end;         /* RACK.xmit_ts, RACK.end_seq */
+	uint32_t rtt;               /* RACK.rtt, us */
+	uint32_t min_rtt;           /* the least RTT sample, us */
+	uint32_t fack;              /* the highest end delivered */
+	uint32_t dsack_round;       /* one reo_mult step per round */
+	uint32_t due;               /* the reordering timer's time, us */
+};
+
 /* A contiguous range held out of order: a chain of segments. */
 struct tcp_ooo_ent {
 	uint32_t seq;
@@ -303,6 +339,7 @@ struct tcp_conn {
 	const struct tcp_cc_ops *cc;
 	struct tcp_cubic cub;
 	struct tcp_hystart hs;
+	struct tcp_rack rack;
 	uint32_t ack_rtt_us;        /* the ACK being processed: its echoed
 	                               timestamp's RTT, UINT32_MAX: none */
 	/* per-connection counters */
@@ -587,6 +624,7 @@ void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
 void tcp_tlp_fire(struct tcp_conn *c);
+void tcp_sack_loss_check(struct tcp_conn *c);
 int tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e);
 
 /* tcp_icmp.c: ICMP errors, path MTU, black holes */
@@ -608,6 +646,24 @@ uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 int tcp_sack_next_lost(const struct tcp_conn *c, uint32_t max, uint32_t *seq,
 		uint32_t *len);
 uint32_t tcp_sack_skip(struct tcp_conn *c, uint32_t end);
+
+/* tcp_rack.c: RACK (RFC 8985 6) */
+uint32_t tcp_rack_now(const struct tcp_conn *c);
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len);
+void tcp_rack_delivered(struct tcp_conn *c, uint32_t s, uint32_t e,
+		uint32_t now);
+void tcp_rack_cumack(struct tcp_conn *c, uint32_t ack);
+void tcp_rack_acked(struct tcp_conn *c);
+int tcp_rack_detect(struct tcp_conn *c);
+void tcp_rack_dsack(struct tcp_conn *c);
+void tcp_rack_rto(struct tcp_conn *c);
+void tcp_rack_recovered(struct tcp_conn *c);
+uint32_t tcp_rack_lost_rx_bytes(const struct tcp_conn *c);
+int tcp_rack_next_lost(struct tcp_conn *c, uint32_t max, uint32_t *seq,
+		uint32_t *len);
+void tcp_rack_reo_timeout(struct tcp_conn *c);
+#define TCP_RACK_LOST  1 /* tcp_rack_detect(): something newly lost */
+#define TCP_RACK_TIMER 2 /* ... the reordering timer's time changed */
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(const struct tcp_lcore *tl, const struct tcp_conn *c,

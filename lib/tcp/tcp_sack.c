@@ -42,14 +42,24 @@ sb_remove(struct tcp_conn *c, uint32_t i)
 	c->sb_n--;
 }
 
-/* Add [s, e) (already inside snd_una..snd_max), merging neighbours. */
+/* Add [s, e) (already inside snd_una..snd_max), merging neighbours;
+ * what it adds to the blocks is newly delivered (RACK). */
 static void
-sb_add(struct tcp_conn *c, uint32_t s, uint32_t e)
+sb_add(struct tcp_conn *c, uint32_t s, uint32_t e, uint32_t now)
 {
-	uint32_t i = 0, j;
+	uint32_t i = 0, j, cur;
 
 	while (i < c->sb_n && SEQ_LT(c->sb[i].e, s))
 		i++;
+	cur = s;
+	for (j = i; j < c->sb_n && SEQ_LEQ(c->sb[j].s, e); j++) {
+		if (SEQ_LT(cur, c->sb[j].s))
+			tcp_rack_delivered(c, cur, c->sb[j].s, now);
+		if (SEQ_GT(c->sb[j].e, cur))
+			cur = c->sb[j].e;
+	}
+	if (SEQ_LT(cur, e))
+		tcp_rack_delivered(c, cur, e, now);
 	/* Blocks i.. that touch [s, e) fold into it. */
 	j = i;
 	while (j < c->sb_n && SEQ_LEQ(c->sb[j].s, e)) {
@@ -88,7 +98,7 @@ void
 tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
 {
 	struct tcp_lcore *tl = c->tl;
-	uint32_t k, s, e;
+	uint32_t k, s, e, now = tcp_rack_now(c);
 
 	for (k = 0; k < seg->nsack; k++) {
 		s = seg->sack[k][0];
@@ -104,6 +114,7 @@ tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
 				SEQ_GEQ(s, seg->sack[1][0]) &&
 				SEQ_LEQ(e, seg->sack[1][1]))) {
 			tl->st.dsack_in++;
+			tcp_rack_dsack(c);
 			if (c->tlp_state == TLP_RTX && SEQ_LEQ(s, c->tlp_seq) &&
 					SEQ_GEQ(e, c->tlp_end))
 				c->tlp_dsacked = 1;
@@ -112,7 +123,7 @@ tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg)
 		if (SEQ_LT(s, c->snd_una))
 			s = c->snd_una;
 		if (SEQ_LT(s, e))
-			sb_add(c, s, e);
+			sb_add(c, s, e, now);
 	}
 }
 
@@ -130,53 +141,63 @@ tcp_sack_trim(struct tcp_conn *c)
 	}
 }
 
-/* RFC 6675 IsLost for every byte of the hole below block i: at least
- * DupThresh discontiguous SACKed segments, or more than
- * (DupThresh - 1) * SMSS SACKed bytes, above it. above = SACKed bytes
- * from block i up. */
-static int
-hole_lost(const struct tcp_conn *c, uint32_t i, uint32_t above)
+/* RFC 6675 IsLost for the hole [hs, he) below block i: all of it with
+ * at least DupThresh discontiguous SACKed segments, or more than
+ * (DupThresh - 1) * SMSS SACKed bytes, above it (above = SACKed bytes
+ * from block i up); else what lies below lost_below (the tail loss
+ * probe's, RACK's). Returns where the lost part ends (hs: none). */
+static uint32_t
+hole_lost(const struct tcp_conn *c, uint32_t i, uint32_t above, uint32_t hs,
+		uint32_t he)
 {
 	uint32_t mss = tcp_eff_mss(c);
 
-	return c->sb_n - i >= c->dupthresh ||
-		above > (c->dupthresh - 1) * mss ||
-		(c->lost_below_ok && SEQ_LEQ(c->sb[i].s, c->lost_below));
+	if (c->sb_n - i >= c->dupthresh || above > (c->dupthresh - 1) * mss)
+		return he;
+	if (c->lost_below_ok && SEQ_GT(c->lost_below, hs))
+		return SEQ_LT(c->lost_below, he) ? c->lost_below : he;
+	return hs;
 }
 
 int
 tcp_sack_is_lost(const struct tcp_conn *c, uint32_t seq)
 {
-	uint32_t i, above = c->sacked;
+	uint32_t i, hs = c->snd_una, above = c->sacked;
 
 	for (i = 0; i < c->sb_n; i++) {
 		if (SEQ_GT(c->sb[i].s, seq))
-			return hole_lost(c, i, above);
+			return SEQ_LT(seq, hole_lost(c, i, above, hs, c->sb[i].s));
 		above -= c->sb[i].e - c->sb[i].s;
+		hs = c->sb[i].e;
 	}
 	return 0;
 }
 
 /* RFC 6675 SetPipe: bytes the network holds. Each hole byte counts
- * once unless it is lost, once more if we resent it (below high_rxt);
- * SACKed bytes do not count; what lies past the last block is in
- * flight. */
+ * once unless it is lost, once more if we resent it (below high_rxt)
+ * and RACK has not found that lost too; SACKed bytes do not count; what
+ * lies past the last block is in flight. */
 uint32_t
 tcp_sack_pipe(const struct tcp_conn *c)
 {
 	uint32_t i, hs = c->snd_una, he, n, rx, pipe = 0, above = c->sacked;
+	uint32_t lost;
 
 	for (i = 0; i < c->sb_n; i++) {
 		he = c->sb[i].s;
 		n = he - hs;
 		rx = SEQ_GT(c->high_rxt, hs) ?
 			RTE_MIN(c->high_rxt - hs, n) : 0;
-		pipe += (hole_lost(c, i, above) ? 0 : n) + rx;
+		pipe += n - (hole_lost(c, i, above, hs, he) - hs) + rx;
 		above -= c->sb[i].e - he;
 		hs = c->sb[i].e;
 	}
 	if (SEQ_LT(hs, c->snd_max))
 		pipe += c->snd_max - hs;
+	if (c->rack.rx_lost != 0) {
+		lost = tcp_rack_lost_rx_bytes(c);
+		pipe = pipe > lost ? pipe - lost : 0;
+	}
 	return pipe;
 }
 
@@ -186,17 +207,19 @@ int
 tcp_sack_next_lost(const struct tcp_conn *c, uint32_t max, uint32_t *seq,
 		uint32_t *len)
 {
-	uint32_t i, hs = c->snd_una, he, above = c->sacked;
+	uint32_t i, hs = c->snd_una, he, above = c->sacked, le, from;
 
 	for (i = 0; i < c->sb_n; i++) {
 		he = c->sb[i].s;
+		from = hs;
 		if (SEQ_GT(c->high_rxt, hs))
 			hs = SEQ_LT(c->high_rxt, he) ? c->high_rxt : he;
 		if (SEQ_LT(hs, he)) {
-			if (!hole_lost(c, i, above))
+			le = hole_lost(c, i, above, from, he);
+			if (!SEQ_LT(hs, le))
 				return 0; /* holes above have less above them */
 			*seq = hs;
-			*len = RTE_MIN(he - hs, max);
+			*len = RTE_MIN(le - hs, max);
 			return 1;
 		}
 		above -= c->sb[i].e - c->sb[i].s;

@@ -141,19 +141,35 @@ tcp_rtx_cancel(struct tcp_conn *c)
 	c->flags &= ~TF_PERSIST;
 	if (c->tlp_state == TLP_ARMED)
 		c->tlp_state = TLP_NONE;
+	if (c->rack.timer == 2)
+		c->rack.timer = 1;
 }
 
-/* The RTO, or the probe timeout where it comes first (RFC 8985 7.2). */
+/* The RTO, or the probe timeout (RFC 8985 7.2) or RACK's reordering
+ * timer (6.2) where one comes first. */
 static void
 rtx_or_pto_arm(struct tcp_conn *c)
 {
 	uint64_t d = rtx_delay(c), p = (c->flags & TF_SACK) ? pto_cycles(c) : 0;
+	int32_t w;
 
 	if (p != 0 && p < d) {
 		d = p;
 		c->tlp_state = TLP_ARMED;
 	} else if (c->tlp_state == TLP_ARMED) {
 		c->tlp_state = TLP_NONE;
+	}
+	if (unlikely(c->rack.timer != 0)) {
+		w = (int32_t)(c->rack.due - tcp_rack_now(c));
+		p = us_to_cyc(c, w > 0 ? (uint64_t)w : 0);
+		if (p < d) {
+			d = p;
+			c->rack.timer = 2;
+			if (c->tlp_state == TLP_ARMED)
+				c->tlp_state = TLP_NONE;
+		} else {
+			c->rack.timer = 1;
+		}
 	}
 	timer_arm(c, &c->t_rtx, d, rtx_expire);
 }
@@ -248,6 +264,8 @@ tcp_rtt_sample(struct tcp_conn *c, uint64_t cycles)
 		c->rttvar_us = (3 * c->rttvar_us + d) / 4;
 		c->srtt_us = (7 * c->srtt_us + r) / 8;
 	}
+	if (c->rack.min_rtt == 0 || r < c->rack.min_rtt)
+		c->rack.min_rtt = r; /* RACK's reordering window */
 	c->rto_us = c->srtt_us + RTE_MAX(1u, 4 * c->rttvar_us);
 	/* RFC 6298 2.4 says 1 s; the floor is configurable (data centre). */
 	if (c->rto_us < min)
@@ -305,6 +323,16 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	const struct px_tcp_conf *cf = &tl->tn->conf;
 
 	RTE_SET_USED(t);
+	if (c->rack.timer == 2) {
+		/* RFC 8985 6.2: the reordering window passed; the RTO (or
+		 * the probe) runs on from now. */
+		c->rack.timer = 0;
+		if (TCP_IN_STATE(c, TCP_SYNCED) && SEQ_LT(c->snd_una, c->snd_max))
+			tcp_rack_reo_timeout(c);
+		if (SEQ_LT(c->snd_una, c->snd_max) && !px_timer_is_armed(&c->t_rtx))
+			rtx_or_pto_arm(c);
+		return;
+	}
 	if (c->tlp_state == TLP_ARMED) {
 		/* RFC 8985 7.3: the probe; the RTO runs on from now. */
 		c->tlp_state = TLP_NONE;
@@ -388,6 +416,7 @@ rtx_expire_do(struct px_timer *t, void *arg)
 	/* A probe still out when the RTO fires proved nothing. */
 	c->tlp_state = TLP_NONE;
 	c->lost_below_ok = 0;
+	tcp_rack_rto(c);
 	if (c->retries == 1) {
 		c->undo_cwnd = c->cwnd;
 		c->undo_ssthresh = c->ssthresh;
