@@ -19,6 +19,8 @@
  * (dseq from it): destination unreachable if flags bit 0 (else time
  * exceeded), code flags >> 4, next-hop MTU wnd (PMTUD, RFC 5927
  * checks). With bit 3 the segment's IP header says CE (RFC 3168).
+ * With bit 4 the SACK blocks among the options are relative to the
+ * connection's first data byte too (the sender's scoreboard and RACK).
  * Records stop once the connection is reset. At the end the connection
  * is aborted and every mbuf must be back in the pool. The stack runs
  * with ECN: a first byte with bit 2 makes the handshake's SYN ask for
@@ -224,6 +226,30 @@ inject_icmp(uint16_t sport, uint32_t seq, uint8_t type, uint8_t code,
 	px_netif_input(fuzz_nif, &m, 1);
 }
 
+/* Add base to the numbers of every SACK option in opts (as far as the
+ * options are well formed). */
+static void
+sack_relative(uint8_t *opts, uint32_t olen, uint32_t base)
+{
+	uint32_t i = 0, k, v;
+
+	while (i < olen && opts[i] != 0) {
+		if (opts[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= olen || opts[i + 1] < 2 || i + opts[i + 1] > olen)
+			return;
+		if (opts[i] == 5)
+			for (k = i + 2; k + 4 <= i + opts[i + 1]; k += 4) {
+				memcpy(&v, opts + k, 4);
+				v = htonl(ntohl(v) + base);
+				memcpy(opts + k, &v, 4);
+			}
+		i += opts[i + 1];
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -287,6 +313,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(uint16_t)(40 + plen * 6));
 		else {
 			inject_tos = (act & 8) ? 3 : 2; /* CE, else ECT(0) */
+			if (act & 16)
+				sack_relative(buf, olen, iss + 1);
 			inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
 					iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
 					buf, olen, data + off, plen);
