@@ -78,6 +78,29 @@ cap_tcp(unsigned int i)
 	return (const struct rte_tcp_hdr *)(ip + 1);
 }
 
+/* Option kind of th: its length (0 if absent), its value in val. */
+static uint32_t
+tcp_opt(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t *val)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			break;
+		if (o[i] == kind) {
+			memcpy(val, o + i + 2, o[i + 1] - 2u);
+			return o[i + 1];
+		}
+		i += o[i + 1];
+	}
+	return 0;
+}
+
 /* The TSval of th's timestamp option, 0 if none. */
 static uint32_t
 tcp_tsval(const struct rte_tcp_hdr *th)
@@ -125,13 +148,15 @@ peer_init(struct peer *p, uint16_t sport, uint16_t dport)
 static uint16_t peer_wnd = 8192; /* the window the peer offers */
 static int peer_sack;            /* its SYN offers SACK (RFC 2018) */
 static uint32_t peer_sblk[2];    /* a SACK block for the next segment */
+static uint8_t peer_tfo[18];     /* a Fast Open option for its SYN ... */
+static uint8_t peer_tfo_len;     /* ... this long (0: none) */
 
 /* Send one segment with a timestamp (and the MSS option on a SYN). */
 static void
 peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 		const void *data, uint16_t len, uint16_t mss, uint64_t ol)
 {
-	uint8_t opts[24];
+	uint8_t opts[44];
 	uint32_t v;
 	uint8_t n = 0;
 	struct tframe_tcp f = {
@@ -152,6 +177,12 @@ peer_send(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 			opts[n++] = 2;
 			opts[n++] = 1;
 			opts[n++] = 1;
+		}
+		if (peer_tfo_len > 0) {
+			memcpy(opts + n, peer_tfo, peer_tfo_len);
+			n = (uint8_t)(n + peer_tfo_len);
+			while (n % 4 != 0) /* whole words, as the rest */
+				opts[n++] = 1;
 		}
 	}
 	opts[n++] = 1;
@@ -2209,6 +2240,143 @@ case_rack_reo_timer(void)
 	return NULL;
 }
 
+/* A SYN with data and the Fast Open option of len bytes (opt: kind,
+ * len, cookie); the SYN-ACK in *sa (NULL if none). */
+static void
+tfo_syn(struct peer *p, const uint8_t *opt, uint8_t len, const char *data,
+		const struct rte_tcp_hdr **sa)
+{
+	*sa = NULL;
+	cap_clear();
+	memcpy(peer_tfo, opt, len);
+	peer_tfo_len = len;
+	peer_send(p, TH_SYN, p->seq, 0, data, (uint16_t)strlen(data), 1460, 0);
+	peer_tfo_len = 0;
+	if (to_peer(p, 0xff, TH_SYN | TH_ACK, sa) == 1) {
+		p->ack = ntohl((*sa)->sent_seq) + 1;
+		p->ts_recent = tcp_tsval(*sa);
+	}
+}
+
+/* TCP Fast Open, server side (RFC 7413; issue 16, PX_TCP_CONF_F_FASTOPEN
+ * here): a SYN asking for a cookie gets one in the SYN-ACK; a SYN with
+ * it and data has the data acknowledged by the SYN-ACK, the connection
+ * accepted and read before the handshake completes, and the answer sent
+ * right after the SYN-ACK; a wrong cookie gets the right one, its data
+ * is not acknowledged (RFC 7413 4.2.2: the client sends it again), and
+ * nothing is accepted before the ACK. (Before: the SYN's data was
+ * dropped, no cookie.) */
+static void *
+case_fastopen(void)
+{
+	static const uint8_t req[2] = { 34, 2 };
+	const struct rte_tcp_hdr *sa, *th;
+	struct px_tcp_stats s0, s1;
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint8_t cookie[18], opt[18], v[16];
+	uint32_t isn, seq[4], len[4];
+	char buf[16];
+	ssize_t n;
+
+	s0 = stats();
+	/* A cookie request: no data, a cookie back. */
+	peer_init(&p, 40051, 7);
+	tfo_syn(&p, req, 2, "", &sa);
+	T_CHECK(sa != NULL);
+	T_EQ(tcp_opt(sa, 34, cookie + 2), 10u);
+	cookie[0] = 34;
+	cookie[1] = 10;
+	p.seq++;
+	peer_seg(&p, TH_ACK, NULL, 0);
+	T_EQ(px_tcp_accept(lst7, &c, 100 * MS), 0);
+	T_EQ(px_tcp_abort(c), 0);
+	/* The cookie and data: taken at once. */
+	peer_init(&p, 40052, 7);
+	tfo_syn(&p, cookie, 10, "hello", &sa);
+	T_CHECK(sa != NULL);
+	isn = ntohl(sa->sent_seq);
+	T_EQ(ntohl(sa->recv_ack), p.seq + 1 + 5);
+	T_EQ(tcp_opt(sa, 34, v), 0u);
+	T_EQ(px_tcp_accept(lst7, &c, 0), 0);     /* before the ACK */
+	n = px_tcp_read(c, buf, sizeof(buf), 0);
+	T_EQ(n, 5);
+	T_EQ(memcmp(buf, "hello", 5), 0);
+	cap_clear();
+	T_EQ(px_tcp_write(c, "world", 5, 0), 5);
+	T_EQ(px_tcp_close(c), 0);                /* the FIN waits */
+	T_EQ(data_segs(&p, seq, len, 4), 1);     /* the answer, at once */
+	T_EQ(seq[0], isn + 1);
+	T_EQ(len[0], 5u);
+	T_EQ(to_peer(&p, TH_FIN, TH_FIN, NULL), 0);
+	/* The handshake completes, acknowledging the answer: the FIN. */
+	p.seq += 1 + 5;
+	cap_clear();
+	peer_send(&p, TH_ACK, p.seq, isn + 1 + 5, NULL, 0, 0, 0);
+	T_EQ(to_peer(&p, TH_FIN, TH_FIN, &th), 1);
+	T_EQ(ntohl(th->sent_seq), isn + 1 + 5);
+	peer_send(&p, TH_ACK | TH_FIN, p.seq, isn + 1 + 5 + 1, NULL, 0, 0, 0);
+	/* A wrong cookie: the right one back, the data not taken. */
+	memcpy(opt, cookie, 10);
+	opt[5] ^= 0x5a;
+	peer_init(&p, 40053, 7);
+	tfo_syn(&p, opt, 10, "stale", &sa);
+	T_CHECK(sa != NULL);
+	T_EQ(ntohl(sa->recv_ack), p.seq + 1);
+	T_EQ(tcp_opt(sa, 34, v), 10u);
+	T_EQ(memcmp(v, cookie + 2, 8), 0);
+	T_EQ(px_tcp_accept(lst7, &c, 0), -EAGAIN);
+	p.seq++;
+	peer_seg(&p, TH_ACK | TH_PSH, "stale", 5);
+	T_EQ(px_tcp_accept(lst7, &c, 100 * MS), 0);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 5);
+	T_EQ(px_tcp_abort(c), 0);
+	s1 = stats();
+	printf("    cookies %" PRIu64 ", accepted %" PRIu64 ", dropped %" PRIu64 "\n",
+		s1.tfo_cookies_sent - s0.tfo_cookies_sent,
+		s1.tfo_accepted - s0.tfo_accepted,
+		s1.syn_data_dropped - s0.syn_data_dropped);
+	T_EQ(s1.tfo_cookies_sent - s0.tfo_cookies_sent, 2);
+	T_EQ(s1.tfo_accepted - s0.tfo_accepted, 1);
+	T_EQ(s1.syn_data_dropped - s0.syn_data_dropped, 1);
+	cap_clear();
+	return NULL;
+}
+
+/* Data on a SYN-ACK (RFC 9293 3.10.7.3; issue 16): taken as in
+ * ESTABLISHED, and acknowledged (before: dropped, the ACK said
+ * IRS + 1, the peer had to send it again). */
+static void *
+case_synack_data(void)
+{
+	const struct rte_tcp_hdr *th = NULL;
+	struct px_tcp_conn *c;
+	struct px_tcp_info inf;
+	struct peer p;
+	char buf[8];
+
+	cap_clear();
+	T_EQ(px_tcp_connect_cb(na, ip_p, htons(5557), NULL, NULL, &c), 0);
+	run_for(1 * MS);
+	T_CHECK(ncap > 0 && (th = cap_tcp(ncap - 1)) != NULL);
+	T_EQ(th->tcp_flags, TH_SYN);
+	peer_init(&p, 5557, ntohs(th->src_port));
+	p.ts_recent = tcp_tsval(th);
+	cap_clear();
+	peer_send(&p, TH_SYN | TH_ACK, p.seq, ntohl(th->sent_seq) + 1,
+			"hi!", 3, 1460, 0);
+	run_for(1 * MS);
+	T_EQ(px_tcp_info(c, &inf), 0);
+	T_EQ(inf.state, PX_TCP_ESTABLISHED);
+	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
+	T_EQ(ntohl(th->recv_ack), p.seq + 1 + 3);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 0), 3);
+	T_EQ(memcmp(buf, "hi!", 3), 0);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 /* PX_TCP_OPT_USER_TIMEOUT (RFC 5482; issue 16): data nobody answers
  * ends the connection with -ETIMEDOUT once the user timeout has passed
  * (250 ms here), not after max_retries backed-off RTOs (120 + 240 + 480
@@ -2381,6 +2549,7 @@ peer_main(void *arg)
 	tc.challenge_per_s = 8;
 	tc.max_retries = 4;
 	tc.max_orphans = 8;
+	tc.flags = PX_TCP_CONF_F_FASTOPEN;
 	tc.oow_ack_ms = 86400001; /* more than a day */
 	T_EQ(px_tcp_attach(na, &tc), -EINVAL);
 	tc.oow_ack_ms = 0;        /* the default, 500 */
@@ -2441,6 +2610,8 @@ peer_main(void *arg)
 	T_RUN(case_prr);
 	T_RUN(case_rack_lost_rtx);
 	T_RUN(case_rack_reo_timer);
+	T_RUN(case_fastopen);
+	T_RUN(case_synack_data);
 	T_RUN(case_pmtu); /* last: the host's path MTU stays learnt */
 	T_EQ(px_tcp_listener_close(lst7), 0);
 	run_for(300 * MS); /* TIME_WAIT is 2 x 100 ms */

@@ -46,6 +46,7 @@ echo_usage(const char *prog)
 		"  --no-sack           neither offer nor accept SACK (RFC 2018)\n"
 		"  --ecn               explicit congestion notification (RFC 3168):\n"
 		"                      ask for it and agree to it (default: off)\n"
+		"  --fastopen          TCP Fast Open for the servers (RFC 7413)\n"
 		"  --no-rack           no RACK loss detection (RFC 8985 6): the\n"
 		"                      RFC 6675 scoreboard, probes and the RTO only\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
@@ -130,6 +131,7 @@ parse_opts(int argc, char **argv)
 		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "ecn", no_argument, NULL, 'V' },
 		{ "no-rack", no_argument, NULL, 0x100 },
+		{ "fastopen", no_argument, NULL, 0x101 },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "tcp-crr", required_argument, NULL, 'A' },
@@ -267,6 +269,9 @@ parse_opts(int argc, char **argv)
 			break;
 		case 0x100:
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_RACK;
+			break;
+		case 0x101:
+			opts.tcp_conf.flags |= PX_TCP_CONF_F_FASTOPEN;
 			break;
 		case 'J':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;

@@ -123,6 +123,15 @@ struct px_tcp_conf {
  *  tail loss probe and the RTO only; a lost retransmission waits for
  *  the RTO. */
 #define PX_TCP_CONF_F_NO_RACK       (1u << 8)
+/** TCP Fast Open for listeners (RFC 7413, server side; off by default):
+ *  a SYN that asks for a cookie gets one in the SYN-ACK (a keyed hash of
+ *  the client's address); a SYN with a valid cookie has its data taken
+ *  at once, the SYN-ACK acknowledges it, and the connection is ready to
+ *  accept, read and write before the handshake completes (the answer can
+ *  follow the SYN-ACK). Without a valid cookie, or with the accept queue
+ *  full, data on a SYN is not acknowledged and the client sends it again
+ *  after the handshake (RFC 7413 4.2.2), as without this flag. */
+#define PX_TCP_CONF_F_FASTOPEN      (1u << 9)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -213,6 +222,14 @@ struct px_tcp_stats {
 	                                 RACK's clock (resent once more,
 	                                 without waiting for the RTO) */
 	uint64_t rack_reo_timeouts; /**< RACK's reordering timer expired */
+	uint64_t tfo_cookies_sent;  /**< Fast Open cookies given (a SYN asked
+	                                 for one, or had a wrong one) */
+	uint64_t tfo_accepted;      /**< SYNs whose data was taken (a valid
+	                                 Fast Open cookie, RFC 7413) */
+	uint64_t syn_data_dropped;  /**< SYNs whose data was not taken (Fast
+	                                 Open off, no or a wrong cookie, a
+	                                 full accept queue): sent again by the
+	                                 client after the handshake */
 	uint64_t pmtu_blackhole;    /**< MSS lowered after repeated timeouts
 	                                 of a big segment (an ICMP black hole,
 	                                 RFC 4821 5.5) */

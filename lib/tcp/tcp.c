@@ -338,6 +338,17 @@ tcp_accept_ready(struct tcp_conn *c)
 	return 0;
 }
 
+/* RFC 7413 4.1.2: the Fast Open cookie of a client address, a keyed
+ * hash (the TSval offsets' secret, in its own domain). */
+void
+tcp_tfo_cookie(const struct tcp_lcore *tl, uint32_t raddr,
+		uint8_t out[TFO_COOKIE_LEN])
+{
+	uint64_t h = tcp_siphash(tl->tn->ts_key, raddr, 0x746366u << 8);
+
+	memcpy(out, &h, TFO_COOKIE_LEN);
+}
+
 #define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND do { \
 		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
@@ -642,7 +653,8 @@ static const char *const stat_names[] = {
 	"conn_exhausted", "tw_recycled", "tw_reuse", "rst_in", "rst_out", "drop_bad_len",
 	"drop_bad_checksum", "drop_bad_opt", "drop_bad_flags", "drop_no_conn",
 	"drop_out_of_window", "drop_paws", "drop_no_ts", "icmp_err", "drop_icmp_err", "pmtu_lowered", "tlp_probes", "tlp_recoveries", "tlp_spurious",
-	"rack_lost", "rack_lost_rtx", "rack_reo_timeouts", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
+	"rack_lost", "rack_lost_rtx", "rack_reo_timeouts", "tfo_cookies_sent", "tfo_accepted",
+	"syn_data_dropped", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
 	"shutdown_rst", "nombuf", "zc_segs", "hystart_css", "hystart_exit",

@@ -85,6 +85,12 @@ px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 				seg->tsecr = rte_be_to_cpu_32(b);
 			}
 			break;
+		case 34: /* Fast Open cookie, SYN only (RFC 7413 2) */
+			if (syn && (l == 2 || (l >= 6 && l <= 18 && l % 2 == 0))) {
+				seg->tfo_len = (uint8_t)l;
+				memcpy(seg->tfo_cookie, p + i + 2, l - 2);
+			}
+			break;
 		default: /* unknown: skipped (RFC 9293 3.2) */
 			break;
 		}
@@ -621,10 +627,57 @@ cookie_ack(struct tcp_lcore *tl, struct px_tcp_listener *l,
  * a connection the segment goes on to (a SYN cookie came back), else
  * NULL: the segment was handled here. A SYN that took over a TIME-WAIT
  * brings the ISS it must use (tw_iss, else 0). */
-static struct tcp_conn *
-listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
-		const struct rte_tcp_hdr *th, struct tcp_seg *seg, uint32_t tw_iss)
+static void tcp_cc_start(struct tcp_conn *c);
+
+/* RFC 7413 4.2 for a new connection in SYN-RECEIVED (its SYN-ACK not
+ * sent yet): a SYN asking for a cookie, or with a wrong one, gets ours;
+ * a valid one has the SYN's data (*mp, TCP header first) taken, *mp
+ * then NULL. Returns 1 if so: the connection is ready to accept. */
+static int
+tfo_syn(struct tcp_conn *c, struct rte_mbuf **mp, const struct tcp_seg *seg)
 {
+	struct tcp_lcore *tl = c->tl;
+	uint8_t ck[TFO_COOKIE_LEN];
+	struct rte_mbuf *m = *mp;
+
+	if (!(tl->tn->conf.flags & PX_TCP_CONF_F_FASTOPEN) || seg->tfo_len == 0)
+		goto no_data;
+	tcp_tfo_cookie(tl, c->raddr, ck);
+	if (seg->tfo_len != 2 + TFO_COOKIE_LEN ||
+			memcmp(seg->tfo_cookie, ck, TFO_COOKIE_LEN) != 0) {
+		c->tfo |= TFO_COOKIE;
+		tl->st.tfo_cookies_sent++;
+		goto no_data;
+	}
+	if (seg->len == 0 || tcp_accept_full(c))
+		goto no_data;
+	/* The SYN-ACK's window (not scaled) bounds what is taken. */
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_wnd(c), (uint32_t)UINT16_MAX);
+	rte_pktmbuf_adj(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - seg->len));
+	*mp = NULL;
+	rcv_data(c, m, seg->seq + 1, seg->len);
+	tcp_delack_cancel(c); /* the SYN-ACK acknowledges it */
+	c->flags &= ~TF_ACK_NOW;
+	if (c->rcv_nxt == seg->seq + 1) {
+		tl->st.syn_data_dropped++; /* shed (tcp_mem_level()) */
+		return 0;
+	}
+	c->tfo |= TFO_DATA;
+	tl->st.tfo_accepted++;
+	tcp_cc_start(c); /* data may follow the SYN-ACK */
+	return 1;
+no_data:
+	if (seg->len > 0)
+		tl->st.syn_data_dropped++;
+	return 0;
+}
+
+static struct tcp_conn *
+listen_input(struct tcp_lcore *tl, struct rte_mbuf **mp,
+		const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+		struct tcp_seg *seg, uint32_t tw_iss)
+{
+	int tfo;
 	struct px_tcp_listener *l;
 	struct tcp_listen_lc *llc;
 	struct tcp_conn *c;
@@ -694,8 +747,12 @@ listen_input(struct tcp_lcore *tl, const struct rte_ipv4_hdr *ip,
 	c->rtt_tsc = rte_rdtsc();
 	tcp_conn_insert(tl, c);
 	tl->st.passive_opens++;
-	/* FIXME: data on a SYN is dropped; the peer sends it again. */
+	tfo = tfo_syn(c, mp, seg);
 	tcp_output(c);
+	/* Fast Open: ready before the handshake completes (RFC 7413 4.2.2;
+	 * Linux's TFO child). A refusal (the listener closing) resets it. */
+	if (tfo)
+		tcp_accept_ready(c);
 	return NULL;
 }
 
@@ -734,17 +791,22 @@ handshake_rtt(struct tcp_conn *c, const struct tcp_seg *seg)
 	c->flags &= ~(TF_RTT_TIMING | TF_RTT_KARN);
 }
 
-/* RFC 9293 3.10.7.3: SYN-SENT. Takes m. */
+/* RFC 9293 3.10.7.3: SYN-SENT. Takes m (the payload). */
 static void
 syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 {
 	struct tcp_lcore *tl = c->tl;
 
-	rte_pktmbuf_free(m);
+	if (!(seg->flags & TH_SYN) || !(seg->flags & TH_ACK) ||
+			(seg->flags & TH_RST) || seg->len == 0) {
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
 	if ((seg->flags & TH_ACK) &&
 			(SEQ_LEQ(seg->ack, c->iss) || SEQ_GT(seg->ack, c->snd_max))) {
 		tl->st.drop_bad_ack++;
 		tcp_send_rst_reply(tl, c->raddr, c->rport, c->lport, seg);
+		rte_pktmbuf_free(m);
 		return;
 	}
 	if (seg->flags & TH_RST) {
@@ -777,6 +839,14 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 		tcp_rtx_cancel(c);
 		tcp_cc_start(c);
 		tcp_set_state(c, TCP_ESTABLISHED, 0);
+		if (m != NULL) {
+			/* Data on the SYN-ACK (RFC 9293 3.10.7.3: processed
+			 * as in ESTABLISHED), within the window our SYN
+			 * offered (not scaled). */
+			c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_wnd(c),
+					(uint32_t)UINT16_MAX);
+			rcv_data(c, m, seg->seq + 1, seg->len);
+		}
 		tcp_ack_soon(c, 1);
 		tcp_wake(c, 1, 1);
 		return;
@@ -1019,7 +1089,9 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 		tl->st.accept_overflow++;
 		return STEP_DROP;
 	}
-	c->snd_una = seg->ack;
+	/* The SYN; data sent after it (Fast Open) is the ACK's new data,
+	 * for ack_step() (new_ack()). */
+	c->snd_una = c->iss + 1;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	c->snd_wnd = seg->wnd << c->snd_wscale;
@@ -1030,14 +1102,17 @@ synrcvd_ack(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	c->backoff = 0;
 	handshake_rtt(c, seg);
 	tcp_rtx_cancel(c);
-	tcp_cc_start(c);
+	if (!(c->tfo & TFO_DATA))
+		tcp_cc_start(c);
 	tcp_set_state(c, TCP_ESTABLISHED, 0);
-	if (!(c->flags & TF_PASSIVE)) {
+	if (!(c->flags & TF_PASSIVE) || (c->tfo & TFO_DATA)) {
 		tcp_wake(c, 1, 1);
 	} else if (tcp_accept_ready(c) < 0) {
 		rte_pktmbuf_free(m);
 		return STEP_GONE; /* refused: c is gone */
 	}
+	if (c->tfo & TFO_FIN)
+		tcp_queue_fin(c);
 	return STEP_ON;
 }
 
@@ -1372,9 +1447,12 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		c = NULL;
 	}
 	if (c == NULL) {
-		c = listen_input(tl, ip, th, &seg, tw_iss);
-		if (c == NULL)
-			goto drop;
+		c = listen_input(tl, &m, ip, th, &seg, tw_iss);
+		if (c == NULL) {
+			if (m != NULL)
+				goto drop;
+			return; /* its data was taken (Fast Open) */
+		}
 	}
 	c->seg_in++;
 	rte_pktmbuf_adj(m, (uint16_t)doff);

@@ -98,6 +98,15 @@ build_opts(struct tcp_conn *c, uint8_t flags, uint8_t *p)
 			*p++ = 3;
 			*p++ = c->rcv_wscale;
 		}
+		if ((c->tfo & TFO_COOKIE) && (flags & TH_ACK)) {
+			/* RFC 7413 2: the Fast Open cookie the SYN asked for */
+			*p++ = 1;
+			*p++ = 1;
+			*p++ = 34;
+			*p++ = 2 + TFO_COOKIE_LEN;
+			tcp_tfo_cookie(c->tl, c->raddr, p);
+			p += TFO_COOKIE_LEN;
+		}
 		return (uint32_t)(p - s);
 	}
 	if (c->flags & TF_TS) {
@@ -431,7 +440,10 @@ tcp_output(struct tcp_conn *c)
 					TH_SYN : TH_SYN | TH_ACK);
 		}
 		c->flags &= ~TF_ACK_NOW;
-		return;
+		/* Fast Open (RFC 7413 4.2.2): data may follow the SYN-ACK,
+		 * within the window the SYN offered. */
+		if (!(c->tfo & TFO_DATA) || c->snd_nxt == c->iss)
+			return;
 	}
 	eff = c->mss - data_opt_len(c);
 	end = tcp_data_end(c);
@@ -488,11 +500,13 @@ tcp_output(struct tcp_conn *c)
 						!(c->flags & TF_FORCE))
 					break;
 			} else if (len < eff && !(c->flags & TF_NODELAY) &&
-					c->snd_nxt != c->snd_una &&
+					c->snd_nxt != (c->state == TCP_SYN_RCVD ?
+					c->iss + 1 : c->snd_una) &&
 					!SEQ_LT(c->snd_nxt, c->snd_max) &&
 					!(c->flags & TF_FIN_QUEUED)) {
 				/* Nagle (RFC 1122 4.2.3.4): one small
-				 * segment in flight at a time (new data). */
+				 * segment in flight at a time (new data; a
+				 * Fast Open SYN-ACK is none). */
 				break;
 			}
 			if (len == avail && stop == end)

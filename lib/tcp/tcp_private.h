@@ -122,6 +122,13 @@ enum tcp_state {
                                     next new data */
 
 /* Tail loss probe states (RFC 8985 7). */
+#define TFO_COOKIE 1 /* our Fast Open cookie goes in the SYN-ACK */
+#define TFO_DATA   2 /* the SYN's data was taken (RFC 7413): accepted,
+                        read and written in SYN-RECEIVED */
+#define TFO_FIN    4 /* closed or shut down in SYN-RECEIVED: the FIN
+                        goes once the handshake completes */
+#define TFO_COOKIE_LEN 8
+
 #define TLP_NONE  0
 #define TLP_ARMED 1  /* t_rtx is the probe timeout (PTO), not the RTO */
 #define TLP_NEW   2  /* a probe of new data is out */
@@ -241,10 +248,13 @@ struct tcp_seg {
 	uint8_t ip_ce;          /* the IP header said CE (RFC 3168 5) */
 	/* options */
 	uint8_t has_mss, has_ws, sack_ok, has_ts, nsack;
+	uint8_t tfo_len;        /* Fast Open option's length (RFC 7413 2):
+	                           0 none, 2 a cookie request */
 	uint8_t ws;
 	uint16_t mss;
 	uint32_t tsval, tsecr;
 	uint32_t sack[4][2];
+	uint8_t tfo_cookie[16]; /* tfo_len - 2 bytes (not cleared) */
 };
 
 struct tcp_conn {
@@ -303,6 +313,7 @@ struct tcp_conn {
 	uint32_t dsack[2];          /* a duplicate received: [start, end) */
 	/* Tail loss probe (RFC 8985 7; tcp_out.c tcp_tlp_fire()) */
 	uint8_t tlp_state;          /* TLP_* */
+	uint8_t tfo;                /* TFO_* (tcp_in.c tfo_syn()) */
 	uint8_t tlp_dsacked;        /* a D-SACK covered the probe */
 	uint8_t lost_below_ok;      /* lost_below is set */
 	uint32_t tlp_seq, tlp_end;  /* what the probe carried */
@@ -610,6 +621,8 @@ struct tcp_listen_lc *tcp_listen_lc_of(struct px_tcp_listener *l,
 uint32_t tcp_isn(struct tcp_lcore *tl, const struct tcp_conn *c);
 uint64_t tcp_siphash(const uint64_t k[2], uint64_t m0, uint64_t m1);
 void tcp_conn_init_common(struct tcp_lcore *tl, struct tcp_conn *c);
+void tcp_tfo_cookie(const struct tcp_lcore *tl, uint32_t raddr,
+		uint8_t out[TFO_COOKIE_LEN]);
 enum px_tcp_state tcp_state_public(uint32_t state);
 /* Run output and callbacks of the connections queued on this lcore. */
 void tcp_flush(struct tcp_lcore *tl);
@@ -617,6 +630,7 @@ void tcp_flush(struct tcp_lcore *tl);
 void tcp_enqueue(struct tcp_conn *c);
 
 /* tcp_sock.c: another lcore closed a listener (TCP_MSG_LCLOSE). */
+void tcp_queue_fin(struct tcp_conn *c);
 void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 
 /* tcp_in.c */

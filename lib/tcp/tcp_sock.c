@@ -667,8 +667,8 @@ px_tcp_send_mbuf(struct px_tcp_conn *pc, struct rte_mbuf *m,
 /* ---- closing ---- */
 
 /* Queue our FIN (RFC 9293 3.10.4). */
-static void
-queue_fin(struct tcp_conn *c)
+void
+tcp_queue_fin(struct tcp_conn *c)
 {
 	c->flags |= TF_FIN_QUEUED;
 	if (c->state == TCP_CLOSE_WAIT)
@@ -686,11 +686,17 @@ px_tcp_shutdown(struct px_tcp_conn *pc)
 
 	if (ret < 0)
 		return ret;
+	if (c->state == TCP_SYN_RCVD && (c->tfo & TFO_DATA)) {
+		/* Fast Open: the FIN follows the handshake (RFC 9293
+		 * 3.10.4, SYN-RECEIVED: queued until ESTABLISHED). */
+		c->tfo |= TFO_FIN;
+		return 0;
+	}
 	if (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD | TCP_CLOSED))
 		return -ENOTCONN;
 	if (TCP_IN_STATE(c, TCP_ESTABLISHED | TCP_CLOSE_WAIT) &&
 			!(c->flags & TF_FIN_QUEUED))
-		queue_fin(c);
+		tcp_queue_fin(c);
 	return 0;
 }
 
@@ -873,14 +879,16 @@ px_tcp_close(struct px_tcp_conn *pc)
 	c->flags |= TF_ORPHAN | TF_RD_SHUT;
 	if (c->state == TCP_SYN_SENT) {
 		tcp_set_state(c, TCP_CLOSED, 0);
-	} else if (c->state == TCP_SYN_RCVD || c->rq_bytes > 0 ||
-			c->linger_ms == 0) {
+	} else if ((c->state == TCP_SYN_RCVD && !(c->tfo & TFO_DATA)) ||
+			c->rq_bytes > 0 || c->linger_ms == 0) {
 		/* RFC 1122 4.2.2.13: unread data is lost; tell the peer. A
 		 * handshake still open (simultaneous open) is reset too. */
 		reset_conn(c, -ECONNABORTED);
+	} else if (c->state == TCP_SYN_RCVD) {
+		c->tfo |= TFO_FIN; /* Fast Open: after the handshake */
 	} else if (TCP_IN_STATE(c, TCP_ESTABLISHED | TCP_CLOSE_WAIT)) {
 		if (!(c->flags & TF_FIN_QUEUED))
-			queue_fin(c);
+			tcp_queue_fin(c);
 	} else if (c->state == TCP_FIN_WAIT_2) {
 		tcp_slow_arm(c, c->tl->tn->fw2_cyc);
 	}
