@@ -57,7 +57,10 @@ enum {
 	APP_OPT_PCAP,
 	APP_OPT_VERBOSE,
 	APP_OPT_DRAIN_MS,
+	APP_OPT_APP = 0x200, /* an app's own long-only options from here */
 };
+_Static_assert(APP_OPT_DRAIN_MS < APP_OPT_APP,
+		"the common getopt codes run into the apps' own");
 
 /* struct option entries for an app's getopt_long() table. */
 #define APP_OPTS_PORT \

@@ -18,6 +18,13 @@
 #include "echo.h"
 #include "opt.h"
 
+/* Long-only options of pollux-echo: getopt codes past the common ones
+ * (apps/common/opt.h), which share the range above every letter. */
+enum {
+	ECHO_OPT_NO_RACK = APP_OPT_APP,
+	ECHO_OPT_FASTOPEN,
+};
+
 void
 echo_usage(const char *prog)
 {
@@ -130,8 +137,8 @@ parse_opts(int argc, char **argv)
 		{ "no-syncookies", no_argument, NULL, 'J' },
 		{ "no-sack", no_argument, NULL, 'Q' },
 		{ "ecn", no_argument, NULL, 'V' },
-		{ "no-rack", no_argument, NULL, 0x100 },
-		{ "fastopen", no_argument, NULL, 0x101 },
+		{ "no-rack", no_argument, NULL, ECHO_OPT_NO_RACK },
+		{ "fastopen", no_argument, NULL, ECHO_OPT_FASTOPEN },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "tcp-crr", required_argument, NULL, 'A' },
@@ -267,10 +274,10 @@ parse_opts(int argc, char **argv)
 		case 'V':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_ECN;
 			break;
-		case 0x100:
+		case ECHO_OPT_NO_RACK:
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_RACK;
 			break;
-		case 0x101:
+		case ECHO_OPT_FASTOPEN:
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_FASTOPEN;
 			break;
 		case 'J':
