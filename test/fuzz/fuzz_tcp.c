@@ -24,7 +24,9 @@
  * Records stop once the connection is reset. At the end the connection
  * is aborted and every mbuf must be back in the pool. The stack runs
  * with ECN: a first byte with bit 2 makes the handshake's SYN ask for
- * it (ECE and CWR).
+ * it (ECE and CWR). It runs with Fast Open too: with bit 3 the SYN
+ * carries the cookie of an earlier SYN-ACK and 4 bytes of data (or,
+ * before any, asks for a cookie).
  */
 
 #include <arpa/inet.h>
@@ -56,9 +58,35 @@ static uint32_t last_seq, last_ack;
 static uint8_t last_flags;
 static uint16_t port_ctr;
 static uint8_t inject_tos; /* the IP TOS byte of the next segment */
+static uint8_t tfo_cookie[8]; /* the Fast Open cookie last given ... */
+static int have_cookie;       /* ... if any */
 
 static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
 static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
+
+/* Keep the Fast Open cookie a SYN-ACK carries. */
+static void
+tfo_note(const struct rte_tcp_hdr *th)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
+
+	if ((th->tcp_flags & 0x12) != 0x12)
+		return;
+	while (i + 1 < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (o[i + 1] < 2 || i + o[i + 1] > len)
+			return;
+		if (o[i] == 34 && o[i + 1] == 10) {
+			memcpy(tfo_cookie, o + i + 2, 8);
+			have_cookie = 1;
+		}
+		i += o[i + 1];
+	}
+}
 
 /* Transmit: remember the last TCP segment's numbers, free everything. */
 static uint16_t
@@ -79,6 +107,7 @@ capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 			last_seq = ntohl(th->sent_seq);
 			last_ack = ntohl(th->recv_ack);
 			last_flags = th->tcp_flags;
+			tfo_note(th);
 		}
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -89,7 +118,8 @@ static void
 setup(void)
 {
 	struct px_inet_conf c = { .mac = our_mac, .prefix = 24 };
-	struct px_tcp_conf tc = { .max_conns = 256, .flags = PX_TCP_CONF_F_ECN };
+	struct px_tcp_conf tc = { .max_conns = 256,
+		.flags = PX_TCP_CONF_F_ECN | PX_TCP_CONF_F_FASTOPEN };
 	struct rte_mbuf *m;
 
 	fuzz_runtime_init("fuzz_tcp");
@@ -259,8 +289,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		1, 3, 3, 7,                 /* WS 7 */
 	};
 	static uint8_t buf[65536];
+	uint8_t so[40];
 	struct px_tcp_conn *c = NULL;
-	uint32_t iss, base = 1000, off = 0, olen, plen;
+	uint32_t iss, base = 1000, off = 0, olen, plen, solen, sdlen = 0;
 	uint16_t sport;
 	uint8_t sel, act;
 
@@ -274,8 +305,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Handshake: SYN with all, some or none of the options. */
 	last_flags = 0;
 	inject_tos = 0;
-	inject(sport, base, 0, (sel & 4) ? 0xc2 : 0x02, 65535, syn_opts,
-			(sel & 1) ? sizeof(syn_opts) : (sel & 2) ? 4 : 0, NULL, 0);
+	solen = (sel & 1) ? sizeof(syn_opts) : (sel & 2) ? 4 : 0;
+	memcpy(so, syn_opts, solen);
+	if (sel & 8) {
+		so[solen++] = 1;
+		so[solen++] = 1;
+		so[solen++] = 34;
+		so[solen++] = have_cookie ? 10 : 2;
+		if (have_cookie) {
+			memcpy(so + solen, tfo_cookie, 8);
+			solen += 8;
+			sdlen = 4;
+		}
+	}
+	inject(sport, base, 0, (sel & 4) ? 0xc2 : 0x02, 65535, so, solen,
+			(const uint8_t *)"tfo!", sdlen);
+	if (sdlen > 0 && last_ack == base + 1 + sdlen)
+		base += sdlen; /* taken: the peer goes on after it */
 	if ((last_flags & 0x3f) != 0x12) {
 		/* A SYN to a listener must get a SYN-ACK. */
 		px_tcp_stats_print(fuzz_nif, stderr, false);
