@@ -253,6 +253,30 @@ def test_tcp_stream_loss(tap_echo_factory, per_mille, nbytes):
     assert st.counter("tcp.ooo_in") > 0
 
 
+def lossy_runs(tap_echo_factory, modes, counters, nbytes=32 * MIB):
+    """For each (name, extra pollux-echo args) in modes, one echo server
+    at a time with 5 % loss each way (nftables for Pollux's segments, the
+    fault stage for the kernel's): nbytes streamed through it, timed and
+    byte-exact. Returns {name: secs, nftables drops and the tcp.*
+    counters named}."""
+    runs = {}
+    for mode, extra in modes:
+        t = tap_echo_factory(udp_ports=(), extra_args=loss_args(50) + extra)
+        nft_loss(t, 50)
+        t0 = time.monotonic()
+        rep = stream(t, nbytes, timeout=600.0)
+        secs = time.monotonic() - t0
+        assert_exact(rep, nbytes)
+        st = t.fresh_stats()
+        runs[mode] = {"secs": round(secs, 1), "drops": nft_drops(t),
+                      **{k: st.counter(f"tcp.{k}") for k in counters}}
+        print(mode, runs[mode])
+        # one app at a time: hugepages are shared with the module's app
+        stopped = t.close()
+        assert stopped.rc == 0 and not stopped.signalled, stopped
+    return runs
+
+
 def test_tcp_sack_recovery_vs_newreno(tap_echo_factory):
     """SACK recovery (RFC 6675) resends only the holes and beats recovery
     without SACK under 5 % loss each way, in the same run.
@@ -267,25 +291,10 @@ def test_tcp_sack_recovery_vs_newreno(tap_echo_factory):
     was faster than the run without.
     """
     release_only("a timed comparison")
-    nbytes = 32 * MIB
-    runs = {}
-    for mode, extra in (("sack", []), ("nosack", ["--no-sack"])):
-        t = tap_echo_factory(udp_ports=(), extra_args=loss_args(50) + extra)
-        nft_loss(t, 50)
-        t0 = time.monotonic()
-        rep = stream(t, nbytes, timeout=600.0)
-        secs = time.monotonic() - t0
-        assert_exact(rep, nbytes)
-        st = t.fresh_stats()
-        runs[mode] = {"secs": secs, "drops": nft_drops(t),
-                      **{k: st.counter(f"tcp.{k}") for k in (
-                          "retrans", "rto", "fast_retrans",
-                          "sack_recoveries", "sack_rexmit", "dsack_in",
-                          "sack_skip", "undo", "rto_rexmit")}}
-        print(mode, runs[mode])
-        # one app at a time: hugepages are shared with the module's app
-        stopped = t.close()
-        assert stopped.rc == 0 and not stopped.signalled, stopped
+    runs = lossy_runs(tap_echo_factory, (("sack", []), ("nosack", ["--no-sack"])),
+                      ("retrans", "rto", "fast_retrans", "sack_recoveries",
+                       "sack_rexmit", "dsack_in", "sack_skip", "undo",
+                       "rto_rexmit"))
     s, n = runs["sack"], runs["nosack"]
     assert s["sack_recoveries"] > 0 and s["sack_rexmit"] > 0, runs
     assert n["sack_recoveries"] == 0 and n["sack_rexmit"] == 0, runs
@@ -307,24 +316,10 @@ def test_tcp_rack_vs_scoreboard(tap_echo_factory):
     the RTO.
     """
     release_only("a comparison of two 5 % loss runs")
-    nbytes = 32 * MIB
-    runs = {}
-    for mode, extra in (("rack", []), ("norack", ["--no-rack"])):
-        t = tap_echo_factory(udp_ports=(), extra_args=loss_args(50) + extra)
-        nft_loss(t, 50)
-        t0 = time.monotonic()
-        rep = stream(t, nbytes, timeout=600.0)
-        secs = time.monotonic() - t0
-        assert_exact(rep, nbytes)
-        st = t.fresh_stats()
-        runs[mode] = {"secs": round(secs, 1), "drops": nft_drops(t),
-                      **{k: st.counter(f"tcp.{k}") for k in (
-                          "retrans", "rto", "sack_recoveries",
-                          "rack_lost", "rack_lost_rtx",
-                          "rack_reo_timeouts", "tlp_probes", "dsack_in")}}
-        print(mode, runs[mode])
-        stopped = t.close()
-        assert stopped.rc == 0 and not stopped.signalled, stopped
+    runs = lossy_runs(tap_echo_factory, (("rack", []), ("norack", ["--no-rack"])),
+                      ("retrans", "rto", "sack_recoveries", "rack_lost",
+                       "rack_lost_rtx", "rack_reo_timeouts", "tlp_probes",
+                       "dsack_in"))
     r, n = runs["rack"], runs["norack"]
     assert r["rack_lost_rtx"] > 0, runs
     assert n["rack_lost"] == n["rack_lost_rtx"] == 0, runs
