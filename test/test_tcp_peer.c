@@ -309,6 +309,19 @@ accept7_rtt(struct peer *p, uint16_t sport, struct px_tcp_conn **c,
 	return NULL;
 }
 
+/* accept7() (rtt_ms 0) or accept7_rtt() with a SYN that offers SACK. */
+static void *
+accept7_sack(struct peer *p, uint16_t sport, struct px_tcp_conn **c,
+		unsigned int rtt_ms)
+{
+	void *r;
+
+	peer_sack = 1;
+	r = rtt_ms == 0 ? accept7(p, sport, c) : accept7_rtt(p, sport, c, rtt_ms);
+	peer_sack = 0;
+	return r;
+}
+
 /* ---- cases ---- */
 
 /* A.10: out-of-window and PAWS segments without data, each of which
@@ -1422,9 +1435,7 @@ case_dsack(void)
 	uint32_t b[4][2], s, n;
 	void *r;
 
-	peer_sack = 1;
-	r = accept7(&p, 40045, &c);
-	peer_sack = 0;
+	r = accept7_sack(&p, 40045, &c, 0);
 	if (r != NULL)
 		return r;
 	s = p.seq;
@@ -1962,9 +1973,7 @@ case_tlp(void)
 	void *r;
 
 	peer_wnd = 65535;
-	peer_sack = 1;
-	r = accept7(&p, 40046, &c);
-	peer_sack = 0;
+	r = accept7_sack(&p, 40046, &c, 0);
 	if (r != NULL)
 		return r;
 	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
@@ -2043,9 +2052,7 @@ case_prr(void)
 	void *r;
 
 	peer_wnd = 65535;
-	peer_sack = 1;
-	r = accept7(&p, 40047, &c);
-	peer_sack = 0;
+	r = accept7_sack(&p, 40047, &c, 0);
 	if (r != NULL)
 		return r;
 	una = p.ack;
@@ -2125,9 +2132,7 @@ case_rack_lost_rtx(void)
 	void *r;
 
 	peer_wnd = 65535;
-	peer_sack = 1;
-	r = accept7_rtt(&p, 40048, &c, 30);
-	peer_sack = 0;
+	r = accept7_sack(&p, 40048, &c, 30);
 	if (r != NULL)
 		return r;
 	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
@@ -2197,9 +2202,7 @@ case_rack_reo_timer(void)
 
 	peer_wnd = 65535;
 	for (pass = 0; pass < 2; pass++) {
-		peer_sack = 1;
-		r = accept7_rtt(&p, (uint16_t)(40049 + pass), &c, 40);
-		peer_sack = 0;
+		r = accept7_sack(&p, (uint16_t)(40049 + pass), &c, 40);
 		if (r != NULL)
 			return r;
 		T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
