@@ -738,6 +738,36 @@ call_from_thread(struct call_probe *p, unsigned int lcore, uint64_t timeout_ns)
 	return p->ret;
 }
 
+/* A message sent to a worker after its loop left (px_stop()), as a
+ * packet steered at shutdown: px_run() still has the worker handle it,
+ * on itself, before it returns. */
+#define LATE_TYPE (PX_MSG_USER_BASE + 7)
+static unsigned int late_calls, late_lcore;
+
+static void
+late_handler(const struct px_msg *m, void *ctx)
+{
+	RTE_SET_USED(m);
+	RTE_SET_USED(ctx);
+	late_lcore = rte_lcore_id();
+	late_calls++;
+}
+
+static void *
+late_main(void *arg)
+{
+	unsigned int worker = (unsigned int)(uintptr_t)arg;
+	uint64_t t0 = rte_rdtsc();
+
+	px_stop();
+	while (rte_eal_get_lcore_state(worker) == RUNNING &&
+			rte_rdtsc() - t0 < px_ns_to_cycles(2000000000))
+		rte_pause();
+	if (rte_eal_get_lcore_state(worker) == RUNNING)
+		return (void *)1;
+	return px_msg_send(worker, LATE_TYPE, 0, 0, 0, 0) == 0 ? NULL : (void *)2;
+}
+
 static int
 test_exec_run(void)
 {
@@ -756,6 +786,16 @@ test_exec_run(void)
 	PX_TEST_ASSERT_EQ(px_msg_send(worker, 3, 0, 0, 0, 0), -EINVAL);
 	/* A run cut short by px_stop(): -EINTR. */
 	PX_TEST_ASSERT_EQ(px_run(sleepy_main, (void *)(uintptr_t)201, NULL), -EINTR);
+	/* A message that came after the worker's loop stopped. */
+	{
+		void *res = (void *)3;
+
+		PX_TEST_ASSERT_OK(px_msg_register(LATE_TYPE, late_handler, NULL));
+		PX_TEST_ASSERT_OK(px_run(late_main, (void *)(uintptr_t)worker, &res));
+		PX_TEST_ASSERT(res == NULL, "late_main failed: %p", res);
+		PX_TEST_ASSERT_EQ(late_calls, 1);
+		PX_TEST_ASSERT_EQ(late_lcore, worker);
+	}
 	/* The next run is not ended by the old main task finishing. */
 	t0 = rte_rdtsc();
 	PX_TEST_ASSERT_OK(px_run(sleepy_main, (void *)(uintptr_t)400, NULL));

@@ -60,7 +60,7 @@ print_stats(FILE *f, int json)
 	static const char *const lcore_names[] = {
 		"eth_rx", "udp_delivered", "icmp_echo_replies", "steer_in",
 		"steer_out", "tcp_active_opens", "tcp_passive_opens",
-		"tcp_bytes_in",
+		"tcp_bytes_in", "busy_ns", "idle_ns",
 	};
 	struct rte_mempool *mp = px_port_mempool(port);
 	uint64_t mb[2] = { rte_mempool_in_use_count(mp), mp->size };
@@ -87,6 +87,7 @@ print_stats(FILE *f, int json)
 	for (k = 0; k < px_exec_count(); k++) {
 		struct px_inet_stats st;
 		struct px_tcp_stats ts;
+		struct px_exec_stats es;
 		uint64_t v[RTE_DIM(lcore_names)];
 		char b[16];
 
@@ -101,6 +102,12 @@ print_stats(FILE *f, int json)
 		v[5] = ts.active_opens;
 		v[6] = ts.passive_opens;
 		v[7] = ts.bytes_in;
+		/* The loop's time in iterations that did work, and idle: what
+		 * a busy-polling core really spent (bench/compare's bulk). */
+		if (px_exec_stats_get(lcore, &es) < 0)
+			memset(&es, 0, sizeof(es));
+		v[8] = px_cycles_to_ns(es.busy_cycles);
+		v[9] = px_cycles_to_ns(es.idle_cycles);
 		snprintf(b, sizeof(b), "lcore%u", lcore);
 		px_counters_print(f, b, lcore_names, v, RTE_DIM(v), json, &first);
 	}

@@ -23,6 +23,7 @@
 enum {
 	ECHO_OPT_NO_RACK = APP_OPT_APP,
 	ECHO_OPT_FASTOPEN,
+	ECHO_OPT_NO_GRO,
 };
 
 void
@@ -56,6 +57,8 @@ echo_usage(const char *prog)
 		"  --fastopen          TCP Fast Open for the servers (RFC 7413)\n"
 		"  --no-rack           no RACK loss detection (RFC 8985 6): the\n"
 		"                      RFC 6675 scoreboard, probes and the RTO only\n"
+		"  --no-gro            no receive coalescing: each segment goes\n"
+		"                      through TCP on its own\n"
 		"  --mbufs N           mbufs in the port's pool (default 32767)\n"
 		"  --queues N          port queue pairs (default: one per lcore;\n"
 		"                      match a net_memif peer's count)\n"
@@ -139,6 +142,7 @@ parse_opts(int argc, char **argv)
 		{ "ecn", no_argument, NULL, 'V' },
 		{ "no-rack", no_argument, NULL, ECHO_OPT_NO_RACK },
 		{ "fastopen", no_argument, NULL, ECHO_OPT_FASTOPEN },
+		{ "no-gro", no_argument, NULL, ECHO_OPT_NO_GRO },
 		{ "tcp-client", required_argument, NULL, 'k' },
 		{ "tcp-rr", required_argument, NULL, 'E' },
 		{ "tcp-crr", required_argument, NULL, 'A' },
@@ -279,6 +283,9 @@ parse_opts(int argc, char **argv)
 			break;
 		case ECHO_OPT_FASTOPEN:
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_FASTOPEN;
+			break;
+		case ECHO_OPT_NO_GRO:
+			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_GRO;
 			break;
 		case 'J':
 			opts.tcp_conf.flags |= PX_TCP_CONF_F_NO_SYNCOOKIES;

@@ -608,12 +608,49 @@ run_main_task(void *arg)
 	return ret;
 }
 
+/* One more iteration of this lcore's executor after the loops stopped
+ * (px_run()): what other lcores sent it as they stopped. */
+static int
+lcore_linger(void *arg)
+{
+	struct exec *e = exec_self();
+
+	RTE_SET_USED(arg);
+	if (e == NULL)
+		return 0;
+	px__loop_exec = e;
+	px__loop_index = (int)e->index;
+	exec_iter(e, rte_rdtsc());
+	px__loop_exec = NULL;
+	px__loop_index = -1;
+	return 0;
+}
+
+/* Does a mailbox of the lcores px_run() drives (launched, and the main
+ * one) hold messages? */
+static bool
+mbox_pending(const bool *launched, unsigned int main_lcore)
+{
+	unsigned int i, l;
+	struct exec *e;
+
+	for (i = 0; i < px__g.n; i++) {
+		l = px__g.lcore_of[i];
+		e = exec_of(l);
+		if (e != NULL && (launched[l] || l == main_lcore) &&
+				px_xchan_count(e->mbox) > 0)
+			return true;
+	}
+	return false;
+}
+
 int
 px_run(px_task_fn_t fn, void *arg, void **result)
 {
 	struct exec *e = exec_self();
 	unsigned int lcore_id;
 	bool launched[RTE_MAX_LCORE] = { false };
+	unsigned int round;
 	struct run_main *rm;
 	struct px_task *t;
 	int ret;
@@ -646,6 +683,23 @@ px_run(px_task_fn_t fn, void *arg, void **result)
 	RTE_LCORE_FOREACH_WORKER(lcore_id)
 		if (launched[lcore_id])
 			rte_eal_wait_lcore(lcore_id);
+	/* A message sent as the loops stopped (a packet another lcore
+	 * steered to one that had already left its loop) would wait for
+	 * the next run, or leak at exit: each lcore runs once more, on
+	 * itself, until every mailbox is empty (a bounded number of
+	 * rounds: those iterations may receive and send again). */
+	for (round = 0; round < 16 && mbox_pending(launched, e->lcore_id);
+			round++) {
+		RTE_LCORE_FOREACH_WORKER(lcore_id)
+			if (launched[lcore_id] &&
+					rte_eal_remote_launch(lcore_linger, NULL,
+						lcore_id) != 0)
+				launched[lcore_id] = false;
+		lcore_linger(NULL);
+		RTE_LCORE_FOREACH_WORKER(lcore_id)
+			if (launched[lcore_id])
+				rte_eal_wait_lcore(lcore_id);
+	}
 	/* Leave the flag down so lcore loops the application launches
 	 * later run. */
 	__atomic_store_n(&px__g.stop, 0, __ATOMIC_RELAXED);

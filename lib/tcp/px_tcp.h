@@ -132,6 +132,14 @@ struct px_tcp_conf {
  *  full, data on a SYN is not acknowledged and the client sends it again
  *  after the handshake (RFC 7413 4.2.2), as without this flag. */
 #define PX_TCP_CONF_F_FASTOPEN      (1u << 9)
+/** No receive coalescing (GRO; on by default): in-order data segments of
+ *  one established connection that arrive in the same burst, back to
+ *  back, with the same ACK, window and options, are otherwise joined
+ *  into one before TCP processes them (as Linux's GRO does below its
+ *  stack), so a burst costs one pass through the receive path and one
+ *  ACK decision. Each segment's checksum is still verified, and every
+ *  segment still counts toward the ACK every second full segment. */
+#define PX_TCP_CONF_F_NO_GRO        (1u << 10)
 
 /** A connection (opaque; owned by the stack, held by the application
  *  from accept/connect until px_tcp_close() or px_tcp_abort()). */
@@ -251,6 +259,8 @@ struct px_tcp_stats {
 	uint64_t nombuf;            /**< segments not sent: mbuf pool empty */
 	uint64_t zc_segs;           /**< segments whose payload was attached
 	                                 from the send buffer, not copied */
+	uint64_t gro_merged;        /**< segments received joined behind the
+	                                 one before (PX_TCP_CONF_F_NO_GRO) */
 	uint64_t hystart_css;       /**< slow starts that saw the RTT grow and
 	                                 went conservative (RFC 9406 4.2) */
 	uint64_t hystart_exit;      /**< ... and then ended, before any loss */

@@ -237,6 +237,13 @@ tcp_set_state(struct tcp_conn *c, uint32_t state, int err)
 		TAILQ_INSERT_TAIL(&tl->conns, c, link);
 	}
 	c->state = TCP_CLOSED;
+	if (unlikely(tl->gro.c == c)) {
+		/* Closed mid-burst (an ICMP error, the application): the
+		 * data GRO held for it is not taken. */
+		tl->gro.c = NULL;
+		tl->st.drop_state += tl->gro.seg.segs;
+		rte_pktmbuf_free(tl->gro.m);
+	}
 	tcp_timers_stop(c);
 	conn_unhash(c);
 	if (old == TCP_SYN_RCVD && (c->flags & TF_PASSIVE) && c->lst != NULL) {
@@ -657,7 +664,7 @@ static const char *const stat_names[] = {
 	"syn_data_dropped", "pmtu_blackhole", "drop_bad_ack", "challenge_acks",
 	"challenge_limited", "oow_ack_limited", "drop_rcvq_full", "drop_nomem", "sndbuf_nomem", "ooo_purged",
 	"drop_state", "zero_wnd_probes", "keepalive_probes", "timeouts",
-	"shutdown_rst", "nombuf", "zc_segs", "hystart_css", "hystart_exit",
+	"shutdown_rst", "nombuf", "zc_segs", "gro_merged", "hystart_css", "hystart_exit",
 	"ecn_conns", "ecn_ce_in",
 	"ecn_reduce", "orphan_reset", "orphans", "conns",
 };

@@ -146,6 +146,7 @@ tcp_icmp_err(struct px_netif *nif, void *lctx, const struct rte_ipv4_hdr *q,
 	int err, hard;
 
 	RTE_SET_USED(nif);
+	tcp_gro_flush(tl); /* the data before the error */
 	c = tcp_lookup(tl, q->dst_addr, th->dst_port, th->src_port);
 	if (c == NULL || q->src_addr != c->laddr ||
 			TCP_IN_STATE(c, TCP_CLOSED | TCP_LISTEN | TCP_TIME_WAIT) ||

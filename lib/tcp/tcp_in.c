@@ -101,9 +101,11 @@ px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg, int syn)
 
 static void process_fin(struct tcp_conn *c);
 
-/* RFC 9293 3.10.7.4 seventh: segment text. Takes m (payload only). */
+/* RFC 9293 3.10.7.4 seventh: segment text, segs segments of it (joined
+ * by GRO). Takes m (payload only). */
 static void
-rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
+rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+		uint32_t segs)
 {
 	struct tcp_lcore *tl = c->tl;
 	uint32_t d, wnd_end;
@@ -177,7 +179,7 @@ rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 		tcp_ack_soon(c, 1);
 	} else {
 		/* RFC 1122 4.2.3.2: ACK at least every second full segment. */
-		c->segs_unacked++;
+		c->segs_unacked += segs;
 		tcp_ack_soon(c, c->segs_unacked >= 2);
 	}
 	tcp_wake(c, 1, 0);
@@ -655,7 +657,7 @@ tfo_syn(struct tcp_conn *c, struct rte_mbuf **mp, const struct tcp_seg *seg)
 	c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_wnd(c), (uint32_t)UINT16_MAX);
 	rte_pktmbuf_adj(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - seg->len));
 	*mp = NULL;
-	rcv_data(c, m, seg->seq + 1, seg->len);
+	rcv_data(c, m, seg->seq + 1, seg->len, 1);
 	tcp_delack_cancel(c); /* the SYN-ACK acknowledges it */
 	c->flags &= ~TF_ACK_NOW;
 	if (c->rcv_nxt == seg->seq + 1) {
@@ -845,7 +847,7 @@ syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, struct tcp_seg *seg)
 			 * offered (not scaled). */
 			c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_wnd(c),
 					(uint32_t)UINT16_MAX);
-			rcv_data(c, m, seg->seq + 1, seg->len);
+			rcv_data(c, m, seg->seq + 1, seg->len, 1);
 		}
 		tcp_ack_soon(c, 1);
 		tcp_wake(c, 1, 1);
@@ -1290,7 +1292,8 @@ text_step(struct tcp_conn *c, struct rte_mbuf *m, const struct tcp_seg *seg)
 	}
 	if (seg->len > 0) {
 		if (TCP_IN_STATE(c, TCP_RCV_OPEN)) {
-			rcv_data(c, m, seg->seq, seg->len);
+			rcv_data(c, m, seg->seq, seg->len,
+					seg->segs > 0 ? seg->segs : 1);
 			m = NULL;
 		} else {
 			tl->st.drop_state++;
@@ -1379,11 +1382,79 @@ tw_reusable(const struct tcp_conn *c, const struct tcp_seg *seg)
 	return SEQ_GT(seg->seq, c->rcv_nxt);
 }
 
+/* ---- receive coalescing (GRO) ----
+ *
+ * In-order data segments of an established connection that arrive back
+ * to back in one burst, with nothing but ACK (and PSH on the last), the
+ * same ACK, window and option bytes (so the same timestamps), are joined
+ * into one chain and go through other_input() once: one window, ACK and
+ * RACK update and one receive-queue push for the lot (Linux's
+ * tcp_gro_receive() rules). Each segment's checksum was verified before.
+ * One connection is held at a time; a segment of it that does not join,
+ * an ICMP error, and the end of the burst send it on first. */
+
+#define TCP_GRO_MAX_BYTES 65535u
+#define TCP_GRO_MAX_SEGS 64u
+
+/* Can this segment (m: one mbuf at its TCP header) start a hold? */
+static inline int
+gro_can_hold(const struct tcp_conn *c, const struct rte_mbuf *m,
+		const struct tcp_seg *seg)
+{
+	return (seg->flags & ~TH_PSH) == TH_ACK && !(seg->flags & TH_PSH) &&
+		seg->len > 0 && seg->nsack == 0 && seg->ecn == 0 &&
+		!seg->ip_ce && m->nb_segs == 1 &&
+		c->state == TCP_ESTABLISHED && seg->seq == c->rcv_nxt &&
+		c->ooo_cnt == 0 && !(c->flags & (TF_RD_SHUT | TF_OOO_FIN)) &&
+		!(c->tl->tn->conf.flags & PX_TCP_CONF_F_NO_GRO);
+}
+
+/* Join segment m (doff header bytes, options not yet parsed) behind the
+ * held one of c if it follows it: 1 if taken. */
+static int
+gro_join(struct tcp_gro *g, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
+		uint32_t doff, uint32_t len)
+{
+	uint32_t plen = len - doff;
+
+	if ((th->tcp_flags & ~TH_PSH) != TH_ACK || plen == 0 ||
+			(g->seg.flags & TH_PSH) || m->nb_segs != 1 ||
+			rte_be_to_cpu_32(th->sent_seq) != g->seg.seq + g->seg.len ||
+			rte_be_to_cpu_32(th->recv_ack) != g->seg.ack ||
+			rte_be_to_cpu_16(th->rx_win) != g->seg.wnd ||
+			doff - sizeof(*th) != g->olen ||
+			memcmp(th + 1, g->opts, g->olen) != 0 ||
+			g->seg.len + plen > TCP_GRO_MAX_BYTES ||
+			g->seg.segs >= TCP_GRO_MAX_SEGS)
+		return 0;
+	rte_pktmbuf_adj(m, (uint16_t)doff);
+	g->tail->next = m;
+	g->tail = m;
+	g->m->nb_segs++;
+	g->m->pkt_len += plen;
+	g->seg.len += plen;
+	g->seg.segs++;
+	g->seg.flags |= th->tcp_flags & TH_PSH;
+	return 1;
+}
+
+void
+tcp_gro_flush(struct tcp_lcore *tl)
+{
+	struct tcp_conn *c = tl->gro.c;
+
+	if (c == NULL)
+		return;
+	tl->gro.c = NULL;
+	other_input(c, tl->gro.m, &tl->gro.seg);
+}
+
 void
 tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip)
 {
 	struct tcp_lcore *tl = lctx;
+	struct tcp_gro *g = &tl->gro;
 	const struct rte_tcp_hdr *th;
 	struct tcp_conn *c;
 	struct tcp_seg seg;
@@ -1411,6 +1482,15 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		tl->st.drop_state++;
 		goto drop;
 	}
+	c = tcp_lookup(tl, ip->src_addr, th->src_port, th->dst_port);
+	if (g->c != NULL && g->c == c) {
+		if ((ip->type_of_service & 3) != 3 && gro_join(g, m, th, doff, len)) {
+			tl->st.gro_merged++;
+			c->seg_in++;
+			return;
+		}
+		tcp_gro_flush(tl); /* in order: the held data first */
+	}
 	f = th->tcp_flags & 0x3f;
 	/* Illegal combinations. A segment with neither SYN, ACK nor RST
 	 * goes on: a closed port answers it with a RST (RFC 9293 3.10.7.1,
@@ -1433,7 +1513,6 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		tl->st.drop_bad_opt++;
 		goto drop;
 	}
-	c = tcp_lookup(tl, ip->src_addr, th->src_port, th->dst_port);
 	if (c != NULL && c->state == TCP_TIME_WAIT && tw_reusable(c, &seg)) {
 		/* RFC 6191 4.1 and RFC 1122 4.2.2.13: the new incarnation
 		 * starts above all the old one sent (Linux's tw_snd_nxt +
@@ -1455,6 +1534,19 @@ tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		}
 	}
 	c->seg_in++;
+	if (gro_can_hold(c, m, &seg)) {
+		/* One held at a time: another connection's goes on now. */
+		tcp_gro_flush(tl);
+		g->c = c;
+		g->m = m;
+		g->tail = m;
+		g->seg = seg;
+		g->seg.segs = 1;
+		g->olen = doff - (uint32_t)sizeof(*th);
+		memcpy(g->opts, th + 1, g->olen);
+		rte_pktmbuf_adj(m, (uint16_t)doff);
+		return;
+	}
 	rte_pktmbuf_adj(m, (uint16_t)doff);
 	if (c->state == TCP_SYN_SENT)
 		syn_sent_input(c, m, &seg);
@@ -1469,5 +1561,6 @@ void
 tcp_burst_end(struct px_netif *nif, void *lctx)
 {
 	RTE_SET_USED(nif);
+	tcp_gro_flush(lctx);
 	tcp_flush(lctx);
 }

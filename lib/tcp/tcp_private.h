@@ -253,6 +253,7 @@ struct tcp_seg {
 	uint8_t ws;
 	uint16_t mss;
 	uint32_t tsval, tsecr;
+	uint16_t segs;          /* segments joined by GRO (0: one) */
 	uint32_t sack[4][2];
 	uint8_t tfo_cookie[16]; /* tfo_len - 2 bytes (not cleared) */
 };
@@ -419,6 +420,17 @@ struct tcp_pmtu {
 	uint64_t expire_tsc;
 };
 
+/* Receive coalescing (tcp_in.c): the data segment being held, with the
+ * ones joined behind it, until a segment that does not follow it or the
+ * end of the burst. */
+struct tcp_gro {
+	struct tcp_conn *c;          /* NULL: nothing held */
+	struct rte_mbuf *m, *tail;   /* payload chain */
+	struct tcp_seg seg;          /* the first's, len and segs summed */
+	uint32_t olen;               /* its option bytes */
+	uint8_t opts[40];
+};
+
 struct tcp_lcore {
 	struct px_tcp_stats st;
 	struct tcp_netif *tn;
@@ -438,6 +450,7 @@ struct tcp_lcore {
 	uint32_t hash_seed;          /* tcp_hash()'s key, random */
 	struct tcp_pmtu pmtu[TCP_PMTU_SLOTS]; /* by destination hash */
 	struct tcp_conn *hash[TCP_HASH_SIZE];
+	struct tcp_gro gro;
 	struct tcp_conn scratch;     /* builds cookie SYN-ACKs (no state) */
 };
 
@@ -637,6 +650,8 @@ void tcp_lclose_msg(const struct px_msg *msg, void *ctx);
 void tcp_input(struct px_netif *nif, void *lctx, struct rte_mbuf *m,
 		const struct rte_ipv4_hdr *ip);
 void tcp_burst_end(struct px_netif *nif, void *lctx);
+/* Send the segments GRO holds (tcp_input()) on through the input path. */
+void tcp_gro_flush(struct tcp_lcore *tl);
 void tcp_tlp_fire(struct tcp_conn *c);
 void tcp_sack_loss_check(struct tcp_conn *c);
 int tcp_sack_covers(const struct tcp_conn *c, uint32_t s, uint32_t e);

@@ -21,6 +21,8 @@
  * checks). With bit 3 the segment's IP header says CE (RFC 3168).
  * With bit 4 the SACK blocks among the options are relative to the
  * connection's first data byte too (the sender's scoreboard and RACK).
+ * With bit 5 the segment waits and goes in one burst with the next
+ * records' up to the first without bit 5 (receive coalescing, GRO).
  * Records stop once the connection is reset. At the end the connection
  * is aborted and every mbuf must be back in the pool. The stack runs
  * with ECN: a first byte with bit 2 makes the handshake's SYN ask for
@@ -58,6 +60,19 @@ static uint32_t last_seq, last_ack;
 static uint8_t last_flags;
 static uint16_t port_ctr;
 static uint8_t inject_tos; /* the IP TOS byte of the next segment */
+static int batching;       /* inject() queues for batch_input() */
+static struct rte_mbuf *batch[16];
+static uint16_t nbatch;
+
+/* What inject() queued, as one burst. */
+static void
+batch_input(void)
+{
+	batching = 0;
+	if (nbatch > 0)
+		px_netif_input(fuzz_nif, batch, nbatch);
+	nbatch = 0;
+}
 static uint8_t tfo_cookie[8]; /* the Fast Open cookie last given ... */
 static int have_cookie;       /* ... if any */
 
@@ -205,6 +220,10 @@ inject(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 	if (plen > 0)
 		memcpy((uint8_t *)(th + 1) + ol, pl, plen);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (batching && nbatch < RTE_DIM(batch)) {
+		batch[nbatch++] = m;
+		return;
+	}
 	px_netif_input(fuzz_nif, &m, 1);
 }
 
@@ -361,9 +380,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			inject_tos = (act & 8) ? 3 : 2; /* CE, else ECT(0) */
 			if (act & 16)
 				sack_relative(buf, olen, iss + 1);
+			batching = 1; /* queued, then in with those before */
 			inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
 					iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
 					buf, olen, data + off, plen);
+			if (!(act & 32))
+				batch_input();
 		}
 		off += plen;
 		if (off < size)
@@ -381,6 +403,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 		}
 	}
+	batch_input();
 	px_tcp_abort(c);
 	if (rte_mempool_in_use_count(fuzz_mp) != baseline) {
 		fprintf(stderr, "mbuf leak: %u in use, baseline %u\n",
