@@ -2548,7 +2548,7 @@ case_icmp_errors(void)
 static void *
 case_gro(void)
 {
-	static uint8_t data[3000], buf[4096];
+	static uint8_t data[6000], buf[4096];
 	struct px_tcp_stats s0, s1;
 	const struct rte_tcp_hdr *th = NULL;
 	struct px_tcp_conn *c, *c2;
@@ -2572,61 +2572,92 @@ case_gro(void)
 	peer_batching = 1;
 	for (k = 0; k < 3; k++) {
 		p.ts = ts;
-		peer_seg(&p, TH_ACK, data + 500 * k, 500);
+		peer_seg(&p, TH_ACK, data + 600 * k, 600);
 	}
 	peer_burst();
 	s1 = stats();
 	T_EQ(s1.gro_merged - s0.gro_merged, 2);
 	T_EQ(s1.seg_in - s0.seg_in, 3);
 	T_EQ(to_peer(&p, TH_ACK, TH_ACK, &th), 1);
-	T_EQ(ntohl(th->recv_ack), seq0 + 1500);
+	T_EQ(ntohl(th->recv_ack), seq0 + 1800);
 	n = px_tcp_read(c, buf, sizeof(buf), 100 * MS);
-	T_EQ(n, 1500);
-	T_CHECK(memcmp(buf, data, 1500) == 0);
+	T_EQ(n, 1800);
+	T_CHECK(memcmp(buf, data, 1800) == 0);
 	cap_clear();
-	/* Timestamps that differ, a PSH, a gap, a bad checksum, another
-	 * connection in between, a FIN: nothing joined across any of them. */
+	/* A timestamp that differs, then a PSH: the PSH segment joins and
+	 * ends the run. Small segments start none. (Two bursts: the
+	 * window is 4 KiB.) */
 	s0 = stats();
-	seq0 = p.seq;
 	peer_batching = 1;
-	peer_seg(&p, TH_ACK, data + 1500, 100);           /* ts t */
-	peer_seg(&p, TH_ACK, data + 1600, 100);           /* ts t + 1 */
-	peer_seg(&p, TH_ACK | TH_PSH, data + 1700, 100);
+	peer_seg(&p, TH_ACK, data + 1800, 600);           /* ts t: held */
 	ts = p.ts;
-	peer_seg(&p, TH_ACK, data + 1800, 100);           /* after a PSH */
+	peer_seg(&p, TH_ACK, data + 2400, 600);           /* t + 1: held */
 	p.ts = ts;
-	peer_seg(&p, TH_ACK, data + 1900, 100);           /* joins */
-	p.ts = ts;
-	peer_seg(&q, TH_ACK, data, 100);                  /* q's: p's goes on */
-	p.ts = ts;
-	peer_seg(&p, TH_ACK, data + 2000, 100);           /* q held: alone */
-	p.ts = ts;
-	peer_send(&p, TH_ACK, p.seq, p.ack, data + 2100, 100, 0,
-			RTE_MBUF_F_RX_L4_CKSUM_BAD);              /* dropped */
-	p.ts = ts;
-	peer_send(&p, TH_ACK, p.seq + 200, p.ack, data + 2300, 100, 0, 0);
-	p.ts = ts;
-	peer_seg(&p, TH_ACK, data + 2100, 100);           /* the resend */
-	p.ts = ts;
-	peer_seg(&p, TH_ACK, data + 2200, 100);           /* fills the gap */
-	p.seq += 100;
-	p.ts = ts;
-	peer_seg(&p, TH_ACK | TH_FIN, NULL, 0);
+	peer_seg(&p, TH_ACK | TH_PSH, data + 3000, 600);  /* joins, ends */
 	peer_burst();
 	s1 = stats();
 	T_EQ(s1.gro_merged - s0.gro_merged, 1);
-	T_EQ(s1.drop_bad_checksum - s0.drop_bad_checksum, 1);
+	for (k = 0; k < 1800; k += (unsigned int)n) {
+		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
+		T_CHECK(n > 0);
+	}
+	T_EQ(k, 1800);
+	T_CHECK(memcmp(buf, data + 1800, 1800) == 0);
+	s0 = stats();
+	ts = p.ts;
+	peer_batching = 1;
+	peer_seg(&p, TH_ACK, data + 3600, 600);           /* held */
+	p.ts = ts;
+	peer_seg(&p, TH_ACK | TH_PSH, data + 4200, 100);  /* joins, ends */
+	p.ts = ts;
+	peer_seg(&p, TH_ACK, data + 4300, 100);           /* small: not held */
+	p.ts = ts;
+	peer_seg(&p, TH_ACK, data + 4400, 100);           /* nor joined */
+	peer_burst();
+	s1 = stats();
+	T_EQ(s1.gro_merged - s0.gro_merged, 1);
 	for (k = 0; k < 900; k += (unsigned int)n) {
 		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
 		T_CHECK(n > 0);
 	}
 	T_EQ(k, 900);
-	T_CHECK(memcmp(buf, data + 1500, 900) == 0);
+	T_CHECK(memcmp(buf, data + 3600, 900) == 0);
+	cap_clear();
+	/* Another connection in between, a bad checksum, a gap, a FIN:
+	 * nothing joined across any of them, the data in order. */
+	s0 = stats();
+	seq0 = p.seq;
+	ts = p.ts;
+	peer_batching = 1;
+	peer_seg(&p, TH_ACK, data + 4500, 600);           /* held */
+	peer_seg(&q, TH_ACK, data, 600);                  /* q's: p's goes on */
+	p.ts = ts;
+	peer_seg(&p, TH_ACK, data + 5100, 600);           /* q held: alone */
+	p.ts = ts;
+	peer_send(&p, TH_ACK, p.seq, p.ack, data + 5700, 100, 0,
+			RTE_MBUF_F_RX_L4_CKSUM_BAD);              /* dropped */
+	p.ts = ts;
+	peer_send(&p, TH_ACK, p.seq + 100, p.ack, data + 5800, 100, 0, 0);
+	p.ts = ts;
+	peer_seg(&p, TH_ACK, data + 5700, 100);           /* the resend */
+	p.seq += 100;
+	p.ts = ts;
+	peer_seg(&p, TH_ACK | TH_FIN, NULL, 0);
+	peer_burst();
+	s1 = stats();
+	T_EQ(s1.gro_merged - s0.gro_merged, 0);
+	T_EQ(s1.drop_bad_checksum - s0.drop_bad_checksum, 1);
+	for (k = 0; k < 1400; k += (unsigned int)n) {
+		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
+		T_CHECK(n > 0);
+	}
+	T_EQ(k, 1400);
+	T_CHECK(memcmp(buf, data + 4500, 1400) == 0);
 	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 0); /* the FIN */
-	T_EQ(px_tcp_read(c2, buf, sizeof(buf), 100 * MS), 100);
-	T_CHECK(memcmp(buf, data, 100) == 0);
+	T_EQ(px_tcp_read(c2, buf, sizeof(buf), 100 * MS), 600);
+	T_CHECK(memcmp(buf, data, 600) == 0);
 	T_CHECK(to_peer(&p, TH_ACK, TH_ACK, &th) >= 1);
-	T_EQ(ntohl(th->recv_ack), seq0 + 900 + 1);
+	T_EQ(ntohl(th->recv_ack), seq0 + 1400 + 1);
 	T_EQ(px_tcp_abort(c), 0);
 	T_EQ(px_tcp_abort(c2), 0);
 	cap_clear();

@@ -30,7 +30,10 @@ sum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t extra)
 {
 	uint16_t raw = 0;
 
-	if (px__inet_cksum_mbuf(m, off, len, &raw) < 0)
+	if (likely(off + len <= m->data_len))
+		raw = px__inet_cksum_flat(rte_pktmbuf_mtod_offset(m, const void *,
+				off), len);
+	else if (px__inet_cksum_mbuf(m, off, len, &raw) < 0)
 		return 0;
 	return inet_cksum_fold((uint32_t)raw + extra);
 }

@@ -1395,14 +1395,18 @@ tw_reusable(const struct tcp_conn *c, const struct tcp_seg *seg)
 
 #define TCP_GRO_MAX_BYTES 65535u
 #define TCP_GRO_MAX_SEGS 64u
+/* A run starts with a segment this long or more: small ones (requests,
+ * answers) seldom come back to back, and holding them costs the
+ * request-response path a copy of the parsed segment each. */
+#define TCP_GRO_MIN 512u
 
 /* Can this segment (m: one mbuf at its TCP header) start a hold? */
 static inline int
 gro_can_hold(const struct tcp_conn *c, const struct rte_mbuf *m,
 		const struct tcp_seg *seg)
 {
-	return (seg->flags & ~TH_PSH) == TH_ACK && !(seg->flags & TH_PSH) &&
-		seg->len > 0 && seg->nsack == 0 && seg->ecn == 0 &&
+	return seg->flags == TH_ACK && seg->len >= TCP_GRO_MIN &&
+		seg->nsack == 0 && seg->ecn == 0 &&
 		!seg->ip_ce && m->nb_segs == 1 &&
 		c->state == TCP_ESTABLISHED && seg->seq == c->rcv_nxt &&
 		c->ooo_cnt == 0 && !(c->flags & (TF_RD_SHUT | TF_OOO_FIN)) &&
