@@ -22,7 +22,8 @@
  * With bit 4 the SACK blocks among the options are relative to the
  * connection's first data byte too (the sender's scoreboard and RACK).
  * With bit 5 the segment waits and goes in one burst with the next
- * records' up to the first without bit 5 (receive coalescing, GRO).
+ * records' up to the first without bit 5, or with SYN or RST (receive
+ * coalescing, GRO).
  * Records stop once the connection is reset. At the end the connection
  * is aborted and every mbuf must be back in the pool. The stack runs
  * with ECN: a first byte with bit 2 makes the handshake's SYN ask for
@@ -384,7 +385,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			inject(sport, base + 1 + (uint32_t)(int32_t)dseq,
 					iss + 1 + (uint32_t)(int32_t)dack, flags, wnd,
 					buf, olen, data + off, plen);
-			if (!(act & 32))
+			/* A RST or SYN goes in at once with those before it:
+			 * the reset check below must see the connection end
+			 * before a later SYN could open another on the tuple. */
+			if (!(act & 32) || (flags & 0x06))
 				batch_input();
 		}
 		off += plen;
