@@ -313,17 +313,22 @@ def test_tcp_rack_vs_scoreboard(tap_echo_factory):
     Verify: both byte-exact; with RACK, lost resends were found by the
     clock (tcp.rack_lost_rtx) and the run had fewer timeouts (tcp.rto)
     than the run without, which has no way to find a lost resend but
-    the RTO.
+    the RTO. Two runs of each, alternating, and the timeouts summed:
+    one pair of 5 % loss runs can come out the wrong way (seen once in
+    CI: 109 against 104; typically about 110 against 160).
     """
-    release_only("a comparison of two 5 % loss runs")
-    runs = lossy_runs(tap_echo_factory, (("rack", []), ("norack", ["--no-rack"])),
+    release_only("a comparison of 5 % loss runs")
+    runs = lossy_runs(tap_echo_factory, (
+        ("rack", []), ("norack", ["--no-rack"]),
+        ("rack2", []), ("norack2", ["--no-rack"])),
                       ("retrans", "rto", "sack_recoveries", "rack_lost",
                        "rack_lost_rtx", "rack_reo_timeouts", "tlp_probes",
                        "dsack_in"))
-    r, n = runs["rack"], runs["norack"]
-    assert r["rack_lost_rtx"] > 0, runs
-    assert n["rack_lost"] == n["rack_lost_rtx"] == 0, runs
-    assert r["rto"] < n["rto"], runs
+    for r, n in ((runs["rack"], runs["norack"]), (runs["rack2"], runs["norack2"])):
+        assert r["rack_lost_rtx"] > 0, runs
+        assert n["rack_lost"] == n["rack_lost_rtx"] == 0, runs
+    assert (runs["rack"]["rto"] + runs["rack2"]["rto"] <
+            runs["norack"]["rto"] + runs["norack2"]["rto"]), runs
 
 
 MULTI = str(TOOLS / "tcp_multi.py")
