@@ -2541,6 +2541,20 @@ case_icmp_errors(void)
 	return NULL;
 }
 
+/* Read up to want bytes from c into buf (waiting 100 ms at most for
+ * each piece); returns how many came. */
+static unsigned int
+read_n(struct px_tcp_conn *c, uint8_t *buf, unsigned int want)
+{
+	unsigned int got = 0;
+	ssize_t n;
+
+	while (got < want &&
+			(n = px_tcp_read(c, buf + got, want - got, 100 * MS)) > 0)
+		got += (unsigned int)n;
+	return got;
+}
+
 /* Receive coalescing (GRO): in-order segments of one connection that
  * come back to back in one burst with the same ACK, window and options
  * go through TCP as one; anything else breaks the run, and the data of
@@ -2597,11 +2611,7 @@ case_gro(void)
 	peer_burst();
 	s1 = stats();
 	T_EQ(s1.gro_merged - s0.gro_merged, 1);
-	for (k = 0; k < 1800; k += (unsigned int)n) {
-		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
-		T_CHECK(n > 0);
-	}
-	T_EQ(k, 1800);
+	T_EQ(read_n(c, buf, 1800), 1800);
 	T_CHECK(memcmp(buf, data + 1800, 1800) == 0);
 	s0 = stats();
 	ts = p.ts;
@@ -2616,11 +2626,7 @@ case_gro(void)
 	peer_burst();
 	s1 = stats();
 	T_EQ(s1.gro_merged - s0.gro_merged, 1);
-	for (k = 0; k < 900; k += (unsigned int)n) {
-		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
-		T_CHECK(n > 0);
-	}
-	T_EQ(k, 900);
+	T_EQ(read_n(c, buf, 900), 900);
 	T_CHECK(memcmp(buf, data + 3600, 900) == 0);
 	cap_clear();
 	/* Another connection in between, a bad checksum, a gap, a FIN:
@@ -2647,11 +2653,7 @@ case_gro(void)
 	s1 = stats();
 	T_EQ(s1.gro_merged - s0.gro_merged, 0);
 	T_EQ(s1.drop_bad_checksum - s0.drop_bad_checksum, 1);
-	for (k = 0; k < 1400; k += (unsigned int)n) {
-		n = px_tcp_read(c, buf + k, sizeof(buf) - k, 100 * MS);
-		T_CHECK(n > 0);
-	}
-	T_EQ(k, 1400);
+	T_EQ(read_n(c, buf, 1400), 1400);
 	T_CHECK(memcmp(buf, data + 4500, 1400) == 0);
 	T_EQ(px_tcp_read(c, buf, sizeof(buf), 100 * MS), 0); /* the FIN */
 	T_EQ(px_tcp_read(c2, buf, sizeof(buf), 100 * MS), 600);
