@@ -637,6 +637,39 @@ uint32_t px_tcp_readable(const struct px_tcp_conn *c);
 /** Bytes that can be written now without parking. */
 uint32_t px_tcp_writable(const struct px_tcp_conn *c);
 
+/** Readiness bits of px_tcp_poll(). */
+#define PX_TCP_POLL_IN    (1u << 0) /**< a read would not wait: data, the
+                                         end of the stream, or an error */
+#define PX_TCP_POLL_OUT   (1u << 1) /**< a write would not wait */
+#define PX_TCP_POLL_RDHUP (1u << 2) /**< the peer sent its FIN */
+#define PX_TCP_POLL_HUP   (1u << 3) /**< both directions are shut, or
+                                         the connection ended */
+#define PX_TCP_POLL_ERR   (1u << 4) /**< the connection failed (reset,
+                                         refused, timed out) */
+
+/**
+ * A connection's readiness as Linux's tcp_poll() reports it, for an
+ * event loop that multiplexes many connections (the POSIX layer's
+ * epoll and poll). IN: bytes to read (at least the receive low-water
+ * mark), the end of the stream, or an error. OUT: the connection is
+ * established (or half closed by the peer) and the free send buffer is
+ * at least half of what is queued (Linux's sk_stream_is_writeable(), so a
+ * level-triggered writer does not dribble tiny writes), or the write side
+ * is shut (a write then fails at once). RDHUP: the peer's FIN arrived.
+ * HUP: the connection is closed, or both sides sent their FIN. ERR: it
+ * failed; the error is what px_tcp_read() returns. A connection still
+ * opening (SYN_SENT, SYN_RCVD) reports nothing. Cheap: a few loads.
+ *
+ * @return a mask of PX_TCP_POLL_* bits.
+ */
+uint32_t px_tcp_poll(const struct px_tcp_conn *c);
+
+/**
+ * The error a failed connection reports: -ECONNRESET, -ECONNREFUSED,
+ * -ETIMEDOUT, -ECONNABORTED..., or 0 while it has none (SO_ERROR).
+ */
+int px_tcp_error(const struct px_tcp_conn *c);
+
 /* ---- counters ---- */
 
 /** Sum of every lcore's counters. */

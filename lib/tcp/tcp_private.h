@@ -733,4 +733,16 @@ extern int px_logtype_tcp;
 
 #include "tcp_buf.h"
 
+/* Linux's sk_stream_is_writeable(): the free send buffer is at least
+ * half of what is queued. A blocked writer is woken only then, and
+ * px_tcp_poll() reports OUT only then, so the two agree (an edge-triggered
+ * writer woken below it would never hear again). */
+static inline int
+tcp_sq_writeable(const struct tcp_conn *c)
+{
+	uint32_t room = c->sndbuf > c->sq_bytes ? c->sndbuf - c->sq_bytes : 0;
+
+	return room > 0 && room >= c->sq_bytes / 2;
+}
+
 #endif /* _TCP_PRIVATE_H_ */

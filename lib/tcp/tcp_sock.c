@@ -501,6 +501,41 @@ px_tcp_readable(const struct px_tcp_conn *pc)
 	return ((const struct tcp_conn *)pc)->rq_bytes;
 }
 
+uint32_t
+px_tcp_poll(const struct px_tcp_conn *pc)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)pc;
+	uint32_t m = 0;
+
+	if (c->state == TCP_CLOSED) {
+		m = PX_TCP_POLL_IN | PX_TCP_POLL_OUT | PX_TCP_POLL_HUP |
+			PX_TCP_POLL_RDHUP;
+		return c->err < 0 ? m | PX_TCP_POLL_ERR : m;
+	}
+	if (TCP_IN_STATE(c, TCP_SYN_SENT | TCP_SYN_RCVD))
+		return 0;
+	if (c->rq_bytes >= c->rcvlowat)
+		m |= PX_TCP_POLL_IN;
+	if (c->flags & (TF_RCVD_FIN | TF_RD_SHUT))
+		m |= PX_TCP_POLL_IN | PX_TCP_POLL_RDHUP;
+	if ((c->flags & TF_FIN_QUEUED) || !TCP_IN_STATE(c, TCP_SND_OPEN)) {
+		m |= PX_TCP_POLL_OUT;
+		if (c->flags & TF_RCVD_FIN)
+			m |= PX_TCP_POLL_HUP;
+	} else if (tcp_sq_writeable(c)) {
+		m |= PX_TCP_POLL_OUT;
+	}
+	return m;
+}
+
+int
+px_tcp_error(const struct px_tcp_conn *pc)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)pc;
+
+	return c->state == TCP_CLOSED && c->err < 0 ? c->err : 0;
+}
+
 /* ---- writing ---- */
 
 uint32_t

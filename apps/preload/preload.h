@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+#ifndef _PRELOAD_H_
+#define _PRELOAD_H_
+
+/*
+ * libpollux-preload.so: the socket calls of an unmodified Linux program,
+ * served by Pollux for the TCP sockets of the Pollux interface and by the
+ * kernel for everything else (doc/posix.md).
+ *
+ * Pieces:
+ *   preload.c  the libc symbols underneath (real_*), settings from the
+ *              environment, bring-up at the first data-plane use, exit,
+ *              fork, the fd table and the socket objects (psock);
+ *   sock.c     socket, bind, listen, accept, connect, the reads and
+ *              writes, options, close, fcntl, ioctl;
+ *   wait.c     readiness: epoll (level, edge, one-shot), poll, and the
+ *              loop that drives the stack while the program waits.
+ * One thread, the owner (the one that brought the stack up), runs the
+ * stack; every call on a Pollux descriptor from another thread fails with
+ * EXDEV... see psock_get().
+ */
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <px_inet.h>
+#include <px_tcp.h>
+
+/* ---- the libc functions underneath ---- */
+
+struct real_fns {
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+			socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+			const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	int (*close)(int);
+	int (*shutdown)(int, int);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+			const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+			const struct timespec *, const sigset_t *);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int,
+			const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int,
+			const struct timespec *, const sigset_t *);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	pid_t (*fork)(void);
+};
+extern struct real_fns real;
+
+/* Resolve real.* (idempotent; the interposers call it on first use, as a
+ * constructor of another library may call them before ours ran). */
+void preload_resolve(void);
+#define REAL(f) (real.f != NULL ? real.f : (preload_resolve(), real.f))
+
+/* ---- settings (environment; pollux-run sets them) ---- */
+
+enum pl_idle { PL_IDLE_ADAPTIVE, PL_IDLE_BUSY };
+
+struct pl_conf {
+	char eal[1024];          /* PX_EAL */
+	uint32_t ip, mask, gw;   /* PX_IP (A.B.C.D/N), PX_GW; network order */
+	uint32_t mbufs;          /* PX_MBUFS */
+	enum pl_idle idle;       /* PX_POSIX_IDLE */
+	uint32_t spin_us;        /* PX_POSIX_SPIN_US: 50 */
+	uint32_t sleep_max_us;   /* PX_POSIX_SLEEP_MAX_US: 500 */
+	uint32_t os_ratio;       /* PX_POSIX_OS_RATIO: 16 */
+	const char *stats;       /* PX_POSIX_STATS: counters file at exit */
+	uint32_t drain_ms;       /* PX_POSIX_DRAIN_MS: 200 */
+	bool enabled;            /* PX_IP was given */
+};
+extern struct pl_conf pl_conf;
+
+/* ---- counters (PX_POSIX_STATS and the exit report) ---- */
+
+struct pl_stats {
+	uint64_t sockets;        /* AF_INET stream sockets seen */
+	uint64_t offloaded;      /* ... that went to Pollux */
+	uint64_t accepted;
+	uint64_t accept_overflow;/* dropped: the backlog was full (RST) */
+	uint64_t connects;
+	uint64_t reads, read_bytes;
+	uint64_t writes, write_bytes;
+	uint64_t eagain_rd, eagain_wr;
+	uint64_t nobufs;         /* writes that found the pool short */
+	uint64_t sendfile_bytes;
+	uint64_t waits;          /* epoll_wait/poll calls that polled */
+	uint64_t polls;          /* px_lcore_poll() iterations */
+	uint64_t os_checks;      /* zero-timeout kernel waits */
+	uint64_t sleeps;         /* kernel sleeps while idle */
+	uint64_t wakeups_early;  /* ... ended by a kernel fd */
+	uint64_t events;         /* events given to the program */
+	uint64_t unsupported;    /* calls refused on a Pollux fd */
+	uint64_t foreign_thread; /* ... from a thread that is not the owner */
+	uint64_t sigpipe;
+};
+extern struct pl_stats pl_st;
+
+/* Log an unsupported call on a Pollux descriptor once per call site and
+ * count it; sets errno to err and returns -1. */
+int pl_unsupported(const char *what, int err);
+
+/* ---- the stack ---- */
+
+struct px_netif;
+extern struct px_netif *pl_nif;
+extern pid_t pl_pid;        /* the process that brought the stack up */
+extern pthread_t pl_owner;  /* the thread that runs it */
+extern volatile int pl_up;  /* 1 up, -1 failed */
+extern __thread int pl_inside; /* inside bring-up or the stack: pass through */
+
+/* Bring the stack up on the calling thread if it is not (0, or -errno
+ * with a message on stderr). */
+int pl_bringup(void);
+
+/* The calling thread may touch the stack (owner, same process). */
+static inline bool
+pl_owner_here(void)
+{
+	return pl_up == 1 && pl_pid == getpid() &&
+		pthread_equal(pl_owner, pthread_self());
+}
+
+/* One iteration of the stack (px_lcore_poll()), counted. */
+unsigned int pl_poll(void);
+
+/* ---- descriptors ---- */
+
+enum ps_kind {
+	PS_NEW,      /* AF_INET stream socket, not yet bound or connected */
+	PS_LISTEN,
+	PS_CONN,
+};
+
+struct pep;
+
+struct psock {
+	enum ps_kind kind;
+	uint32_t refs;           /* descriptors pointing here (dup) */
+	bool nonblock;
+	bool connecting;         /* connect() sent the SYN */
+	bool connected;          /* ... and it completed */
+	bool rd_shut;            /* shutdown(SHUT_RD) */
+	bool err_cleared;        /* SO_ERROR read the error */
+	bool reset_told;         /* a read reported the reset; then EOF */
+	bool bound;
+	int so_error;            /* a failed connect's error (negative) */
+	uint32_t laddr, raddr;   /* network order */
+	uint16_t lport, rport;
+	struct px_tcp_conn *c;
+	struct px_tcp_listener *l;
+	/* listener: completed connections not yet accepted */
+	struct px_tcp_conn **fifo;
+	uint32_t fifo_cap, fifo_head, fifo_len;
+	/* options (a listener's are inherited by what it accepts) */
+	int nodelay, keepalive, keepidle, keepintvl, keepcnt;
+	int sndbuf, rcvbuf, rcvlowat;
+	int linger_on, linger_s;
+	/* epoll: one registration per socket */
+	struct pep *ep;
+	int ep_fd;               /* the registered descriptor */
+	uint32_t ev_mask;        /* EPOLL* asked for */
+	epoll_data_t ev_data;
+	bool queued;             /* on ep's ready list */
+	bool disabled;           /* EPOLLONESHOT fired; MOD re-arms */
+	bool nobufs;             /* on the pool-short list (sock.c) */
+	struct psock *rnext, *rprev;   /* ep's ready list */
+	struct psock *gnext, *gprev;   /* ep's registrations */
+	struct psock *nnext;           /* pool-short list */
+	uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO/SO_SNDTIMEO; 0 none */
+	struct psock *free_next;
+};
+
+/* The socket behind fd, or NULL for a kernel descriptor. */
+struct psock *psock_of(int fd);
+
+/* fd now refers to ps (a reference taken). */
+void psock_set(int fd, struct psock *ps);
+
+/* fd no longer refers to its socket; the last reference frees it
+ * (closing the Pollux side first). */
+void psock_drop(int fd);
+
+/* A fresh socket object (zeroed, refs 0), or NULL. */
+struct psock *psock_alloc(void);
+
+/* The socket's readiness as EPOLL* bits (EPOLLIN|EPOLLRDNORM, ...). */
+uint32_t psock_level(const struct psock *ps);
+
+/* Something changed on ps (a callback, an accept): queue it on its
+ * epoll's ready list if it is registered. */
+void psock_notify(struct psock *ps);
+
+/* Release the Pollux side of a socket (close, last reference). */
+void psock_release(struct psock *ps);
+
+/* Return an unused socket object to the pool. */
+void psock_free(struct psock *ps);
+
+/* Forget ps's epoll registration (close). */
+void pep_forget(struct psock *ps);
+
+/* fd is being closed (or replaced by dup2): if it is an epoll instance
+ * with Pollux registrations, drop them and the instance's state. */
+void pep_forget_fd(int fd);
+
+/* The epoll descriptor of an instance. */
+int pep_fd(const struct pep *p);
+
+/* Wait on one socket: run the stack until psock_level(ps) & want, the
+ * deadline (ns, CLOCK_MONOTONIC; 0 = none) passes (-ETIMEDOUT) or a
+ * signal arrives (-EINTR). */
+int pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns);
+
+/* Writers that found the pool short (-ENOBUFS): they hear EPOLLOUT again
+ * once a millisecond has passed (sock.c). Called by the wait loop. */
+void pl_nobufs_retry(uint64_t now_ns);
+
+/* A descriptor the caller may use: 0, or -1 with errno set (EBADF in a
+ * forked child, ENOTSUP from a thread that is not the owner). */
+int psock_check(struct psock *ps);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t pl_now_ns(void);
+
+#endif /* _PRELOAD_H_ */

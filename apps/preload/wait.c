@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The Pollux authors
+ */
+
+/*
+ * Readiness. An epoll instance is the program's own kernel epoll: kernel
+ * descriptors are registered in it as usual. A Pollux socket's
+ * registration lives here instead, with Linux's rules: the stack's
+ * callbacks put the socket on the instance's ready list (every arrival is
+ * an edge), a wait reports the socket's current level against the mask
+ * and then drops an edge-triggered one, keeps a level-triggered one
+ * while it stays ready, disables a one-shot one until EPOLL_CTL_MOD; ADD
+ * and MOD of a socket that is already ready report it at once; close
+ * removes it.
+ *
+ * While the program waits, its thread runs the stack: one Pollux
+ * iteration (receive, TCP, timers, transmit), the Pollux events, and
+ * every os_ratio-th iteration (or every 4th call that found Pollux
+ * events) the kernel's with a zero timeout. After spin_us without events
+ * it sleeps in the kernel wait, at most sleep_max_us (doubling from
+ * 1 us) and never past the program's deadline or the stack's next timer,
+ * so ACKs, retransmissions and keepalives go on while it is idle.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include <px_exec.h>
+#include <px_timer.h>
+
+#include "preload.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* glibc's fortify entry points (no public prototypes). */
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int ms, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
+		const sigset_t *mask, size_t fdslen);
+
+struct pep {
+	int epfd;
+	uint32_t nready;
+	uint32_t skip;
+	struct psock *rhead, *rtail;   /* ready list */
+	struct psock *ghead;           /* registrations */
+};
+
+#define MAX_PEPS 64
+static struct pep *peps[MAX_PEPS];
+static unsigned int npeps;
+
+int
+pep_fd(const struct pep *p)
+{
+	return p->epfd;
+}
+
+static struct pep *
+pep_find(int epfd)
+{
+	unsigned int i;
+
+	for (i = 0; i < npeps; i++)
+		if (peps[i]->epfd == epfd)
+			return peps[i];
+	return NULL;
+}
+
+static struct pep *
+pep_get(int epfd)
+{
+	struct pep *p = pep_find(epfd);
+
+	if (p != NULL || npeps == MAX_PEPS)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->epfd = epfd;
+	peps[npeps++] = p;
+	return p;
+}
+
+static void
+ready_unlink(struct pep *p, struct psock *ps)
+{
+	if (ps->rprev != NULL)
+		ps->rprev->rnext = ps->rnext;
+	else
+		p->rhead = ps->rnext;
+	if (ps->rnext != NULL)
+		ps->rnext->rprev = ps->rprev;
+	else
+		p->rtail = ps->rprev;
+	ps->rnext = ps->rprev = NULL;
+	ps->queued = false;
+	p->nready--;
+}
+
+static void
+ready_append(struct pep *p, struct psock *ps)
+{
+	ps->rnext = NULL;
+	ps->rprev = p->rtail;
+	if (p->rtail != NULL)
+		p->rtail->rnext = ps;
+	else
+		p->rhead = ps;
+	p->rtail = ps;
+	ps->queued = true;
+	p->nready++;
+}
+
+void
+psock_notify(struct psock *ps)
+{
+	if (ps->ep != NULL && !ps->queued && !ps->disabled)
+		ready_append(ps->ep, ps);
+}
+
+void
+pep_forget(struct psock *ps)
+{
+	struct pep *p = ps->ep;
+
+	if (p == NULL)
+		return;
+	if (ps->queued)
+		ready_unlink(p, ps);
+	if (ps->gprev != NULL)
+		ps->gprev->gnext = ps->gnext;
+	else
+		p->ghead = ps->gnext;
+	if (ps->gnext != NULL)
+		ps->gnext->gprev = ps->gprev;
+	ps->gnext = ps->gprev = NULL;
+	ps->ep = NULL;
+	ps->ep_fd = -1;
+	ps->disabled = false;
+}
+
+void
+pep_forget_fd(int fd)
+{
+	struct pep *p;
+	unsigned int i;
+
+	if (npeps == 0 || !pl_owner_here())
+		return;
+	p = pep_find(fd);
+	if (p == NULL)
+		return;
+	while (p->ghead != NULL)
+		pep_forget(p->ghead);
+	for (i = 0; i < npeps; i++)
+		if (peps[i] == p) {
+			peps[i] = peps[--npeps];
+			break;
+		}
+	free(p);
+}
+
+/* ---- epoll_ctl ---- */
+
+EXPORT int
+epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct psock *ps = psock_of(fd);
+	struct pep *p;
+
+	if (ps == NULL)
+		return REAL(epoll_ctl)(epfd, op, fd, ev);
+	if (psock_check(ps) < 0)
+		return -1;
+	if (epfd == fd) {
+		errno = EINVAL;
+		return -1;
+	}
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (ev == NULL) {
+			errno = EFAULT;
+			return -1;
+		}
+		if (ps->ep != NULL) {
+			if (ps->ep->epfd == epfd) {
+				errno = EEXIST;
+				return -1;
+			}
+			return pl_unsupported("epoll_ctl(a Pollux socket in a "
+				"second epoll instance)", EINVAL);
+		}
+		p = pep_get(epfd);
+		if (p == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		ps->ep = p;
+		ps->ep_fd = fd;
+		ps->gprev = NULL;
+		ps->gnext = p->ghead;
+		if (p->ghead != NULL)
+			p->ghead->gprev = ps;
+		p->ghead = ps;
+		break;
+	case EPOLL_CTL_MOD:
+		if (ps->ep == NULL || ps->ep->epfd != epfd) {
+			errno = ENOENT;
+			return -1;
+		}
+		if (ev == NULL) {
+			errno = EFAULT;
+			return -1;
+		}
+		if (ev->events & EPOLLEXCLUSIVE) {
+			errno = EINVAL;
+			return -1;
+		}
+		break;
+	case EPOLL_CTL_DEL:
+		if (ps->ep == NULL || ps->ep->epfd != epfd) {
+			errno = ENOENT;
+			return -1;
+		}
+		pep_forget(ps);
+		return 0;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+	ps->ev_mask = ev->events;
+	ps->ev_data = ev->data;
+	ps->disabled = false;
+	/* Ready already: reported by the next wait (ep_insert/ep_modify). */
+	if (psock_level(ps) & (ps->ev_mask | EPOLLERR | EPOLLHUP))
+		psock_notify(ps);
+	return 0;
+}
+
+/* ---- the wait loop ---- */
+
+struct waiter {
+	/* Pollux readiness: how many are ready (appending them). */
+	int (*pollux)(struct waiter *w);
+	/* The kernel's wait with a timeout in ns (0: do not block):
+	 * events appended, or -1 with errno. */
+	int (*kernel)(struct waiter *w, uint64_t timeout_ns);
+	bool has_kernel;   /* there are kernel descriptors to check */
+	uint32_t *skip;    /* calls that found Pollux events */
+	/* epoll */
+	struct pep *p;
+	struct epoll_event *ev;
+	int max, filled;
+	const sigset_t *mask;
+	/* poll */
+	struct pollfd *fds;
+	nfds_t nfds;
+	/* one socket */
+	struct psock *ps;
+	uint32_t want;
+};
+
+static uint64_t
+next_timer_ns(void)
+{
+	uint64_t exp, now;
+
+	exp = px_timer_wheel_next_expiry(px_exec_wheel(rte_lcore_id()));
+	if (exp == UINT64_MAX)
+		return UINT64_MAX;
+	now = rte_rdtsc();
+	if (exp <= now)
+		return 0;
+	return (uint64_t)((double)(exp - now) * 1e9 / (double)rte_get_tsc_hz());
+}
+
+/* Returns the number of events (>= 0) or -1 with errno. deadline is
+ * CLOCK_MONOTONIC ns, UINT64_MAX for none. */
+static int
+wait_loop(struct waiter *w, uint64_t deadline)
+{
+	uint64_t now, spin_end, backoff = 1000, t, tn;
+	unsigned int i;
+	int n, m;
+
+	pl_st.waits++;
+	now = pl_now_ns();
+	spin_end = now + (uint64_t)pl_conf.spin_us * 1000u;
+	for (i = 0;; i++) {
+		pl_poll();
+		pl_nobufs_retry(now);
+		n = w->pollux(w);
+		if (n > 0) {
+			if (w->has_kernel && ++*w->skip % 4 == 0) {
+				pl_st.os_checks++;
+				m = w->kernel(w, 0);
+				if (m > 0)
+					n += m;
+			}
+			pl_st.events += (uint64_t)n;
+			return n;
+		}
+		if (w->has_kernel && i % pl_conf.os_ratio == 0) {
+			pl_st.os_checks++;
+			m = w->kernel(w, 0);
+			if (m != 0) {
+				if (m > 0)
+					pl_st.events += (uint64_t)m;
+				return m;
+			}
+		}
+		now = pl_now_ns();
+		if (now >= deadline) {
+			if (w->has_kernel && i % pl_conf.os_ratio != 0)
+				return w->kernel(w, 0);
+			return 0;
+		}
+		if (pl_conf.idle == PL_IDLE_BUSY || now < spin_end)
+			continue;
+		t = deadline - now;
+		if (t > backoff)
+			t = backoff;
+		tn = next_timer_ns();
+		if (t > tn)
+			t = tn;
+		if (backoff < (uint64_t)pl_conf.sleep_max_us * 1000u)
+			backoff *= 2;
+		if (t == 0)
+			continue;
+		pl_st.sleeps++;
+		m = w->kernel(w, t);
+		if (m < 0)
+			return -1;
+		if (m > 0) {
+			pl_st.wakeups_early++;
+			pl_poll();
+			n = w->pollux(w);
+			pl_st.events += (uint64_t)(m + n);
+			return m + n;
+		}
+		now = pl_now_ns();
+	}
+}
+
+static uint64_t
+deadline_ms(int ms)
+{
+	return ms < 0 ? UINT64_MAX : pl_now_ns() + (uint64_t)ms * 1000000u;
+}
+
+static uint64_t
+deadline_ts(const struct timespec *ts)
+{
+	if (ts == NULL)
+		return UINT64_MAX;
+	return pl_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
+		(uint64_t)ts->tv_nsec;
+}
+
+/* ---- epoll_wait ---- */
+
+static int
+ep_pollux(struct waiter *w)
+{
+	struct pep *p = w->p;
+	struct psock *ps;
+	uint32_t todo = p->nready, lvl, rep;
+	int n = 0;
+
+	while (todo-- > 0 && w->filled < w->max && (ps = p->rhead) != NULL) {
+		ready_unlink(p, ps);
+		if (ps->disabled)
+			continue;
+		lvl = psock_level(ps);
+		rep = lvl & (ps->ev_mask | EPOLLERR | EPOLLHUP);
+		if (rep == 0)
+			continue;
+		w->ev[w->filled].events = rep;
+		w->ev[w->filled].data = ps->ev_data;
+		w->filled++;
+		n++;
+		if (ps->ev_mask & EPOLLONESHOT)
+			ps->disabled = true;
+		else if (!(ps->ev_mask & EPOLLET))
+			ready_append(p, ps);   /* still ready: next time too */
+	}
+	return n;
+}
+
+static int
+ep_kernel(struct waiter *w, uint64_t timeout_ns)
+{
+	struct timespec ts = { (time_t)(timeout_ns / 1000000000u),
+		(long)(timeout_ns % 1000000000u) };
+	int m;
+
+	if (w->filled >= w->max)
+		return 0;
+	if (timeout_ns == 0)
+		m = REAL(epoll_pwait)(w->p->epfd, w->ev + w->filled,
+				w->max - w->filled, 0, NULL);
+	else
+		m = REAL(epoll_pwait2)(w->p->epfd, w->ev + w->filled,
+				w->max - w->filled, &ts, w->mask);
+	if (m > 0)
+		w->filled += m;
+	return m;
+}
+
+static int
+ep_wait(int epfd, struct epoll_event *ev, int max, uint64_t deadline,
+		const sigset_t *mask)
+{
+	struct waiter w = { .pollux = ep_pollux, .kernel = ep_kernel,
+		.has_kernel = true, .ev = ev, .max = max, .mask = mask };
+	int n;
+
+	w.p = pep_find(epfd);
+	w.skip = &w.p->skip;
+	if (max <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = wait_loop(&w, deadline);
+	return n < 0 ? -1 : w.filled;
+}
+
+static bool
+ep_ours(int epfd)
+{
+	return npeps > 0 && pl_owner_here() && pep_find(epfd) != NULL;
+}
+
+EXPORT int
+epoll_wait(int epfd, struct epoll_event *ev, int max, int ms)
+{
+	if (!ep_ours(epfd))
+		return REAL(epoll_pwait)(epfd, ev, max, ms, NULL);
+	return ep_wait(epfd, ev, max, deadline_ms(ms), NULL);
+}
+
+EXPORT int
+epoll_pwait(int epfd, struct epoll_event *ev, int max, int ms,
+		const sigset_t *mask)
+{
+	if (!ep_ours(epfd))
+		return REAL(epoll_pwait)(epfd, ev, max, ms, mask);
+	return ep_wait(epfd, ev, max, deadline_ms(ms), mask);
+}
+
+EXPORT int
+epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+		const struct timespec *ts, const sigset_t *mask)
+{
+	if (!ep_ours(epfd))
+		return REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
+	return ep_wait(epfd, ev, max, deadline_ts(ts), mask);
+}
+
+/* ---- poll ---- */
+
+static int
+pl_pollux(struct waiter *w)
+{
+	struct psock *ps;
+	nfds_t i;
+	int n = 0;
+
+	for (i = 0; i < w->nfds; i++) {
+		ps = psock_of(w->fds[i].fd);
+		if (ps == NULL)
+			continue;
+		w->fds[i].revents = (short)(psock_level(ps) &
+			((uint32_t)(uint16_t)w->fds[i].events | POLLERR | POLLHUP));
+		n += w->fds[i].revents != 0;
+	}
+	return n;
+}
+
+static int
+pl_kernel(struct waiter *w, uint64_t timeout_ns)
+{
+	struct timespec ts = { (time_t)(timeout_ns / 1000000000u),
+		(long)(timeout_ns % 1000000000u) };
+	nfds_t hid[64], i;
+	int fds[64], m, k = 0, j;
+
+	/* Pollux entries are hidden from the kernel (fd -1 is skipped). */
+	for (i = 0; i < w->nfds && k < 64; i++)
+		if (psock_of(w->fds[i].fd) != NULL) {
+			hid[k] = i;
+			fds[k++] = w->fds[i].fd;
+			w->fds[i].fd = -1;
+		}
+	m = REAL(ppoll)(w->fds, w->nfds, &ts, timeout_ns ? w->mask : NULL);
+	for (j = 0; j < k; j++)
+		w->fds[hid[j]].fd = fds[j];
+	return m;
+}
+
+static int
+do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
+		const sigset_t *mask, bool *ours)
+{
+	static uint32_t skip;
+	struct waiter w = { .pollux = pl_pollux, .kernel = pl_kernel,
+		.fds = fds, .nfds = nfds, .mask = mask, .skip = &skip };
+	nfds_t i, np = 0;
+	int n;
+
+	*ours = false;
+	if (!pl_owner_here() || nfds > 64 * 1024)
+		return 0;
+	for (i = 0; i < nfds; i++) {
+		if (psock_of(fds[i].fd) != NULL)
+			np++;
+		else if (fds[i].fd >= 0)
+			w.has_kernel = true;
+	}
+	if (np == 0)
+		return 0;
+	if (np > 64) {
+		*ours = true;
+		return pl_unsupported("poll(more than 64 Pollux sockets)", EINVAL);
+	}
+	*ours = true;
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = 0;
+	n = wait_loop(&w, deadline);
+	if (n < 0)
+		return -1;
+	/* The kernel's call cleared the Pollux entries: count afresh. */
+	pl_pollux(&w);
+	for (i = 0, n = 0; i < nfds; i++)
+		n += fds[i].revents != 0;
+	return n;
+}
+
+EXPORT int
+poll(struct pollfd *fds, nfds_t nfds, int ms)
+{
+	bool ours;
+	int n = do_poll(fds, nfds, deadline_ms(ms), NULL, &ours);
+
+	return ours ? n : REAL(poll)(fds, nfds, ms);
+}
+
+EXPORT int
+__poll_chk(struct pollfd *fds, nfds_t nfds, int ms, size_t fdslen)
+{
+	(void)fdslen;
+	return poll(fds, nfds, ms);
+}
+
+EXPORT int
+ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
+		const sigset_t *mask)
+{
+	bool ours;
+	int n = do_poll(fds, nfds, deadline_ts(ts), mask, &ours);
+
+	return ours ? n : REAL(ppoll)(fds, nfds, ts, mask);
+}
+
+EXPORT int
+__ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
+		const sigset_t *mask, size_t fdslen)
+{
+	(void)fdslen;
+	return ppoll(fds, nfds, ts, mask);
+}
+
+/* ---- select: kernel descriptors only ---- */
+
+static bool
+sets_have_pollux(int nfds, fd_set *r, fd_set *wr, fd_set *e)
+{
+	int fd;
+
+	for (fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
+		if (((r != NULL && FD_ISSET(fd, r)) ||
+				(wr != NULL && FD_ISSET(fd, wr)) ||
+				(e != NULL && FD_ISSET(fd, e))) &&
+				psock_of(fd) != NULL)
+			return true;
+	return false;
+}
+
+EXPORT int
+select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
+{
+	if (sets_have_pollux(nfds, r, wr, e))
+		return pl_unsupported("select() on a Pollux socket", ENOTSUP);
+	return REAL(select)(nfds, r, wr, e, tv);
+}
+
+EXPORT int
+pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
+		const sigset_t *mask)
+{
+	if (sets_have_pollux(nfds, r, wr, e))
+		return pl_unsupported("pselect() on a Pollux socket", ENOTSUP);
+	return REAL(pselect)(nfds, r, wr, e, ts, mask);
+}
+
+/* ---- one socket (blocking calls) ---- */
+
+static int
+one_pollux(struct waiter *w)
+{
+	return (psock_level(w->ps) & w->want) != 0;
+}
+
+static int
+one_sleep(struct waiter *w, uint64_t timeout_ns)
+{
+	struct timespec ts = { (time_t)(timeout_ns / 1000000000u),
+		(long)(timeout_ns % 1000000000u) };
+
+	(void)w;
+	if (timeout_ns == 0)
+		return 0;
+	if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) != 0) {
+		errno = EINTR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns)
+{
+	static uint32_t skip;
+	struct waiter w = { .pollux = one_pollux, .kernel = one_sleep,
+		.ps = ps, .want = want, .skip = &skip };
+	int n;
+
+	n = wait_loop(&w, deadline_ns == 0 ? UINT64_MAX : deadline_ns);
+	if (n < 0)
+		return -errno;
+	return n > 0 ? 0 : -ETIMEDOUT;
+}
