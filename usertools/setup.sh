@@ -33,19 +33,24 @@ PACKAGES=(
 	librust-tokio-dev
 	linux-perf
 	llvm
+	memcached
 	meson
 	netcat-openbsd
 	nftables
+	nginx-light
 	ninja-build
 	pkg-config
 	python3
 	python3-pytest
 	python3-scapy
+	redis-server
+	redis-tools
 	socat
 	sockperf
 	tcpdump
 	tshark
 	valgrind
+	wrk
 )
 HUGEPAGES=${PX_HUGEPAGES:-512}   # 2 MiB pages: 1 GiB
 
@@ -68,7 +73,16 @@ install_deps() {
 	if [ ${#missing[@]} -gt 0 ]; then
 		say "installing: ${missing[*]}"
 		apt-get update -q
+		# Servers the tests run themselves (redis, nginx, memcached) are
+		# not started as system services by their packages.
+		local rcd=""
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			rcd=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\nexit 101\n' > "$rcd"
+			chmod +x "$rcd"
+		fi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+		[ -z "$rcd" ] || rm -f "$rcd"
 	fi
 }
 

@@ -174,20 +174,24 @@ class PolluxApp:
             self._readers.append(t)
         return self
 
-    def wait_for(self, pattern: re.Pattern, timeout: float) -> re.Match:
-        """Wait until a stdout line matches; fail with the output if the
-        app exits or the time runs out."""
+    def wait_for(self, pattern: re.Pattern, timeout: float,
+                 stderr: bool = False) -> re.Match:
+        """Wait until a stdout (or stderr) line matches; fail with the
+        output if the app exits or the time runs out."""
         end = time.monotonic() + timeout
         seen = 0
+        lines = self._err if stderr else self._out
         with self._cond:
             while True:
-                for line in self._out[seen:]:
+                for line in lines[seen:]:
                     m = pattern.search(line)
                     if m:
                         return m
-                seen = len(self._out)
+                seen = len(lines)
                 if self.proc.poll() is not None and \
-                        not any(t.is_alive() for t in self._readers[:1]):
+                        not any(t.is_alive() for t in
+                                (self._readers[1:2] if stderr
+                                 else self._readers[:1])):
                     break
                 left = end - time.monotonic()
                 if left <= 0:

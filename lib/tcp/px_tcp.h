@@ -659,10 +659,14 @@ uint32_t px_tcp_writable(const struct px_tcp_conn *c);
  * HUP: the connection is closed, or both sides sent their FIN. ERR: it
  * failed; the error is what px_tcp_read() returns. A connection still
  * opening (SYN_SENT, SYN_RCVD) reports nothing. Cheap: a few loads.
+ * As Linux's tcp_poll() sets SOCK_NOSPACE, a poll that finds the
+ * connection not writable arms on_writable: it runs once the send buffer
+ * is back at the threshold, so a poller that waits for OUT hears of it
+ * even though no write failed.
  *
  * @return a mask of PX_TCP_POLL_* bits.
  */
-uint32_t px_tcp_poll(const struct px_tcp_conn *c);
+uint32_t px_tcp_poll(struct px_tcp_conn *c);
 
 /**
  * The error a failed connection reports: -ECONNRESET, -ECONNREFUSED,

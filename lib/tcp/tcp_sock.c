@@ -502,9 +502,9 @@ px_tcp_readable(const struct px_tcp_conn *pc)
 }
 
 uint32_t
-px_tcp_poll(const struct px_tcp_conn *pc)
+px_tcp_poll(struct px_tcp_conn *pc)
 {
-	const struct tcp_conn *c = (const struct tcp_conn *)pc;
+	struct tcp_conn *c = (struct tcp_conn *)pc;
 	uint32_t m = 0;
 
 	if (c->state == TCP_CLOSED) {
@@ -524,6 +524,8 @@ px_tcp_poll(const struct px_tcp_conn *pc)
 			m |= PX_TCP_POLL_HUP;
 	} else if (tcp_sq_writeable(c)) {
 		m |= PX_TCP_POLL_OUT;
+	} else {
+		c->flags |= TF_WR_BLOCKED;   /* SOCK_NOSPACE */
 	}
 	return m;
 }
