@@ -34,6 +34,7 @@ app_net_open(struct app_net_conf *c, struct app_net *n)
 
 	n->port = NULL;
 	n->nif = NULL;
+	n->log = c->log != NULL ? c->log : stdout;
 	pc.nb_mbufs = c->mbufs;
 	pc.nb_queues = c->queues;
 	ret = px_port_create(c->port_id, &pc, &n->port);
@@ -59,7 +60,7 @@ app_net_open(struct app_net_conf *c, struct app_net *n)
 		ret = px_port_attach(n->port, n->nif);
 	if (ret == 0) {
 		px_port_info(n->port, &pi);
-		printf("%s: port %u: %u queue pair(s), rss %s, checksum offload "
+		fprintf(n->log, "%s: port %u: %u queue pair(s), rss %s, checksum offload "
 			"rx %s tx %s, multi-segment tx %s, zero-copy tcp tx %s\n",
 			c->app, c->port_id, pi.nb_queues, pi.rss ? "on" : "off",
 			pi.rx_cksum ? "on" : "off",
@@ -104,8 +105,8 @@ app_net_close(struct app_net *n)
 	px_netif_free(n->nif);
 	px_port_close(n->port);
 	leaked = rte_mempool_in_use_count(px_port_mempool(n->port));
-	printf("mbuf.leaked=%u\n", leaked);
-	fflush(stdout);
+	fprintf(n->log, "mbuf.leaked=%u\n", leaked);
+	fflush(n->log);
 	px_port_free(n->port);
 	n->nif = NULL;
 	n->port = NULL;

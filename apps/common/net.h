@@ -12,6 +12,7 @@
  */
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <px_fault.h>
 #include <px_inet.h>
@@ -30,11 +31,14 @@ struct app_net_conf {
 	const struct px_tcp_conf *tcp;   /* NULL: TCP defaults */
 	const char *pcap;                /* capture file or NULL */
 	const struct px_fault_conf *fault_rx, *fault_tx; /* NULL: none */
+	FILE *log;                       /* the port line and mbuf.leaked;
+	                                    NULL: stdout */
 };
 
 struct app_net {
 	struct px_port *port;
 	struct px_netif *nif;
+	FILE *log;
 };
 
 /* The first DPDK port, or -ENODEV with a hint on stderr. */

@@ -56,7 +56,7 @@ preload_resolve(void)
 	R(setsockopt); R(getsockname); R(getpeername); R(fcntl); R(ioctl);
 	R(poll); R(ppoll); R(select); R(pselect); R(epoll_create1);
 	R(epoll_ctl); R(epoll_pwait); R(epoll_pwait2); R(dup); R(dup2); R(dup3);
-	R(fork);
+	R(fork); R(sigaction);
 #undef R
 }
 
@@ -305,6 +305,7 @@ bringup_locked(void)
 	nc.inet.gw = pl_conf.gw;
 	nc.mbufs = pl_conf.mbufs;
 	nc.queues = 1;
+	nc.log = stderr;   /* stdout is the program's */
 	ret = app_first_port("pollux-preload", &nc.port_id);
 	if (ret == 0)
 		ret = app_net_open(&nc, &pl_net);
@@ -428,9 +429,13 @@ pl_exit(void)
 	px_tcp_reset_all(pl_nif);
 	for (end = pl_now_ns() + 10000000u; pl_now_ns() < end;)
 		px_lcore_poll();
-	fflush(stdout);
 	pl_up = -3;
+	pl_net.log = fopen("/dev/null", "w");   /* our own line follows */
+	if (pl_net.log == NULL)
+		pl_net.log = stderr;
 	leaked = app_net_close(&pl_net);
+	if (pl_net.log != stderr)
+		fclose(pl_net.log);
 	px_fini(true);
 	pl_inside--;
 	fprintf(stderr, "pollux-preload: exit, mbuf.leaked=%u\n", leaked);

@@ -80,6 +80,7 @@ struct real_fns {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	pid_t (*fork)(void);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 };
 extern struct real_fns real;
 
@@ -175,6 +176,7 @@ struct psock {
 	bool nonblock;
 	bool connecting;         /* connect() sent the SYN */
 	bool connected;          /* ... and it completed */
+	bool connect_told;       /* connect() again said 0 once (Linux) */
 	bool rd_shut;            /* shutdown(SHUT_RD) */
 	bool err_cleared;        /* SO_ERROR read the error */
 	bool reset_told;         /* a read reported the reset; then EOF */
@@ -254,6 +256,11 @@ void pl_nobufs_retry(uint64_t now_ns);
 /* A descriptor the caller may use: 0, or -1 with errno set (EBADF in a
  * forked child, ENOTSUP from a thread that is not the owner). */
 int psock_check(struct psock *ps);
+
+/* Bumped by every application signal handler (signal.c); whether the
+ * last one asked for SA_RESTART. */
+extern volatile sig_atomic_t pl_sig_gen;
+extern volatile sig_atomic_t pl_sig_restart;
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t pl_now_ns(void);

@@ -503,6 +503,8 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 
 /* ---- connect ---- */
 
+static void conn_update(struct psock *ps);
+
 EXPORT int
 connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -518,9 +520,17 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (ps->kind == PS_LISTEN)
 		return fail(EINVAL);
 	if (ps->kind == PS_CONN) {
-		/* hiredis and others call connect() again to learn the end. */
-		if (ps->connected)
+		/* hiredis and others call connect() again to learn the end:
+		 * Linux says 0 the first time after a non-blocking connect
+		 * completed, EISCONN after that. */
+		conn_update(ps);
+		if (ps->connected) {
+			if (ps->connecting && !ps->connect_told) {
+				ps->connect_told = true;
+				return 0;
+			}
 			return fail(EISCONN);
+		}
 		err = ps->so_error != 0 ? ps->so_error : px_tcp_error(ps->c);
 		if (err < 0 && !ps->err_cleared) {
 			ps->err_cleared = true;
@@ -800,7 +810,16 @@ ps_send(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 				return total > 0 ? (ssize_t)total : -1;
 			continue;
 		}
-		return total > 0 ? (ssize_t)total : send_error(ps, n, flags);
+		if (total > 0)
+			return (ssize_t)total;
+		/* A failed connection's error is reported once (by a read
+		 * or a write); after that writes fail with EPIPE (Linux). */
+		if (n != -EPIPE && !ps->reset_told) {
+			ps->reset_told = true;
+			ps->err_cleared = true;
+			return fail((int)-n);
+		}
+		return send_error(ps, -EPIPE, flags);
 	}
 }
 

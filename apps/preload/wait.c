@@ -251,6 +251,7 @@ struct waiter {
 	 * events appended, or -1 with errno. */
 	int (*kernel)(struct waiter *w, uint64_t timeout_ns);
 	bool has_kernel;   /* there are kernel descriptors to check */
+	bool restartable;  /* an SA_RESTART handler does not end the wait */
 	uint32_t *skip;    /* calls that found Pollux events */
 	/* epoll */
 	struct pep *p;
@@ -288,6 +289,8 @@ wait_loop(struct waiter *w, uint64_t deadline)
 	unsigned int i;
 	int n, m;
 
+	sig_atomic_t gen = pl_sig_gen;
+
 	pl_st.waits++;
 	now = pl_now_ns();
 	spin_end = now + (uint64_t)pl_conf.spin_us * 1000u;
@@ -314,6 +317,14 @@ wait_loop(struct waiter *w, uint64_t deadline)
 				return m;
 			}
 		}
+		if (pl_sig_gen != gen) {
+			/* The application's handler ran while we spun. */
+			if (!w->restartable || !pl_sig_restart) {
+				errno = EINTR;
+				return -1;
+			}
+			gen = pl_sig_gen;
+		}
 		now = pl_now_ns();
 		if (now >= deadline) {
 			if (w->has_kernel && i % pl_conf.os_ratio != 0)
@@ -334,8 +345,14 @@ wait_loop(struct waiter *w, uint64_t deadline)
 			continue;
 		pl_st.sleeps++;
 		m = w->kernel(w, t);
-		if (m < 0)
+		if (m < 0) {
+			/* A signal: the next round's check tells whether
+			 * it was the application's (then EINTR) or not
+			 * (net_tap's SIGIO: go on). */
+			if (errno == EINTR)
+				continue;
 			return -1;
+		}
 		if (m > 0) {
 			pl_st.wakeups_early++;
 			pl_poll();
@@ -637,7 +654,7 @@ pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns)
 {
 	static uint32_t skip;
 	struct waiter w = { .pollux = one_pollux, .kernel = one_sleep,
-		.ps = ps, .want = want, .skip = &skip };
+		.ps = ps, .want = want, .skip = &skip, .restartable = true };
 	int n;
 
 	n = wait_loop(&w, deadline_ns == 0 ? UINT64_MAX : deadline_ns);
