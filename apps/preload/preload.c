@@ -118,7 +118,7 @@ conf_load(void)
 	pl_conf.idle = v != NULL && strcmp(v, "busy") == 0 ?
 		PL_IDLE_BUSY : PL_IDLE_ADAPTIVE;
 	pl_conf.spin_us = env_u32("PX_POSIX_SPIN_US", 50);
-	pl_conf.sleep_max_us = env_u32("PX_POSIX_SLEEP_MAX_US", 500);
+	pl_conf.sleep_max_us = env_u32("PX_POSIX_SLEEP_MAX_US", 1000);
 	if (pl_conf.sleep_max_us == 0)
 		pl_conf.sleep_max_us = 1;
 	pl_conf.os_ratio = env_u32("PX_POSIX_OS_RATIO", 16);

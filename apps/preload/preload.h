@@ -99,7 +99,7 @@ struct pl_conf {
 	uint32_t mbufs;          /* PX_MBUFS */
 	enum pl_idle idle;       /* PX_POSIX_IDLE */
 	uint32_t spin_us;        /* PX_POSIX_SPIN_US: 50 */
-	uint32_t sleep_max_us;   /* PX_POSIX_SLEEP_MAX_US: 500 */
+	uint32_t sleep_max_us;   /* PX_POSIX_SLEEP_MAX_US: 1000 */
 	uint32_t os_ratio;       /* PX_POSIX_OS_RATIO: 16 */
 	const char *stats;       /* PX_POSIX_STATS: counters file at exit */
 	uint32_t drain_ms;       /* PX_POSIX_DRAIN_MS: 200 */

@@ -90,6 +90,22 @@ def test_install_and_build_out_of_tree(build_dir, tmp_path):
     chk = subprocess.run([str(env.source_dir() / "test" / "check_symbols.sh"),
                           *map(str, libs)], capture_output=True, text=True)
     assert chk.returncode == 0, chk.stdout + chk.stderr
+    # The preload library and its launcher: the launcher points at the
+    # installed library, and the library exports only libc's names.
+    pre = list(stage.rglob("libpollux-preload.so"))
+    run = list(stage.rglob("bin/pollux-run"))
+    assert pre and run, "libpollux-preload.so / pollux-run not installed"
+    assert os.access(run[0], os.X_OK)
+    text = run[0].read_text()
+    assert "@LIBDIR@" not in text and "/libpollux-preload.so" in text
+    syms = subprocess.run(["nm", "-D", "--defined-only", str(pre[0])],
+                          check=True, capture_output=True,
+                          text=True).stdout.split("\n")
+    names = {ln.split()[-1] for ln in syms if ln.strip()}
+    assert {"socket", "accept4", "epoll_wait", "read", "sendfile64"} <= names
+    stray = sorted(n for n in names if n.startswith(("px_", "rte_", "tcp_",
+                                                      "app_")))
+    assert not stray, f"internal names exported: {stray[:10]}"
     # Relocate the staged .pc: its prefix= line points into the staging
     # root (libdpdk's own paths stay as they are).
     pc_src = _pc_dir(stage) / "libpollux.pc"
