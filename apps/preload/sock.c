@@ -898,9 +898,17 @@ sendfile(int out, int in, off_t *offset, size_t count)
 	while ((size_t)total < count) {
 		room = px_tcp_writable(ps->c);
 		if (room == 0) {
-			if (total > 0 || ps->nonblock)
+			if (total > 0)
 				break;
-			/* Let ps_send() wait (blocking) or fail. */
+			if (ps->nonblock) {
+				/* 0 would mean end of file to the caller
+				 * (nginx: "truncated"); px_tcp_poll() arms
+				 * the wake-up, as a failed write does. */
+				px_tcp_poll(ps->c);
+				pl_st.eagain_wr++;
+				return fail(EAGAIN);
+			}
+			/* Blocking: ps_send() waits for room. */
 		}
 		r = pread(in, buf, RTE_MIN(count - (size_t)total,
 				RTE_MIN(sizeof(buf), room > 0 ? (size_t)room :
