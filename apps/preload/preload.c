@@ -40,7 +40,11 @@ pthread_t pl_owner;
 volatile int pl_up;
 __thread int pl_inside;
 
+unsigned int pl_nsocks;
+
 static struct app_net pl_net;
+static unsigned int pl_lcore;
+static atomic_uint pl_setup;
 static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- libc underneath ---- */
@@ -320,6 +324,7 @@ bringup_locked(void)
 		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
 	pl_pid = getpid();
 	pl_owner = pthread_self();
+	pl_lcore = rte_lcore_id();
 	pl_up = 1;
 	ret = px_netif_announce(pl_nif);
 	if (ret < 0)
@@ -334,13 +339,48 @@ bringup_locked(void)
 	return 0;
 }
 
+void
+pl_setup_begin(void)
+{
+	atomic_fetch_add(&pl_setup, 1);
+}
+
+void
+pl_setup_end(void)
+{
+	atomic_fetch_sub(&pl_setup, 1);
+}
+
+/* The stack is up on another thread of this process: take it over if
+ * that thread has nothing on it (see preload.h). */
+static int
+takeover(void)
+{
+	int ret = -EXDEV;
+
+	pthread_mutex_lock(&up_lock);
+	if (atomic_load(&pl_setup) == 1 && pl_nsocks == 0 && pep_count() == 0) {
+		/* The calling thread becomes the EAL lcore the stack runs on;
+		 * the old owner no longer passes pl_owner_here(). */
+		RTE_PER_LCORE(_lcore_id) = pl_lcore;
+		pl_owner = pthread_self();
+		pl_st.takeovers++;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&up_lock);
+	return ret;
+}
+
 int
 pl_bringup(void)
 {
 	int ret = 0;
 
-	if (pl_up == 1)
-		return pl_owner_here() ? 0 : -EXDEV;
+	if (pl_up == 1) {
+		if (pl_owner_here())
+			return 0;
+		return pl_pid == getpid() ? takeover() : -EBADF;
+	}
 	if (pl_up < 0 || !pl_conf.enabled)
 		return -ENETDOWN;
 	pthread_mutex_lock(&up_lock);
@@ -353,7 +393,7 @@ pl_bringup(void)
 	}
 	pthread_mutex_unlock(&up_lock);
 	if (ret == 0 && !pl_owner_here())
-		ret = -EXDEV;
+		ret = pl_pid == getpid() ? takeover() : -EBADF;
 	return ret;
 }
 
@@ -388,7 +428,7 @@ stats_write(FILE *f, unsigned int leaked)
 	S(connects); S(reads); S(read_bytes); S(writes); S(write_bytes);
 	S(eagain_rd); S(eagain_wr); S(nobufs); S(sendfile_bytes); S(waits);
 	S(polls); S(os_checks); S(sleeps); S(wakeups_early); S(events);
-	S(unsupported); S(foreign_thread); S(sigpipe);
+	S(unsupported); S(foreign_thread); S(takeovers); S(sigpipe);
 #undef S
 	fprintf(f, "mbuf.leaked=%u\n", leaked);
 }

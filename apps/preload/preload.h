@@ -128,6 +128,7 @@ struct pl_stats {
 	uint64_t events;         /* events given to the program */
 	uint64_t unsupported;    /* calls refused on a Pollux fd */
 	uint64_t foreign_thread; /* ... from a thread that is not the owner */
+	uint64_t takeovers;      /* the stack moved to another thread */
 	uint64_t sigpipe;
 };
 extern struct pl_stats pl_st;
@@ -146,8 +147,21 @@ extern volatile int pl_up;  /* 1 up, -1 failed */
 extern __thread int pl_inside; /* inside bring-up or the stack: pass through */
 
 /* Bring the stack up on the calling thread if it is not (0, or -errno
- * with a message on stderr). */
+ * with a message on stderr). If it is up on another thread that holds no
+ * Pollux socket and no epoll state (wrk's main thread tests the address
+ * with one connect, then its workers do the work), the calling thread
+ * takes the stack over; otherwise -EXDEV. Callers (listen, connect,
+ * epoll_ctl) hold pl_setup_begin()/pl_setup_end() around it and the stack
+ * calls that follow, so a takeover never races the owner's own set-up. */
 int pl_bringup(void);
+void pl_setup_begin(void);
+void pl_setup_end(void);
+
+/* Pollux listeners and connections alive (owner only). */
+extern unsigned int pl_nsocks;
+
+/* epoll instances with Pollux state (wait.c). */
+unsigned int pep_count(void);
 
 /* The calling thread may touch the stack (owner, same process). */
 static inline bool

@@ -46,8 +46,9 @@ psock_check(struct psock *ps)
 	if (pl_up == 1 && pl_pid == getpid() &&
 			pthread_equal(pl_owner, pthread_self()))
 		return 0;
-	if (pl_up == 0 && ps->kind == PS_NEW)
-		return 0;
+	if (ps->kind == PS_NEW && (pl_up == 0 || (pl_up == 1 &&
+			pl_pid == getpid())))
+		return 0;   /* nothing on the stack yet */
 	if (pl_up == -2 || (pl_up == 1 && pl_pid != getpid()) || pl_up == -3) {
 		errno = EBADF;   /* a forked child, or after exit */
 		return -1;
@@ -72,6 +73,23 @@ fail(int err)
 {
 	errno = err;
 	return -1;
+}
+
+/* The stack belongs to another thread that still uses it: counted, told
+ * once, -ENOTSUP. */
+static int
+foreign(void)
+{
+	static bool told;
+
+	pl_st.foreign_thread++;
+	if (!told) {
+		told = true;
+		fprintf(stderr, "pollux-preload: a thread other than the one "
+			"running the stack opened a Pollux socket; refused "
+			"(ENOTSUP, posix.foreign_thread)\n");
+	}
+	return -ENOTSUP;
 }
 
 /* ---- callbacks (run inside pl_poll() on the owner) ---- */
@@ -222,6 +240,9 @@ psock_release(struct psock *ps)
 	nobufs_del(ps);
 	if (pl_up != 1 || pl_pid != getpid())
 		return;   /* never up, a forked child, or torn down */
+	if ((ps->kind == PS_CONN && ps->c != NULL) ||
+			(ps->kind == PS_LISTEN && ps->l != NULL))
+		pl_nsocks--;
 	if (ps->kind == PS_CONN && ps->c != NULL) {
 		px_tcp_set_cbs(ps->c, NULL, NULL);
 		if (ps->linger_on && ps->linger_s == 0)
@@ -341,13 +362,13 @@ apply_opts(const struct psock *o, struct px_tcp_conn *c)
 		px_tcp_setopt(c, PX_TCP_OPT_RCVLOWAT, o->rcvlowat);
 }
 
+static int listen_setup(struct psock *ps, int backlog);
+
 EXPORT int
 listen(int fd, int backlog)
 {
 	struct psock *ps = psock_of(fd);
-	static uint16_t next_port = 32768;
-	uint32_t cap;
-	int ret, tries;
+	int ret;
 
 	if (ps == NULL)
 		return REAL(listen)(fd, backlog);
@@ -357,15 +378,28 @@ listen(int fd, int backlog)
 		return 0;
 	if (ps->kind != PS_NEW)
 		return fail(EINVAL);
+	pl_setup_begin();
+	ret = listen_setup(ps, backlog);
+	pl_setup_end();
+	return ret < 0 ? fail(-ret) : 0;
+}
+
+static int
+listen_setup(struct psock *ps, int backlog)
+{
+	static uint16_t next_port = 32768;
+	uint32_t cap;
+	int ret, tries;
+
 	ret = pl_bringup();
 	if (ret < 0)
-		return fail(-ret);
+		return ret == -EXDEV ? foreign() : ret;
 	if (backlog <= 0)
 		backlog = 1;
 	cap = (uint32_t)(backlog > 4096 ? 4096 : backlog) + 1;
 	ps->fifo = calloc(cap, sizeof(*ps->fifo));
 	if (ps->fifo == NULL)
-		return fail(ENOBUFS);
+		return -ENOBUFS;
 	ps->fifo_cap = cap;
 	for (tries = 0; tries < 28232; tries++) {
 		if (ps->lport == 0 || tries > 0) {
@@ -382,10 +416,11 @@ listen(int fd, int backlog)
 	if (ret < 0) {
 		free(ps->fifo);
 		ps->fifo = NULL;
-		return fail(-ret);
+		return ret;
 	}
 	ps->kind = PS_LISTEN;
 	ps->bound = true;
+	pl_nsocks++;
 	pl_st.offloaded++;
 	return 0;
 }
@@ -490,6 +525,7 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	cs->bound = true;
 	px_tcp_set_cbs(c, &conn_cbs, cs);
 	psock_set(nfd, cs);
+	pl_nsocks++;
 	fill_addr(sa, len, cs->raddr, cs->rport);
 	pl_st.accepted++;
 	return nfd;
@@ -545,14 +581,20 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		to_kernel(fd, ps);
 		return REAL(connect)(fd, sa, len);
 	}
+	pl_setup_begin();
 	ret = pl_bringup();
+	if (ret == -EXDEV)
+		ret = foreign();
+	if (ret == 0)
+		ret = px_tcp_connect_cb(pl_nif, sin->sin_addr.s_addr,
+				sin->sin_port, &conn_cbs, ps, &ps->c);
+	if (ret == 0) {
+		ps->kind = PS_CONN;
+		pl_nsocks++;
+	}
+	pl_setup_end();
 	if (ret < 0)
 		return fail(-ret);
-	ret = px_tcp_connect_cb(pl_nif, sin->sin_addr.s_addr, sin->sin_port,
-			&conn_cbs, ps, &ps->c);
-	if (ret < 0)
-		return fail(-ret);
-	ps->kind = PS_CONN;
 	ps->connecting = true;
 	ps->raddr = sin->sin_addr.s_addr;
 	ps->rport = sin->sin_port;
@@ -578,6 +620,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		if (block_on(ps, EPOLLOUT, ps->sndtimeo_ns) < 0)
 			return errno == EAGAIN ? fail(EINPROGRESS) : -1;
 	}
+	ps->connect_told = true;   /* a blocking connect: EISCONN next */
 	return 0;
 }
 

@@ -54,6 +54,12 @@ struct pep {
 static struct pep *peps[MAX_PEPS];
 static unsigned int npeps;
 
+unsigned int
+pep_count(void)
+{
+	return npeps;
+}
+
 int
 pep_fd(const struct pep *p)
 {
@@ -175,6 +181,13 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (ps == NULL)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
+	if (ps->kind == PS_NEW && pl_up == 1 && !pl_owner_here()) {
+		/* A new socket in an epoll of a thread that is not the
+		 * owner: that thread may take the stack over first. */
+		pl_setup_begin();
+		pl_bringup();
+		pl_setup_end();
+	}
 	if (psock_check(ps) < 0)
 		return -1;
 	if (epfd == fd) {
