@@ -19,12 +19,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 
+#include <px_counters.h>
 #include <px_exec.h>
 #include <px_port.h>
 
@@ -44,6 +46,7 @@ unsigned int pl_nsocks;
 
 static struct app_net pl_net;
 static unsigned int pl_lcore;
+static pid_t pl_owner_tid;   /* the owner's kernel thread id */
 static atomic_uint pl_setup;
 static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -324,6 +327,7 @@ bringup_locked(void)
 		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
 	pl_pid = getpid();
 	pl_owner = pthread_self();
+	pl_owner_tid = gettid();
 	pl_lcore = rte_lcore_id();
 	pl_up = 1;
 	ret = px_netif_announce(pl_nif);
@@ -364,6 +368,7 @@ takeover(void)
 		 * the old owner no longer passes pl_owner_here(). */
 		RTE_PER_LCORE(_lcore_id) = pl_lcore;
 		pl_owner = pthread_self();
+		pl_owner_tid = gettid();
 		pl_st.takeovers++;
 		ret = 0;
 	}
@@ -433,21 +438,55 @@ stats_write(FILE *f, unsigned int leaked)
 	fprintf(f, "mbuf.leaked=%u\n", leaked);
 }
 
+/* The port's and TCP's counters, "port.x=N" and "tcp.x=N" lines. */
+static void
+stack_stats(FILE *f)
+{
+	struct px_port_stats pst;
+	const char *const *names;
+	unsigned int n;
+
+	px_port_stats_get(pl_net.port, &pst);
+	names = px_port_stats_names(&n);
+	px_counters_print(f, "port", names, (const uint64_t *)&pst, n, false,
+			NULL);
+	px_tcp_stats_print(pl_nif, f, false);
+}
+
 static void
 pl_exit(void)
 {
+	char *tcp_buf = NULL;
+	size_t tcp_len = 0;
+	FILE *f, *tcp_f;
 	uint64_t end;
 	unsigned int i, leaked;
 	struct psock *ps;
-	FILE *f;
 
 	if (pl_up != 1 || pl_pid != getpid())
 		return;
+	if (!pthread_equal(pl_owner, pthread_self()) &&
+			syscall(SYS_tgkill, getpid(), pl_owner_tid, 0) != 0 &&
+			errno == ESRCH) {
+		/* The owner thread has ended (wrk joins its workers, then
+		 * exits on main): nobody else runs the stack, so this thread
+		 * takes it and closes the connections properly. */
+		RTE_PER_LCORE(_lcore_id) = pl_lcore;
+		pl_owner = pthread_self();
+		pl_owner_tid = gettid();
+	}
 	if (!pthread_equal(pl_owner, pthread_self())) {
-		/* The owner thread may still run (or be gone): the stack is
-		 * not this thread's to take down. */
+		/* The owner thread still runs: the stack is not this
+		 * thread's to take down. The counters are written. */
 		fprintf(stderr, "pollux-preload: exit on another thread than "
 			"the stack's; no teardown\n");
+		if (pl_conf.stats != NULL && (f = fopen(pl_conf.stats, "w")) != NULL) {
+			/* The stack is idle or its thread gone: its counters
+			 * can be read (sums of plain per-lcore fields). */
+			stack_stats(f);
+			stats_write(f, 0);
+			fclose(f);
+		}
 		return;
 	}
 	pl_inside++;
@@ -469,6 +508,13 @@ pl_exit(void)
 	px_tcp_reset_all(pl_nif);
 	for (end = pl_now_ns() + 10000000u; pl_now_ns() < end;)
 		px_lcore_poll();
+	/* The stack's counters first (the file is written whole below). */
+	tcp_f = pl_conf.stats != NULL ? open_memstream(&tcp_buf, &tcp_len) :
+		NULL;
+	if (tcp_f != NULL) {
+		stack_stats(tcp_f);
+		fclose(tcp_f);
+	}
 	pl_up = -3;
 	pl_net.log = fopen("/dev/null", "w");   /* our own line follows */
 	if (pl_net.log == NULL)
@@ -482,10 +528,13 @@ pl_exit(void)
 	if (pl_conf.stats != NULL) {
 		f = fopen(pl_conf.stats, "w");
 		if (f != NULL) {
+			if (tcp_buf != NULL)
+				fputs(tcp_buf, f);
 			stats_write(f, leaked);
 			fclose(f);
 		}
 	}
+	free(tcp_buf);
 }
 
 __attribute__((constructor)) static void

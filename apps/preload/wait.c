@@ -17,7 +17,7 @@
  * iteration (receive, TCP, timers, transmit), the Pollux events, and
  * every os_ratio-th iteration (or every 4th call that found Pollux
  * events) the kernel's with a zero timeout. After spin_us without events
- * it sleeps in the kernel wait, at most sleep_max_us (doubling from
+ * or stack work it sleeps in the kernel wait, at most sleep_max_us (doubling from
  * 1 us) and never past the program's deadline or the stack's next timer,
  * so ACKs, retransmissions and keepalives go on while it is idle.
  */
@@ -308,7 +308,14 @@ wait_loop(struct waiter *w, uint64_t deadline)
 	now = pl_now_ns();
 	spin_end = now + (uint64_t)pl_conf.spin_us * 1000u;
 	for (i = 0;; i++) {
-		pl_poll();
+		if (pl_poll() != 0) {
+			/* The stack had work (ACKs coming back while a reply
+			 * drains, say): keep spinning; sleeping now would hold
+			 * the next burst up to sleep_max_us. */
+			now = pl_now_ns();
+			spin_end = now + (uint64_t)pl_conf.spin_us * 1000u;
+			backoff = 1000;
+		}
 		pl_nobufs_retry(now);
 		n = w->pollux(w);
 		if (n > 0) {

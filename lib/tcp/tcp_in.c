@@ -327,7 +327,7 @@ new_ack(struct tcp_conn *c, uint32_t ack, const struct tcp_seg *seg)
 		tcp_rtx_cancel(c);
 	else
 		tcp_rtx_restart(c);
-	if ((c->flags & TF_WR_BLOCKED) && tcp_sq_writeable(c))
+	if (c->flags & TF_WR_BLOCKED)
 		tcp_wake(c, 0, 1);
 }
 
