@@ -2485,6 +2485,76 @@ case_rcvlowat(void)
 	return NULL;
 }
 
+/* px_tcp_poll(), what the preload library's epoll is built on: readiness
+ * as Linux's tcp_poll() reports it, OUT only at half the send buffer
+ * free (sk_stream_is_writeable()), and a poll that finds the connection
+ * not writable arms on_writable although no write failed (SOCK_NOSPACE;
+ * without it a level-triggered writer that stopped on its own never
+ * heard again: the redis MGET stall of issue 15). */
+static int poll_writable;
+
+static void
+poll_on_writable(struct px_tcp_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	poll_writable++;
+}
+
+static void *
+case_poll(void)
+{
+	static const struct px_tcp_cbs cbs = { .on_writable = poll_on_writable };
+	static char big[3000];
+	struct px_tcp_conn *c;
+	struct peer p;
+	char buf[64];
+	void *r;
+
+	if ((r = accept7(&p, 40045, &c)) != NULL)
+		return r;
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_OUT);
+	T_EQ(px_tcp_error(c), 0);
+	peer_seg(&p, TH_ACK | TH_PSH, "hello", 5);
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_IN | PX_TCP_POLL_OUT);
+	T_EQ(px_tcp_read(c, buf, sizeof(buf), 0), 5);
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_OUT);
+	/* 3000 of 4096 queued: 1096 free is less than half of 3000. */
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_SNDBUF, 4096), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);  /* all of it sent */
+	T_EQ(px_tcp_set_cbs(c, &cbs, NULL), 0);
+	T_EQ(px_tcp_write(c, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	T_EQ(px_tcp_writable(c), 4096 - sizeof(big));
+	poll_writable = 0;
+	T_EQ(px_tcp_poll(c) & PX_TCP_POLL_OUT, 0);
+	run_for(1 * MS);
+	T_EQ(poll_writable, 0);
+	/* The peer takes it all: on_writable runs, OUT is back. */
+	peer_send(&p, TH_ACK, p.seq, p.ack + sizeof(big), NULL, 0, 0, 0);
+	run_for(1 * MS);
+	T_EQ(poll_writable, 1);
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_OUT);
+	/* The peer's FIN: IN and RDHUP; ours too: HUP. */
+	p.ack += sizeof(big);
+	peer_seg(&p, TH_ACK | TH_FIN, NULL, 0);
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_IN | PX_TCP_POLL_OUT |
+			PX_TCP_POLL_RDHUP);
+	T_EQ(px_tcp_shutdown(c), 0);
+	T_EQ(px_tcp_poll(c) & (PX_TCP_POLL_HUP | PX_TCP_POLL_ERR),
+			PX_TCP_POLL_HUP);
+	T_EQ(px_tcp_abort(c), 0);
+	/* A reset: everything at once, ERR, and the error. */
+	if ((r = accept7(&p, 40046, &c)) != NULL)
+		return r;
+	peer_seg(&p, TH_RST | TH_ACK, NULL, 0);
+	T_EQ(px_tcp_poll(c), PX_TCP_POLL_IN | PX_TCP_POLL_OUT |
+			PX_TCP_POLL_RDHUP | PX_TCP_POLL_HUP | PX_TCP_POLL_ERR);
+	T_EQ(px_tcp_error(c), -ECONNRESET);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 /* ICMP errors to TCP (RFC 1122 4.2.3.9, RFC 5927; issue 16): a connect()
  * answered by port unreachable ends at once with ECONNREFUSED, by host
  * unreachable with EHOSTUNREACH; an error quoting a sequence number not
@@ -2749,6 +2819,7 @@ peer_main(void *arg)
 	T_RUN(case_blackhole);
 	T_RUN(case_user_timeout);
 	T_RUN(case_rcvlowat);
+	T_RUN(case_poll);
 	T_RUN(case_dsack);
 	T_RUN(case_tlp);
 	T_RUN(case_prr);
