@@ -368,9 +368,33 @@ def test_redis_daemonized(build_dir, tmp_path, root):
         st = t.counters()
         assert st.get("mbuf.leaked") == 0 and st["posix.accepted"] >= 1, st
     finally:
+        # The daemon is not in the launcher's process group: end it by
+        # its pid, and wait until it is gone before its EAL files go.
+        pids = set()
         pid = pidfile.read_text().strip() if pidfile.exists() else ""
-        if pid.isdigit() and os.path.exists(f"/proc/{pid}"):
-            os.kill(int(pid), 9)
+        if pid.isdigit():
+            pids.add(int(pid))
+        # Without a pid file (it comes after the sockets), whoever has
+        # the daemon's EAL runtime files open is the daemon.
+        for proc in os.listdir("/proc"):
+            if not proc.isdigit() or int(proc) == os.getpid():
+                continue
+            try:
+                for fd in os.listdir(f"/proc/{proc}/fd"):
+                    if f"/{t.prefix}" in os.readlink(f"/proc/{proc}/fd/{fd}"):
+                        pids.add(int(proc))
+                        break
+            except OSError:
+                pass
+        for p in pids:
+            try:
+                os.kill(p, 9)
+            except ProcessLookupError:
+                pass
+        end = time.monotonic() + 5
+        while any(os.path.exists(f"/proc/{p}") for p in pids) and \
+                time.monotonic() < end:
+            time.sleep(0.05)
         t.close()
 
 
