@@ -205,6 +205,13 @@ psock_set(int fd, struct psock *ps)
 	atomic_store_explicit(&fdtab[fd], ps, memory_order_release);
 }
 
+void
+psock_unlink(int fd)
+{
+	if (psock_of(fd) != NULL)
+		atomic_store_explicit(&fdtab[fd], NULL, memory_order_release);
+}
+
 struct psock *
 psock_alloc(void)
 {
@@ -247,7 +254,7 @@ psock_drop(int fd)
 
 	if (ps == NULL)
 		return;
-	atomic_store_explicit(&fdtab[fd], NULL, memory_order_release);
+	psock_unlink(fd);
 	if (ps->ep_fd == fd)
 		pep_forget(ps);
 	if (--ps->refs > 0)

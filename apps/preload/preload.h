@@ -232,6 +232,10 @@ void psock_set(int fd, struct psock *ps);
  * (closing the Pollux side first). */
 void psock_drop(int fd);
 
+/* fd no longer refers to its socket, which is left as it is (a close
+ * from a thread that may not touch the stack). */
+void psock_unlink(int fd);
+
 /* A fresh socket object (zeroed, refs 0), or NULL. */
 struct psock *psock_alloc(void);
 

@@ -38,43 +38,6 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 
 /* ---- checks ---- */
 
-int
-psock_check(struct psock *ps)
-{
-	static __thread bool told;
-
-	if (pl_up == 1 && pl_pid == getpid() &&
-			pthread_equal(pl_owner, pthread_self()))
-		return 0;
-	if (ps->kind == PS_NEW && (pl_up == 0 || (pl_up == 1 &&
-			pl_pid == getpid())))
-		return 0;   /* nothing on the stack yet */
-	if (pl_up == -2 || (pl_up == 1 && pl_pid != getpid()) || pl_up == -3) {
-		errno = EBADF;   /* a forked child, or after exit */
-		return -1;
-	}
-	if (pl_up != 1) {
-		errno = ENETDOWN;
-		return -1;
-	}
-	pl_st.foreign_thread++;
-	if (!told) {
-		told = true;
-		fprintf(stderr, "pollux-preload: a Pollux socket was used from a "
-			"thread other than the one running the stack; refused "
-			"(ENOTSUP, posix.foreign_thread)\n");
-	}
-	errno = ENOTSUP;
-	return -1;
-}
-
-static int
-fail(int err)
-{
-	errno = err;
-	return -1;
-}
-
 /* The stack belongs to another thread that still uses it: counted, told
  * once, -ENOTSUP. */
 static int
@@ -85,11 +48,34 @@ foreign(void)
 	pl_st.foreign_thread++;
 	if (!told) {
 		told = true;
-		fprintf(stderr, "pollux-preload: a thread other than the one "
-			"running the stack opened a Pollux socket; refused "
+		fprintf(stderr, "pollux-preload: a Pollux socket was used from a "
+			"thread other than the one running the stack; refused "
 			"(ENOTSUP, posix.foreign_thread)\n");
 	}
 	return -ENOTSUP;
+}
+
+int
+psock_check(struct psock *ps)
+{
+	if (pl_owner_here())
+		return 0;
+	if (ps->kind == PS_NEW && (pl_up == 0 || (pl_up == 1 &&
+			pl_pid == getpid())))
+		return 0;   /* nothing on the stack yet */
+	if (pl_up == -2 || (pl_up == 1 && pl_pid != getpid()) || pl_up == -3) {
+		errno = EBADF;   /* a forked child, or after exit */
+		return -1;
+	}
+	errno = pl_up != 1 ? ENETDOWN : -foreign();
+	return -1;
+}
+
+static int
+fail(int err)
+{
+	errno = err;
+	return -1;
 }
 
 /* ---- callbacks (run inside pl_poll() on the owner) ---- */
@@ -989,11 +975,9 @@ sendfile(int out, int in, off_t *offset, size_t count)
 	return total;
 }
 
-EXPORT ssize_t
-sendfile64(int out, int in, off_t *offset, size_t count)
-{
-	return sendfile(out, in, offset, count);
-}
+/* The 64-bit-offset name is the same function (off_t is 64-bit here). */
+EXPORT ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
+	__attribute__((alias("sendfile")));
 
 /* ---- shutdown, close ---- */
 
@@ -1029,6 +1013,21 @@ shutdown(int fd, int how)
 	return 0;
 }
 
+/* The descriptor fd (on socket ps) is going away (close, dup2 over it). */
+static void
+fd_release(int fd, struct psock *ps)
+{
+	if (psock_check(ps) < 0 && errno == ENOTSUP) {
+		/* Another thread: the Pollux side cannot be touched from
+		 * here (nor the socket object freed: its callbacks still
+		 * name it). The descriptor goes; the connection is reset at
+		 * exit. */
+		psock_unlink(fd);
+		return;
+	}
+	psock_drop(fd);
+}
+
 EXPORT int
 close(int fd)
 {
@@ -1038,12 +1037,7 @@ close(int fd)
 		pep_forget_fd(fd);
 		return REAL(close)(fd);
 	}
-	if (psock_check(ps) < 0 && errno == ENOTSUP) {
-		/* Another thread: the Pollux side cannot be touched from
-		 * here; it is reset at exit. */
-		errno = 0;
-	}
-	psock_drop(fd);
+	fd_release(fd, ps);
 	return REAL(close)(fd);
 }
 
@@ -1337,20 +1331,9 @@ fcntl(int fd, int cmd, ...)
 	return ps_fcntl(fd, ps, cmd, arg);
 }
 
-EXPORT int
-fcntl64(int fd, int cmd, ...)
-{
-	struct psock *ps = psock_of(fd);
-	va_list ap;
-	long arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, long);
-	va_end(ap);
-	if (ps == NULL)
-		return REAL(fcntl)(fd, cmd, arg);
-	return ps_fcntl(fd, ps, cmd, arg);
-}
+/* glibc >= 2.28 sends fcntl() to fcntl64 under _FILE_OFFSET_BITS=64:
+ * the same function. */
+EXPORT int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 EXPORT int
 ioctl(int fd, unsigned long req, ...)
@@ -1420,7 +1403,7 @@ dup_onto(int old, int nfd, int flags, bool three)
 		return REAL(dup2)(old, nfd);
 	if (psock_of(nfd) != NULL && old != nfd) {
 		/* The kernel closes nfd; the Pollux socket on it goes first. */
-		psock_drop(nfd);
+		fd_release(nfd, psock_of(nfd));
 	}
 	pep_forget_fd(nfd);
 	ret = three ? REAL(dup3)(old, nfd, flags) : REAL(dup2)(old, nfd);

@@ -93,24 +93,28 @@ class Resp:
         self.s.close()
 
 
+def redis_client(t: TapPreload, timeout: float = 10.0) -> Resp:
+    """A connection to the preloaded redis once it answers PING (the
+    library is up once redis listens; the first request may still wait
+    for ARP)."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            c = Resp(t.ns, t.pollux_ip, timeout=2)
+            assert c.call("PING") == "PONG"
+            return c
+        except (OSError, AssertionError):
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def redis(build_dir, tmp_path, root):
     t = TapPreload(build_dir, tmp_path, REDIS_ARGS)
     try:
         t.start()
-        # The library is up once redis listens; the first request may
-        # still wait for ARP.
-        end = time.monotonic() + 10
-        while True:
-            try:
-                c = Resp(t.ns, t.pollux_ip, timeout=2)
-                assert c.call("PING") == "PONG"
-                c.close()
-                break
-            except (OSError, AssertionError):
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.2)
+        redis_client(t).close()
         yield t
         res = t.stop()
         assert res.rc == 0 and not res.signalled, \
@@ -280,15 +284,7 @@ def test_redis_bgsave_fork_child_is_inert(build_dir, tmp_path, root):
     t = TapPreload(build_dir, tmp_path, args)
     try:
         t.start()
-        end = time.monotonic() + 10
-        while True:
-            try:
-                c = Resp(t.ns, t.pollux_ip, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.2)
+        c = redis_client(t)
         for i in range(2000):
             c.send("SET", f"key:{i}", os.urandom(64))
         for i in range(2000):
@@ -346,15 +342,7 @@ def test_redis_daemonized(build_dir, tmp_path, root):
         t.netns.wait_link(t.ifname, timeout=30)
         t.netns.configure(t.ifname, t.netns.cidr(2))
         assert t.app.proc.wait(10) == 0
-        end = time.monotonic() + 10
-        while True:
-            try:
-                c = Resp(t.ns, t.pollux_ip, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.2)
+        c = redis_client(t)
         assert c.call("SET", "d", "aemon") == "OK"
         assert c.call("GET", "d") == b"aemon"
         pid = int(pidfile.read_text())
