@@ -19,11 +19,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
 #include <rte_ether.h>
 
 #include <px_counters.h>
@@ -38,17 +41,14 @@ struct pl_conf pl_conf;
 struct pl_stats pl_st;
 struct px_netif *pl_nif;
 pid_t pl_pid;
-pthread_t pl_owner;
 volatile int pl_up;
 __thread int pl_inside;
+__thread unsigned int pl_depth;
 
 unsigned int pl_nsocks;
 
 static struct app_net pl_net;
 static unsigned int pl_lcore;
-static pid_t pl_owner_tid;   /* the owner's kernel thread id */
-static atomic_uint pl_setup;
-static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- libc underneath ---- */
 
@@ -158,10 +158,114 @@ pl_unsupported(const char *what, int err)
 	return -1;
 }
 
+/* ---- the stack lock ---- */
+
+/* A ticket lock: threads are served in the order they asked, so a thread
+ * spinning in a wait hands the stack to the one that queued behind it
+ * (a plain mutex would let the spinner take it straight back). A waiter
+ * spins briefly, then sleeps on a futex. */
+static uint32_t lk_next, lk_serving, lk_sleepers;   /* __atomic */
+static __thread unsigned int lk_saved_lcore;
+static __thread bool lk_seen;   /* this thread counted in posix.threads */
+
+static void
+futex_op(uint32_t *addr, int op, uint32_t val)
+{
+	syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val,
+		NULL, NULL, 0);
+}
+
+void
+pl_lock(void)
+{
+	uint32_t t, s;
+	unsigned int spins = 0;
+	int err;
+
+	if (pl_depth++ > 0)
+		return;
+	t = __atomic_fetch_add(&lk_next, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&lk_serving, __ATOMIC_SEQ_CST) != t) {
+		err = errno;
+		pl_st.lock_waits++;   /* racy by design: a hint */
+		while ((s = __atomic_load_n(&lk_serving, __ATOMIC_SEQ_CST)) != t) {
+			if (++spins < 200) {
+				rte_pause();
+				continue;
+			}
+			__atomic_fetch_add(&lk_sleepers, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&lk_serving, __ATOMIC_SEQ_CST) == s)
+				futex_op(&lk_serving, FUTEX_WAIT, s);
+			__atomic_fetch_sub(&lk_sleepers, 1, __ATOMIC_SEQ_CST);
+		}
+		errno = err;
+	}
+	if (!lk_seen) {
+		lk_seen = true;
+		pl_st.threads++;
+	}
+	/* This thread is the stack's lcore while it holds the lock. */
+	lk_saved_lcore = RTE_PER_LCORE(_lcore_id);
+	if (pl_up == 1)
+		RTE_PER_LCORE(_lcore_id) = pl_lcore;
+}
+
+void
+pl_unlock(void)
+{
+	int err;
+
+	if (pl_depth == 0 || --pl_depth > 0)
+		return;
+	RTE_PER_LCORE(_lcore_id) = lk_saved_lcore;
+	__atomic_fetch_add(&lk_serving, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&lk_sleepers, __ATOMIC_SEQ_CST) != 0) {
+		err = errno;
+		futex_op(&lk_serving, FUTEX_WAKE, INT32_MAX);
+		errno = err;
+	}
+}
+
+void
+pl_scope_end(unsigned int *depth)
+{
+	while (pl_depth > *depth)
+		pl_unlock();
+}
+
+bool
+pl_lock_wanted(void)
+{
+	return __atomic_load_n(&lk_next, __ATOMIC_RELAXED) -
+		__atomic_load_n(&lk_serving, __ATOMIC_RELAXED) > 1;
+}
+
+unsigned int
+pl_lock_drop(void)
+{
+	unsigned int d = pl_depth;
+
+	if (d > 0) {
+		pl_depth = 1;
+		pl_unlock();
+	}
+	return d;
+}
+
+void
+pl_lock_take(unsigned int depth)
+{
+	if (depth == 0)
+		return;
+	pl_lock();
+	pl_depth = depth;
+}
+
 /* ---- the descriptor table ---- */
 
 /* One pointer per possible descriptor (the hard RLIMIT_NOFILE), mapped
- * without reserve: NULL is a kernel descriptor. Only the owner writes. */
+ * without reserve: NULL is a kernel descriptor. Written under the stack
+ * lock; read without it (a NULL entry needs no lock). */
 static struct psock *_Atomic *fdtab;
 static unsigned int fdtab_len;
 static struct psock *ps_free;
@@ -274,6 +378,12 @@ fork_child(void)
 	 * in a child every Pollux descriptor is inert (close only closes
 	 * the placeholder; the rest fails with EBADF). */
 	pl_up = pl_up == 1 ? -2 : pl_up;
+	/* The forking thread's view; another thread of the parent may have
+	 * held the lock, and it does not exist here. */
+	__atomic_store_n(&lk_next, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lk_serving, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lk_sleepers, 0, __ATOMIC_SEQ_CST);
+	pl_depth = 0;
 }
 
 /* Split PX_EAL into argv (in place in a copy; at most 63 words). */
@@ -333,8 +443,6 @@ bringup_locked(void)
 	if (have_cpus)
 		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
 	pl_pid = getpid();
-	pl_owner = pthread_self();
-	pl_owner_tid = gettid();
 	pl_lcore = rte_lcore_id();
 	pl_up = 1;
 	ret = px_netif_announce(pl_nif);
@@ -350,62 +458,20 @@ bringup_locked(void)
 	return 0;
 }
 
-void
-pl_setup_begin(void)
-{
-	atomic_fetch_add(&pl_setup, 1);
-}
-
-void
-pl_setup_end(void)
-{
-	atomic_fetch_sub(&pl_setup, 1);
-}
-
-/* The stack is up on another thread of this process: take it over if
- * that thread has nothing on it (see preload.h). */
-static int
-takeover(void)
-{
-	int ret = -EXDEV;
-
-	pthread_mutex_lock(&up_lock);
-	if (atomic_load(&pl_setup) == 1 && pl_nsocks == 0 && pep_count() == 0) {
-		/* The calling thread becomes the EAL lcore the stack runs on;
-		 * the old owner no longer passes pl_owner_here(). */
-		RTE_PER_LCORE(_lcore_id) = pl_lcore;
-		pl_owner = pthread_self();
-		pl_owner_tid = gettid();
-		pl_st.takeovers++;
-		ret = 0;
-	}
-	pthread_mutex_unlock(&up_lock);
-	return ret;
-}
-
 int
 pl_bringup(void)
 {
-	int ret = 0;
+	int ret;
 
-	if (pl_up == 1) {
-		if (pl_owner_here())
-			return 0;
-		return pl_pid == getpid() ? takeover() : -EBADF;
-	}
+	if (pl_up == 1)
+		return pl_pid == getpid() ? 0 : -EBADF;
 	if (pl_up < 0 || !pl_conf.enabled)
 		return -ENETDOWN;
-	pthread_mutex_lock(&up_lock);
-	if (pl_up == 0) {
-		pl_inside++;
-		ret = bringup_locked();
-		pl_inside--;
-		if (ret < 0)
-			pl_up = -1;
-	}
-	pthread_mutex_unlock(&up_lock);
-	if (ret == 0 && !pl_owner_here())
-		ret = pl_pid == getpid() ? takeover() : -EBADF;
+	pl_inside++;
+	ret = bringup_locked();
+	pl_inside--;
+	if (ret < 0)
+		pl_up = -1;
 	return ret;
 }
 
@@ -440,7 +506,7 @@ stats_write(FILE *f, unsigned int leaked)
 	S(connects); S(reads); S(read_bytes); S(writes); S(write_bytes);
 	S(eagain_rd); S(eagain_wr); S(nobufs); S(sendfile_bytes); S(waits);
 	S(polls); S(os_checks); S(sleeps); S(wakeups_early); S(events);
-	S(unsupported); S(foreign_thread); S(takeovers); S(sigpipe);
+	S(unsupported); S(threads); S(lock_waits); S(wakes); S(sigpipe);
 #undef S
 	fprintf(f, "mbuf.leaked=%u\n", leaked);
 }
@@ -472,28 +538,11 @@ pl_exit(void)
 
 	if (pl_up != 1 || pl_pid != getpid())
 		return;
-	if (!pthread_equal(pl_owner, pthread_self()) &&
-			syscall(SYS_tgkill, getpid(), pl_owner_tid, 0) != 0 &&
-			errno == ESRCH) {
-		/* The owner thread has ended (wrk joins its workers, then
-		 * exits on main): nobody else runs the stack, so this thread
-		 * takes it and closes the connections properly. */
-		RTE_PER_LCORE(_lcore_id) = pl_lcore;
-		pl_owner = pthread_self();
-		pl_owner_tid = gettid();
-	}
-	if (!pthread_equal(pl_owner, pthread_self())) {
-		/* The owner thread still runs: the stack is not this
-		 * thread's to take down. The counters are written. */
-		fprintf(stderr, "pollux-preload: exit on another thread than "
-			"the stack's; no teardown\n");
-		if (pl_conf.stats != NULL && (f = fopen(pl_conf.stats, "w")) != NULL) {
-			/* The stack is idle or its thread gone: its counters
-			 * can be read (sums of plain per-lcore fields). */
-			stack_stats(f);
-			stats_write(f, 0);
-			fclose(f);
-		}
+	/* Whichever thread exits takes the stack down, once every other
+	 * thread is out of it (they see pl_up != 1 when they come back). */
+	pl_lock();
+	if (pl_up != 1) {
+		pl_unlock();
 		return;
 	}
 	pl_inside++;
@@ -531,6 +580,7 @@ pl_exit(void)
 		fclose(pl_net.log);
 	px_fini(true);
 	pl_inside--;
+	pl_unlock();
 	fprintf(stderr, "pollux-preload: exit, mbuf.leaked=%u\n", leaked);
 	if (pl_conf.stats != NULL) {
 		f = fopen(pl_conf.stats, "w");

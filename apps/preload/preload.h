@@ -18,9 +18,8 @@
  *              writes, options, close, fcntl, ioctl;
  *   wait.c     readiness: epoll (level, edge, one-shot), poll, and the
  *              loop that drives the stack while the program waits.
- * One thread, the owner (the one that brought the stack up), runs the
- * stack; every call on a Pollux descriptor from another thread fails with
- * EXDEV... see psock_get().
+ * Any thread may use Pollux sockets; one at a time holds the stack lock
+ * (pl_lock()) and runs the stack while it does.
  */
 
 #include <poll.h>
@@ -127,8 +126,9 @@ struct pl_stats {
 	uint64_t wakeups_early;  /* ... ended by a kernel fd */
 	uint64_t events;         /* events given to the program */
 	uint64_t unsupported;    /* calls refused on a Pollux fd */
-	uint64_t foreign_thread; /* ... from a thread that is not the owner */
-	uint64_t takeovers;      /* the stack moved to another thread */
+	uint64_t threads;        /* threads that used the stack */
+	uint64_t lock_waits;     /* a thread waited for the stack lock */
+	uint64_t wakes;          /* a sleeping epoll waiter woken by another */
 	uint64_t sigpipe;
 };
 extern struct pl_stats pl_st;
@@ -142,34 +142,42 @@ int pl_unsupported(const char *what, int err);
 struct px_netif;
 extern struct px_netif *pl_nif;
 extern pid_t pl_pid;        /* the process that brought the stack up */
-extern pthread_t pl_owner;  /* the thread that runs it */
-extern volatile int pl_up;  /* 1 up, -1 failed */
+extern volatile int pl_up;  /* 1 up, -1 failed, -2 forked child, -3 ended */
 extern __thread int pl_inside; /* inside bring-up or the stack: pass through */
 
-/* Bring the stack up on the calling thread if it is not (0, or -errno
- * with a message on stderr). If it is up on another thread that holds no
- * Pollux socket and no epoll state (wrk's main thread tests the address
- * with one connect, then its workers do the work), the calling thread
- * takes the stack over; otherwise -EXDEV. Callers (listen, connect,
- * epoll_ctl) hold pl_setup_begin()/pl_setup_end() around it and the stack
- * calls that follow, so a takeover never races the owner's own set-up. */
+/* The stack lock. The stack and every structure of this library (the
+ * descriptor table's entries, the socket objects, the epoll state) are
+ * used by one thread at a time, the one holding it; while it holds it the
+ * thread is the EAL lcore the stack runs on (RTE_PER_LCORE(_lcore_id)).
+ * The lock is recursive on a thread (pl_depth counts), FIFO between
+ * threads (a ticket lock that sleeps on a futex after a short spin), and
+ * held only inside an interposed call: psock_check() takes it, PL_SCOPE()
+ * at the top of the call releases it on return, a wait drops it while it
+ * sleeps in the kernel and whenever another thread queues for it. */
+extern __thread unsigned int pl_depth;
+void pl_lock(void);
+void pl_unlock(void);
+
+/* Cleanup handler of PL_SCOPE(): unlock down to the depth at entry. */
+void pl_scope_end(unsigned int *depth);
+#define PL_SCOPE() unsigned int pl_scope_depth_ \
+	__attribute__((cleanup(pl_scope_end), unused)) = pl_depth
+
+/* Another thread waits for the lock. */
+bool pl_lock_wanted(void);
+
+/* Release the lock whatever the depth (0 if not held: a no-op), and take
+ * it back at that depth. Whatever the caller held may have changed in
+ * between (closed by another thread, the stack ended). */
+unsigned int pl_lock_drop(void);
+void pl_lock_take(unsigned int depth);
+
+/* Bring the stack up if it is not (0, or -errno with a message on
+ * stderr). The caller holds the lock. */
 int pl_bringup(void);
-void pl_setup_begin(void);
-void pl_setup_end(void);
 
-/* Pollux listeners and connections alive (owner only). */
+/* Pollux listeners and connections alive. */
 extern unsigned int pl_nsocks;
-
-/* epoll instances with Pollux state (wait.c). */
-unsigned int pep_count(void);
-
-/* The calling thread may touch the stack (owner, same process). */
-static inline bool
-pl_owner_here(void)
-{
-	return pl_up == 1 && pl_pid == getpid() &&
-		pthread_equal(pl_owner, pthread_self());
-}
 
 /* One iteration of the stack (px_lcore_poll()), counted. */
 unsigned int pl_poll(void);
@@ -271,8 +279,9 @@ int pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns);
  * once a millisecond has passed (sock.c). Called by the wait loop. */
 void pl_nobufs_retry(uint64_t now_ns);
 
-/* A descriptor the caller may use: 0, or -1 with errno set (EBADF in a
- * forked child, ENOTSUP from a thread that is not the owner). */
+/* Take the stack lock for a call on ps (the caller has PL_SCOPE()): 0,
+ * or -1 with errno set (EBADF in a forked child, after exit, or if ps
+ * was closed by another thread meanwhile; ENETDOWN if the stack failed). */
 int psock_check(struct psock *ps);
 
 /* Bumped by every application signal handler (signal.c); whether the

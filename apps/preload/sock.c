@@ -38,39 +38,6 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 
 /* ---- checks ---- */
 
-/* The stack belongs to another thread that still uses it: counted, told
- * once, -ENOTSUP. */
-static int
-foreign(void)
-{
-	static bool told;
-
-	pl_st.foreign_thread++;
-	if (!told) {
-		told = true;
-		fprintf(stderr, "pollux-preload: a Pollux socket was used from a "
-			"thread other than the one running the stack; refused "
-			"(ENOTSUP, posix.foreign_thread)\n");
-	}
-	return -ENOTSUP;
-}
-
-int
-psock_check(struct psock *ps)
-{
-	if (pl_owner_here())
-		return 0;
-	if (ps->kind == PS_NEW && (pl_up == 0 || (pl_up == 1 &&
-			pl_pid == getpid())))
-		return 0;   /* nothing on the stack yet */
-	if (pl_up == -2 || (pl_up == 1 && pl_pid != getpid()) || pl_up == -3) {
-		errno = EBADF;   /* a forked child, or after exit */
-		return -1;
-	}
-	errno = pl_up != 1 ? ENETDOWN : -foreign();
-	return -1;
-}
-
 static int
 fail(int err)
 {
@@ -78,7 +45,20 @@ fail(int err)
 	return -1;
 }
 
-/* ---- callbacks (run inside pl_poll() on the owner) ---- */
+int
+psock_check(struct psock *ps)
+{
+	if (pl_up == -2 || pl_up == -3 || (pl_up == 1 && pl_pid != getpid()))
+		return fail(EBADF);   /* a forked child, or after exit */
+	pl_lock();
+	if (pl_up == -3 || ps->refs == 0)
+		return fail(EBADF);   /* ended, or closed meanwhile */
+	if (pl_up == -1)
+		return fail(ENETDOWN);
+	return 0;
+}
+
+/* ---- callbacks (run inside pl_poll(), under the stack lock) ---- */
 
 static void
 cb_data(struct px_tcp_conn *c, void *arg)
@@ -271,11 +251,15 @@ socket(int domain, int type, int protocol)
 	struct psock *ps;
 	int fd;
 
+	PL_SCOPE();
+
 	fd = REAL(socket)(domain, type, protocol);
 	if (fd < 0 || domain != AF_INET || (type & 0xf) != SOCK_STREAM ||
 			(protocol != 0 && protocol != IPPROTO_TCP) ||
-			!pl_conf.enabled || pl_inside || pl_up < 0)
+			!pl_conf.enabled || pl_inside || pl_up < 0 ||
+			(pl_up == 1 && pl_pid != getpid()))
 		return fd;
+	pl_lock();
 	if (psock_of(fd) != NULL)
 		psock_drop(fd);   /* stale: closed behind our back */
 	pl_st.sockets++;
@@ -308,6 +292,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct psock *ps = psock_of(fd);
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(bind)(fd, sa, len);
@@ -355,6 +340,7 @@ listen(int fd, int backlog)
 {
 	struct psock *ps = psock_of(fd);
 	int ret;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(listen)(fd, backlog);
@@ -364,9 +350,7 @@ listen(int fd, int backlog)
 		return 0;
 	if (ps->kind != PS_NEW)
 		return fail(EINVAL);
-	pl_setup_begin();
 	ret = listen_setup(ps, backlog);
-	pl_setup_end();
 	return ret < 0 ? fail(-ret) : 0;
 }
 
@@ -379,7 +363,7 @@ listen_setup(struct psock *ps, int backlog)
 
 	ret = pl_bringup();
 	if (ret < 0)
-		return ret == -EXDEV ? foreign() : ret;
+		return ret;
 	if (backlog <= 0)
 		backlog = 1;
 	cap = (uint32_t)(backlog > 4096 ? 4096 : backlog) + 1;
@@ -457,6 +441,7 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	struct px_tcp_info info;
 	struct px_tcp_conn *c;
 	int nfd;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(accept4)(fd, sa, len, flags);
@@ -534,6 +519,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 	struct px_tcp_info info;
 	int ret, err;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(connect)(fd, sa, len);
@@ -567,10 +553,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		to_kernel(fd, ps);
 		return REAL(connect)(fd, sa, len);
 	}
-	pl_setup_begin();
 	ret = pl_bringup();
-	if (ret == -EXDEV)
-		ret = foreign();
 	if (ret == 0)
 		ret = px_tcp_connect_cb(pl_nif, sin->sin_addr.s_addr,
 				sin->sin_port, &conn_cbs, ps, &ps->c);
@@ -578,7 +561,6 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		ps->kind = PS_CONN;
 		pl_nsocks++;
 	}
-	pl_setup_end();
 	if (ret < 0)
 		return fail(-ret);
 	ps->connecting = true;
@@ -626,6 +608,7 @@ static ssize_t
 ps_recv(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 {
 	ssize_t n;
+	PL_SCOPE();
 
 	if (psock_check(ps) < 0)
 		return -1;
@@ -787,6 +770,7 @@ ps_send(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 	size_t total = 0, skip;
 	ssize_t n;
 	int i, k;
+	PL_SCOPE();
 
 	if (psock_check(ps) < 0)
 		return -1;
@@ -917,6 +901,7 @@ sendfile(int out, int in, off_t *offset, size_t count)
 	off_t pos;
 	ssize_t r, w, total = 0;
 	uint32_t room;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(sendfile)(out, in, offset, count);
@@ -986,6 +971,7 @@ shutdown(int fd, int how)
 {
 	struct psock *ps = psock_of(fd);
 	int ret;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(shutdown)(fd, how);
@@ -1017,15 +1003,14 @@ shutdown(int fd, int how)
 static void
 fd_release(int fd, struct psock *ps)
 {
-	if (psock_check(ps) < 0 && errno == ENOTSUP) {
-		/* Another thread: the Pollux side cannot be touched from
-		 * here (nor the socket object freed: its callbacks still
-		 * name it). The descriptor goes; the connection is reset at
-		 * exit. */
-		psock_unlink(fd);
-		return;
-	}
-	psock_drop(fd);
+	PL_SCOPE();
+
+	/* Locked, unless in a forked child or after exit: then only this
+	 * process's copy of the table changes (psock_release() leaves the
+	 * stack alone). */
+	(void)psock_check(ps);
+	if (psock_of(fd) == ps)
+		psock_drop(fd);
 }
 
 EXPORT int
@@ -1071,6 +1056,7 @@ setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 	struct linger lg;
 	struct timeval tv;
 	int x = 0;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(setsockopt)(fd, level, name, v, len);
@@ -1189,6 +1175,7 @@ getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 	struct psock *ps = psock_of(fd);
 	struct linger lg;
 	int err;
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(getsockopt)(fd, level, name, v, len);
@@ -1253,6 +1240,7 @@ EXPORT int
 getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct psock *ps = psock_of(fd);
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(getsockname)(fd, sa, len);
@@ -1270,6 +1258,7 @@ EXPORT int
 getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct psock *ps = psock_of(fd);
+	PL_SCOPE();
 
 	if (ps == NULL)
 		return REAL(getpeername)(fd, sa, len);
@@ -1293,6 +1282,10 @@ ps_fcntl(int fd, struct psock *ps, int cmd, long arg)
 {
 	int nfd;
 
+	PL_SCOPE();
+
+	if (psock_check(ps) < 0)
+		return -1;
 	switch (cmd) {
 	case F_GETFL:
 		return O_RDWR | (ps->nonblock ? O_NONBLOCK : 0);
@@ -1343,6 +1336,7 @@ ioctl(int fd, unsigned long req, ...)
 	va_list ap;
 	void *arg;
 	int x;
+	PL_SCOPE();
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
@@ -1386,9 +1380,14 @@ EXPORT int
 dup(int fd)
 {
 	struct psock *ps = psock_of(fd);
-	int nfd = REAL(dup)(fd);
+	int nfd;
 
-	if (ps != NULL && nfd >= 0)
+	PL_SCOPE();
+
+	if (ps == NULL || psock_check(ps) < 0)
+		return REAL(dup)(fd);   /* a kernel descriptor (or inert) */
+	nfd = REAL(dup)(fd);
+	if (nfd >= 0)
 		psock_set(nfd, ps);
 	return nfd;
 }
@@ -1399,8 +1398,12 @@ dup_onto(int old, int nfd, int flags, bool three)
 	struct psock *ps = psock_of(old);
 	int ret;
 
+	PL_SCOPE();
+
 	if (old == nfd && !three)
 		return REAL(dup2)(old, nfd);
+	if (ps != NULL && psock_check(ps) < 0)
+		ps = NULL;   /* inert here: the kernel's dup only */
 	if (psock_of(nfd) != NULL && old != nfd) {
 		/* The kernel closes nfd; the Pollux socket on it goes first. */
 		fd_release(nfd, psock_of(nfd));

@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,6 +46,12 @@ int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 
 struct pep {
 	int epfd;
+	/* An eventfd in the kernel epoll: a thread that makes a socket of
+	 * this instance ready while the instance's waiter sleeps in the
+	 * kernel wakes it (another thread ran the stack meanwhile). */
+	int wake_fd;
+	bool sleeping;     /* a waiter is in the kernel wait */
+	bool woken;        /* ... and wake_fd was written */
 	uint32_t nready;
 	uint32_t skip;
 	struct psock *rhead, *rtail;   /* ready list */
@@ -53,12 +61,6 @@ struct pep {
 #define MAX_PEPS 64
 static struct pep *peps[MAX_PEPS];
 static unsigned int npeps;
-
-unsigned int
-pep_count(void)
-{
-	return npeps;
-}
 
 int
 pep_fd(const struct pep *p)
@@ -88,6 +90,16 @@ pep_get(int epfd)
 	if (p == NULL)
 		return NULL;
 	p->epfd = epfd;
+	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->wake_fd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN,
+			.data.u64 = (uint64_t)(uintptr_t)p };
+
+		if (REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, p->wake_fd, &ev) != 0) {
+			REAL(close)(p->wake_fd);
+			p->wake_fd = -1;   /* then the sleep's timeout bounds it */
+		}
+	}
 	peps[npeps++] = p;
 	return p;
 }
@@ -125,8 +137,18 @@ ready_append(struct pep *p, struct psock *ps)
 void
 psock_notify(struct psock *ps)
 {
-	if (ps->ep != NULL && !ps->queued && !ps->disabled)
-		ready_append(ps->ep, ps);
+	struct pep *p = ps->ep;
+	uint64_t one = 1;
+
+	if (p == NULL || ps->queued || ps->disabled)
+		return;
+	ready_append(p, ps);
+	if (p->sleeping && !p->woken && p->wake_fd >= 0) {
+		p->woken = true;
+		pl_st.wakes++;
+		if (REAL(write)(p->wake_fd, &one, sizeof(one)) < 0)
+			p->woken = false;
+	}
 }
 
 void
@@ -156,8 +178,11 @@ pep_forget_fd(int fd)
 	struct pep *p;
 	unsigned int i;
 
-	if (npeps == 0 || !pl_owner_here())
+	PL_SCOPE();
+
+	if (npeps == 0 || pl_up != 1 || pl_pid != getpid())
 		return;
+	pl_lock();
 	p = pep_find(fd);
 	if (p == NULL)
 		return;
@@ -168,6 +193,8 @@ pep_forget_fd(int fd)
 			peps[i] = peps[--npeps];
 			break;
 		}
+	if (p->wake_fd >= 0)
+		REAL(close)(p->wake_fd);   /* leaves the epoll with it */
 	free(p);
 }
 
@@ -179,15 +206,10 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	struct psock *ps = psock_of(fd);
 	struct pep *p;
 
+	PL_SCOPE();
+
 	if (ps == NULL)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
-	if (ps->kind == PS_NEW && pl_up == 1 && !pl_owner_here()) {
-		/* A new socket in an epoll of a thread that is not the
-		 * owner: that thread may take the stack over first. */
-		pl_setup_begin();
-		pl_bringup();
-		pl_setup_end();
-	}
 	if (psock_check(ps) < 0)
 		return -1;
 	if (epfd == fd) {
@@ -263,11 +285,15 @@ struct waiter {
 	/* The kernel's wait with a timeout in ns (0: do not block):
 	 * events appended, or -1 with errno. */
 	int (*kernel)(struct waiter *w, uint64_t timeout_ns);
+	/* Still valid after the lock was dropped and taken back (another
+	 * thread may have closed what the wait is on); NULL: always. */
+	bool (*valid)(struct waiter *w);
 	bool has_kernel;   /* there are kernel descriptors to check */
 	bool restartable;  /* an SA_RESTART handler does not end the wait */
 	uint32_t *skip;    /* calls that found Pollux events */
 	/* epoll */
 	struct pep *p;
+	int epfd, wake_fd;
 	struct epoll_event *ev;
 	int max, filled;
 	const sigset_t *mask;
@@ -293,14 +319,30 @@ next_timer_ns(void)
 	return (uint64_t)((double)(exp - now) * 1e9 / (double)rte_get_tsc_hz());
 }
 
+/* After the lock came back: 1 if the stack is still up and what the wait
+ * is on still exists; else what the wait returns: 0 (no events) for an
+ * epoll or poll wait when the stack ended meanwhile (the process exits on
+ * another thread; the next wait is the kernel's alone), -1 with EBADF
+ * otherwise. */
+static int
+still_valid(struct waiter *w)
+{
+	if (pl_up == 1 && (w->valid == NULL || w->valid(w)))
+		return 1;
+	if (pl_up != 1 && w->has_kernel)
+		return 0;
+	errno = EBADF;
+	return -1;
+}
+
 /* Returns the number of events (>= 0) or -1 with errno. deadline is
  * CLOCK_MONOTONIC ns, UINT64_MAX for none. */
 static int
 wait_loop(struct waiter *w, uint64_t deadline)
 {
 	uint64_t now, spin_end, backoff = 1000, t, tn;
-	unsigned int i;
-	int n, m;
+	unsigned int i, d;
+	int n, m, v;
 
 	sig_atomic_t gen = pl_sig_gen;
 
@@ -308,6 +350,12 @@ wait_loop(struct waiter *w, uint64_t deadline)
 	now = pl_now_ns();
 	spin_end = now + (uint64_t)pl_conf.spin_us * 1000u;
 	for (i = 0;; i++) {
+		if (pl_lock_wanted()) {
+			/* Another thread queued for the stack: its turn. */
+			pl_lock_take(pl_lock_drop());
+			if ((v = still_valid(w)) <= 0)
+				return v;
+		}
 		if (pl_poll() != 0) {
 			/* The stack had work (ACKs coming back while a reply
 			 * drains, say): keep spinning; sleeping now would hold
@@ -364,7 +412,16 @@ wait_loop(struct waiter *w, uint64_t deadline)
 		if (t == 0)
 			continue;
 		pl_st.sleeps++;
+		/* Other threads may run the stack while this one sleeps. */
+		if (w->p != NULL)
+			w->p->sleeping = true;
+		d = pl_lock_drop();
 		m = w->kernel(w, t);
+		pl_lock_take(d);
+		if ((v = still_valid(w)) <= 0)
+			return v;
+		if (w->p != NULL)
+			w->p->sleeping = w->p->woken = false;
 		if (m < 0) {
 			/* A signal: the next round's check tells whether
 			 * it was the application's (then EINTR) or not
@@ -429,6 +486,25 @@ ep_pollux(struct waiter *w)
 	return n;
 }
 
+/* Take the instance's own wake-up event out of what the kernel returned
+ * (and drain its eventfd): the number of events left. */
+static int
+ep_unwake(struct waiter *w, struct epoll_event *ev, int m)
+{
+	uint64_t key = (uint64_t)(uintptr_t)w->p, x;
+	int i, k = 0;
+
+	for (i = 0; i < m; i++) {
+		if (ev[i].data.u64 == key) {
+			if (REAL(read)(w->wake_fd, &x, sizeof(x)) < 0)
+				x = 0;
+			continue;
+		}
+		ev[k++] = ev[i];
+	}
+	return k;
+}
+
 static int
 ep_kernel(struct waiter *w, uint64_t timeout_ns)
 {
@@ -439,25 +515,44 @@ ep_kernel(struct waiter *w, uint64_t timeout_ns)
 	if (w->filled >= w->max)
 		return 0;
 	if (timeout_ns == 0)
-		m = REAL(epoll_pwait)(w->p->epfd, w->ev + w->filled,
+		m = REAL(epoll_pwait)(w->epfd, w->ev + w->filled,
 				w->max - w->filled, 0, NULL);
 	else
-		m = REAL(epoll_pwait2)(w->p->epfd, w->ev + w->filled,
+		m = REAL(epoll_pwait2)(w->epfd, w->ev + w->filled,
 				w->max - w->filled, &ts, w->mask);
+	if (m > 0)
+		m = ep_unwake(w, w->ev + w->filled, m);
 	if (m > 0)
 		w->filled += m;
 	return m;
 }
 
+static bool
+ep_valid(struct waiter *w)
+{
+	return pep_find(w->epfd) == w->p;
+}
+
+/* A wait on an epoll instance with Pollux registrations: the number of
+ * events, or -1 with errno; -2 if it has none (the kernel's call). */
 static int
 ep_wait(int epfd, struct epoll_event *ev, int max, uint64_t deadline,
 		const sigset_t *mask)
 {
 	struct waiter w = { .pollux = ep_pollux, .kernel = ep_kernel,
-		.has_kernel = true, .ev = ev, .max = max, .mask = mask };
+		.valid = ep_valid, .has_kernel = true, .ev = ev, .max = max,
+		.mask = mask, .epfd = epfd };
 	int n;
 
+	PL_SCOPE();
+
+	if (npeps == 0 || pl_up != 1 || pl_pid != getpid())
+		return -2;
+	pl_lock();
 	w.p = pep_find(epfd);
+	if (w.p == NULL)
+		return -2;
+	w.wake_fd = w.p->wake_fd;
 	w.skip = &w.p->skip;
 	if (max <= 0) {
 		errno = EINVAL;
@@ -467,36 +562,30 @@ ep_wait(int epfd, struct epoll_event *ev, int max, uint64_t deadline,
 	return n < 0 ? -1 : w.filled;
 }
 
-static bool
-ep_ours(int epfd)
-{
-	return npeps > 0 && pl_owner_here() && pep_find(epfd) != NULL;
-}
-
 EXPORT int
 epoll_wait(int epfd, struct epoll_event *ev, int max, int ms)
 {
-	if (!ep_ours(epfd))
-		return REAL(epoll_pwait)(epfd, ev, max, ms, NULL);
-	return ep_wait(epfd, ev, max, deadline_ms(ms), NULL);
+	int n = ep_wait(epfd, ev, max, deadline_ms(ms), NULL);
+
+	return n != -2 ? n : REAL(epoll_pwait)(epfd, ev, max, ms, NULL);
 }
 
 EXPORT int
 epoll_pwait(int epfd, struct epoll_event *ev, int max, int ms,
 		const sigset_t *mask)
 {
-	if (!ep_ours(epfd))
-		return REAL(epoll_pwait)(epfd, ev, max, ms, mask);
-	return ep_wait(epfd, ev, max, deadline_ms(ms), mask);
+	int n = ep_wait(epfd, ev, max, deadline_ms(ms), mask);
+
+	return n != -2 ? n : REAL(epoll_pwait)(epfd, ev, max, ms, mask);
 }
 
 EXPORT int
 epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 		const struct timespec *ts, const sigset_t *mask)
 {
-	if (!ep_ours(epfd))
-		return REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
-	return ep_wait(epfd, ev, max, deadline_ts(ts), mask);
+	int n = ep_wait(epfd, ev, max, deadline_ts(ts), mask);
+
+	return n != -2 ? n : REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
 }
 
 /* ---- poll ---- */
@@ -550,8 +639,10 @@ do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
 	nfds_t i, np = 0;
 	int n;
 
+	PL_SCOPE();
+
 	*ours = false;
-	if (!pl_owner_here() || nfds > 64 * 1024)
+	if (pl_up != 1 || pl_pid != getpid() || nfds > 64 * 1024)
 		return 0;
 	for (i = 0; i < nfds; i++) {
 		if (psock_of(fds[i].fd) != NULL)
@@ -566,6 +657,7 @@ do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
 		return pl_unsupported("poll(more than 64 Pollux sockets)", EINVAL);
 	}
 	*ours = true;
+	pl_lock();
 	for (i = 0; i < nfds; i++)
 		fds[i].revents = 0;
 	n = wait_loop(&w, deadline);
@@ -647,6 +739,12 @@ pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
 
 /* ---- one socket (blocking calls) ---- */
 
+static bool
+one_valid(struct waiter *w)
+{
+	return w->ps->refs > 0;
+}
+
 static int
 one_pollux(struct waiter *w)
 {
@@ -674,7 +772,8 @@ pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns)
 {
 	static uint32_t skip;
 	struct waiter w = { .pollux = one_pollux, .kernel = one_sleep,
-		.ps = ps, .want = want, .skip = &skip, .restartable = true };
+		.valid = one_valid, .ps = ps, .want = want, .skip = &skip,
+		.restartable = true };
 	int n;
 
 	n = wait_loop(&w, deadline_ns == 0 ? UINT64_MAX : deadline_ns);
