@@ -30,6 +30,7 @@ PACKAGES=(
 	libbenchmark-dev
 	libclang-rt-14-dev
 	libdpdk-dev
+	libmemcached-tools
 	librust-tokio-dev
 	linux-perf
 	llvm
