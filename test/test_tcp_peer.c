@@ -2555,6 +2555,91 @@ case_poll(void)
 	return NULL;
 }
 
+/* Whether a segment captured for p carried FIN. */
+static int
+cap_fin(const struct peer *p)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned int i;
+
+	for (i = 0; i < ncap; i++) {
+		th = cap_tcp(i);
+		if (th != NULL && th->dst_port == p->sport &&
+				(th->tcp_flags & TH_FIN))
+			return 1;
+	}
+	return 0;
+}
+
+/* PX_TCP_OPT_CORK (TCP_CORK): writes smaller than a segment are held
+ * until uncorked, then leave as one segment; full segments go at once
+ * and only the tail waits; the held tail goes by itself after one
+ * retransmission timeout (the persist timer; Linux's ceiling is 200 ms,
+ * here it is the RTO, 5 ms at least) or with a FIN. Fails (the 200 + 1024 bytes leave as two segments, or
+ * never) without the cork in tcp_output(). */
+static void *
+case_cork(void)
+{
+	static char hdr[200], body[3000];
+	struct px_tcp_conn *c;
+	struct peer p;
+	uint32_t seqs[8], lens[8], una, full;
+	unsigned int n, i;
+	uint64_t waited;
+	void *r;
+
+	if ((r = accept7(&p, 40090, &c)) != NULL)
+		return r;
+	una = p.ack;
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_NODELAY, 1), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CORK, 1), 0);
+	T_EQ(px_tcp_write(c, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	run_for(1 * MS);
+	T_EQ(px_tcp_write(c, body, 1024, 0), 1024);
+	run_for(1 * MS);
+	T_EQ(data_segs(&p, seqs, lens, 8), 0);
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CORK, 0), 0);
+	run_for(1 * MS);
+	T_EQ(data_segs(&p, seqs, lens, 8), 1);
+	T_EQ(lens[0], sizeof(hdr) + 1024);
+	T_EQ(ack_all_data(&p, &una), 1);
+	cap_clear();
+	/* Corked, 3000 bytes: the full segments go, the tail waits... */
+	T_EQ(px_tcp_setopt(c, PX_TCP_OPT_CORK, 1), 0);
+	T_EQ(px_tcp_write(c, body, sizeof(body), 0), (ssize_t)sizeof(body));
+	run_for(1 * MS);
+	n = data_segs(&p, seqs, lens, 8);
+	T_CHECK(n >= 1 && n < 8);
+	for (i = 1; i < n; i++)
+		T_EQ(lens[i], lens[0]);
+	full = lens[0];
+	T_CHECK(n * full < sizeof(body));
+	T_EQ(ack_all_data(&p, &una), n);
+	cap_clear();
+	run_for(1 * MS);   /* under the RTO (5 ms at least) */
+	T_EQ(data_segs(&p, seqs, lens, 8), 0);
+	/* ... until the persist timer lets it go, corked still. */
+	for (waited = 0; waited < 3000 && data_segs(&p, seqs, lens, 8) == 0;
+			waited += 5)
+		run_for(5 * MS);
+	T_EQ(data_segs(&p, seqs, lens, 8), 1);
+	T_EQ(lens[0], sizeof(body) - n * full);
+	T_EQ(ack_all_data(&p, &una), 1);
+	cap_clear();
+	/* A FIN takes what is held with it. */
+	T_EQ(px_tcp_write(c, hdr, 10, 0), 10);
+	run_for(1 * MS);
+	T_EQ(data_segs(&p, seqs, lens, 8), 0);
+	T_EQ(px_tcp_shutdown(c), 0);
+	run_for(1 * MS);
+	T_EQ(data_segs(&p, seqs, lens, 8), 1);
+	T_EQ(lens[0], 10);
+	T_EQ(cap_fin(&p), 1);
+	T_EQ(px_tcp_abort(c), 0);
+	cap_clear();
+	return NULL;
+}
+
 /* ICMP errors to TCP (RFC 1122 4.2.3.9, RFC 5927; issue 16): a connect()
  * answered by port unreachable ends at once with ECONNREFUSED, by host
  * unreachable with EHOSTUNREACH; an error quoting a sequence number not
@@ -2820,6 +2905,7 @@ peer_main(void *arg)
 	T_RUN(case_user_timeout);
 	T_RUN(case_rcvlowat);
 	T_RUN(case_poll);
+	T_RUN(case_cork);
 	T_RUN(case_dsack);
 	T_RUN(case_tlp);
 	T_RUN(case_prr);

@@ -213,6 +213,7 @@ struct psock {
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	/* options (a listener's are inherited by what it accepts) */
 	int nodelay, keepalive, keepidle, keepintvl, keepcnt;
+	int cork;                /* TCP_CORK (not inherited by accept) */
 	int sndbuf, rcvbuf, rcvlowat;
 	int linger_on, linger_s;
 	/* epoll: one registration per socket */

@@ -331,6 +331,8 @@ apply_opts(const struct psock *o, struct px_tcp_conn *c)
 		px_tcp_setopt(c, PX_TCP_OPT_RCVBUF, o->rcvbuf);
 	if (o->rcvlowat > 1)
 		px_tcp_setopt(c, PX_TCP_OPT_RCVLOWAT, o->rcvlowat);
+	if (o->cork)
+		px_tcp_setopt(c, PX_TCP_OPT_CORK, 1);
 }
 
 static int listen_setup(struct psock *ps, int backlog);
@@ -614,14 +616,22 @@ ps_recv(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 		return -1;
 	if (ps->kind != PS_CONN)
 		return fail(ENOTCONN);
-	if (flags & (MSG_PEEK | MSG_OOB | MSG_ERRQUEUE))
-		return pl_unsupported(flags & MSG_PEEK ? "recv(MSG_PEEK)" :
-			"recv(MSG_OOB/MSG_ERRQUEUE)", EOPNOTSUPP);
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return pl_unsupported("recv(MSG_OOB/MSG_ERRQUEUE)", EOPNOTSUPP);
 	if (ps->rd_shut || ps->c == NULL)
 		return 0;
 	pl_st.reads++;
 	for (;;) {
-		n = px_tcp_readv(ps->c, iov, iovcnt, 0);
+		if (flags & MSG_PEEK) {
+			/* The bytes stay for the next read. With
+			 * MSG_WAITALL too it returns what is there (Linux
+			 * would wait for all of it). */
+			n = px_tcp_peekv(ps->c, iov, iovcnt);
+			if (n >= 0)
+				return n;
+		} else {
+			n = px_tcp_readv(ps->c, iov, iovcnt, 0);
+		}
 		if (n >= 0) {
 			pl_st.read_bytes += (uint64_t)n;
 			/* MSG_WAITALL on a blocking socket: the rest too. */
@@ -1139,14 +1149,12 @@ setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 			ps->keepcnt = x;
 			return conn_opt(ps, PX_TCP_OPT_KEEPCNT, x);
 		case TCP_CORK:
-			/* Until Pollux has a cork: uncorking pushes what
-			 * Nagle holds (a NODELAY toggle sends it). */
+			/* Full segments only until uncorked (nginx's
+			 * tcp_nopush around a header and sendfile). */
 			if (opt_int(v, len, &x) < 0)
 				return -1;
-			if (x == 0 && !ps->nodelay && conn_opt(ps,
-					PX_TCP_OPT_NODELAY, 1) == 0)
-				conn_opt(ps, PX_TCP_OPT_NODELAY, 0);
-			return 0;
+			ps->cork = x != 0;
+			return conn_opt(ps, PX_TCP_OPT_CORK, ps->cork);
 		case TCP_DEFER_ACCEPT:
 		case TCP_QUICKACK:
 			return opt_int(v, len, &x);  /* accepted; no effect */
@@ -1223,6 +1231,8 @@ getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 		switch (name) {
 		case TCP_NODELAY:
 			return put_int(v, len, ps->nodelay);
+		case TCP_CORK:
+			return put_int(v, len, ps->cork);
 		case TCP_KEEPIDLE:
 			return put_int(v, len, ps->keepidle > 0 ? ps->keepidle : 7200);
 		case TCP_KEEPINTVL:

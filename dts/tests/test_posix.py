@@ -495,7 +495,10 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
     EAGAIN, SHUT_WR, RDHUP and EOF, EPIPE; EPOLLET (no event after a
     partial read, MOD re-reports), EPOLLONESHOT, EEXIST, close removes
     the registration; poll on a pipe plus a socket; a reset while in
-    epoll_wait (IN|HUP|ERR, ECONNRESET once, then EOF, EPIPE).
+    epoll_wait (IN|HUP|ERR, ECONNRESET once, then EOF, EPIPE); TCP_CORK
+    on and off around two writes (getsockopt reads it back), MSG_PEEK
+    whole and partial (FIONREAD unchanged, the read gets the same
+    bytes), a peek with nothing there (EAGAIN) and at EOF (0).
     Verify: the two outputs are identical line by line, and the kernel's
     shows the expected key results; no mbuf leaked under Pollux.
     """
@@ -504,7 +507,9 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
                  "SO_ERROR: ECONNREFUSED, again: 0",
                  "ET: wait after a partial read: 0 events",
                  "read after reset: ECONNRESET", "read again: 0",
-                 "done"):
+                 "TCP_CORK on: 0, getsockopt 1", "peek 2: 2 'ab'",
+                 "read: 4 'abcd'", "peek, nothing there: EAGAIN",
+                 "peek at EOF: 0", "done"):
         assert want in kernel, f"kernel run lacks {want!r}:\n" + \
             "\n".join(kernel)
     pollux = _sem_pollux(build_dir, tmp_path)

@@ -321,6 +321,13 @@ enum px_tcp_opt {
 	                             receive buffer grows to twice it (so
 	                             the window cannot close below it); 1
 	                             (default) .. 8 MiB */
+	PX_TCP_OPT_CORK,        /**< 1: send full segments only (Linux's
+	                             TCP_CORK): a response's header and body
+	                             written separately leave in one segment;
+	                             0 sends what was held at once. Held data
+	                             also goes when a FIN is queued or after
+	                             one retransmission timeout (the persist
+	                             timer; Linux's ceiling is 200 ms) */
 };
 
 /**
@@ -433,6 +440,21 @@ ssize_t px_tcp_read(struct px_tcp_conn *c, void *buf, size_t len,
 /** px_tcp_read() into several buffers. Same returns. */
 ssize_t px_tcp_readv(struct px_tcp_conn *c, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns);
+
+/**
+ * Copy what px_tcp_readv() would read now into *iov* without consuming
+ * it (MSG_PEEK): the next read or peek sees the same bytes. Never waits.
+ * Callable from a task or from outside one on the connection's lcore.
+ *
+ * @return
+ *   - the number of bytes copied (> 0; up to the buffers' total).
+ *   - 0 at the end of the stream.
+ *   - -EAGAIN if nothing is there.
+ *   - the errors of px_tcp_read() for a failed connection, -EXDEV,
+ *     -EINVAL.
+ */
+ssize_t px_tcp_peekv(struct px_tcp_conn *c, const struct iovec *iov,
+		int iovcnt);
 
 /**
  * Write *len* bytes, parking the task while the send buffer is full, and

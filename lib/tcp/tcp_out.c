@@ -499,6 +499,13 @@ tcp_output(struct tcp_conn *c)
 				if (len < c->max_sndwnd / 2 &&
 						!(c->flags & TF_FORCE))
 					break;
+			} else if (len < eff && c->cork && !(c->flags &
+					(TF_FIN_QUEUED | TF_FORCE))) {
+				/* Corked: full segments only until the
+				 * application uncorks, queues a FIN, or the
+				 * persist timer below expires (one RTO: the
+				 * ceiling Linux puts at 200 ms). */
+				break;
 			} else if (len < eff && !(c->flags & TF_NODELAY) &&
 					c->snd_nxt != (c->state == TCP_SYN_RCVD ?
 					c->iss + 1 : c->snd_una) &&

@@ -284,6 +284,7 @@ struct tcp_conn {
 	uint8_t backoff, retries;
 	uint8_t bh_next;            /* the timeout of the series that may
 	                               lower the MSS next (black hole) */
+	uint8_t cork;               /* PX_TCP_OPT_CORK: full segments only */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent;
 	uint32_t fin_rseq;          /* seq of a FIN that came past a hole */

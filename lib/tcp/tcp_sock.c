@@ -414,16 +414,56 @@ wait_readable(struct tcp_conn *c, uint64_t timeout_ns, size_t want)
 	return wait_readable_slow(c, timeout_ns, want);
 }
 
-ssize_t
-px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
+/* Copy the receive queue's head into iov: consumed (a read) or left
+ * where it is (a peek). The bytes copied. */
+static size_t
+rq_copy(struct tcp_conn *c, const struct iovec *iov, int iovcnt, bool consume)
+{
+	struct rte_mbuf *m = c->rq;
+	size_t total = 0, ioff = 0;
+	uint32_t n, moff = 0;
+	int i = 0;
+
+	while (m != NULL && i < iovcnt) {
+		if (iov[i].iov_len == ioff) {
+			i++;
+			ioff = 0;
+			continue;
+		}
+		n = (uint32_t)RTE_MIN((size_t)(m->data_len - moff),
+				iov[i].iov_len - ioff);
+		rte_memcpy((char *)iov[i].iov_base + ioff,
+				rte_pktmbuf_mtod_offset(m, char *, moff), n);
+		ioff += n;
+		total += n;
+		if (!consume) {
+			moff += n;
+			if (moff == m->data_len) {
+				m = m->next;
+				moff = 0;
+			}
+			continue;
+		}
+		c->rq_bytes -= n;
+		if (n < m->data_len) {
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
+			continue;
+		}
+		rte_pktmbuf_free_seg(tcp_chain_pop(&c->rq, &c->rq_tail));
+		m = c->rq;
+	}
+	return total;
+}
+
+/* The checks and the wait of a read or a peek: > 0 to copy, else what
+ * the call returns. */
+static ssize_t
+read_begin(struct tcp_conn *c, const struct iovec *iov, int iovcnt,
 		uint64_t timeout_ns)
 {
-	struct tcp_conn *c = (struct tcp_conn *)pc;
-	struct rte_mbuf *m;
-	size_t total = 0, want = 0;
-	uint32_t n;
-	int i = 0, ret;
-	size_t ioff = 0;
+	size_t want = 0;
+	int i, ret;
 
 	ret = own(c);
 	if (ret < 0)
@@ -434,31 +474,35 @@ px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
 		want += iov[i].iov_len;
 	if (want == 0)
 		return 0;
-	ret = wait_readable(c, timeout_ns, want);
+	return wait_readable(c, timeout_ns, want);
+}
+
+ssize_t
+px_tcp_readv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt,
+		uint64_t timeout_ns)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	ssize_t ret;
+	size_t total;
+
+	ret = read_begin(c, iov, iovcnt, timeout_ns);
 	if (ret <= 0)
 		return ret;
-	i = 0;
-	while (c->rq != NULL && i < iovcnt) {
-		m = c->rq;
-		if (iov[i].iov_len == ioff) {
-			i++;
-			ioff = 0;
-			continue;
-		}
-		n = (uint32_t)RTE_MIN((size_t)m->data_len, iov[i].iov_len - ioff);
-		rte_memcpy((char *)iov[i].iov_base + ioff, rte_pktmbuf_mtod(m, void *), n);
-		ioff += n;
-		total += n;
-		c->rq_bytes -= n;
-		if (n < m->data_len) {
-			m->data_off = (uint16_t)(m->data_off + n);
-			m->data_len = (uint16_t)(m->data_len - n);
-			continue;
-		}
-		rte_pktmbuf_free_seg(tcp_chain_pop(&c->rq, &c->rq_tail));
-	}
+	total = rq_copy(c, iov, iovcnt, true);
 	tcp_window_update(c);
 	return (ssize_t)total;
+}
+
+ssize_t
+px_tcp_peekv(struct px_tcp_conn *pc, const struct iovec *iov, int iovcnt)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pc;
+	ssize_t ret;
+
+	ret = read_begin(c, iov, iovcnt, 0);
+	if (ret <= 0)
+		return ret;
+	return (ssize_t)rq_copy(c, iov, iovcnt, false);
 }
 
 ssize_t
@@ -1023,6 +1067,11 @@ px_tcp_setopt(struct px_tcp_conn *pc, enum px_tcp_opt opt, int64_t val)
 		if (val < 0 || val > TCP_CONF_MAX_MS)
 			return -EINVAL;
 		c->user_to_ms = (uint32_t)val;
+		return 0;
+	case PX_TCP_OPT_CORK:
+		c->cork = val != 0;
+		if (!c->cork)
+			tcp_output(c);   /* what it held goes now */
 		return 0;
 	case PX_TCP_OPT_RCVLOWAT:
 		if (val < 1 || val > (8 << 20))

@@ -340,6 +340,53 @@ reset_and_mixed_poll(void)
 	close(fd);
 }
 
+/* TCP_CORK around two small writes, then MSG_PEEK: the bytes stay for
+ * the read that follows; a peek with nothing there is EAGAIN, at the end
+ * of the stream 0. */
+static void
+cork_and_peek(void)
+{
+	struct pollfd pf;
+	char buf[16];
+	int fd, err, one = 1, zero = 0, x = -1, k = 0, i;
+	socklen_t xl = sizeof(x);
+	long r;
+
+	fd = nb_connect(7001, &err);
+	pf.fd = fd;
+	pf.events = POLLOUT;
+	poll(&pf, 1, 3000);
+	r = setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+	getsockopt(fd, IPPROTO_TCP, TCP_CORK, &x, &xl);
+	printf("TCP_CORK on: %s, getsockopt %d\n", rc(r), x);
+	r = write(fd, "ab", 2);
+	r += write(fd, "cd", 2);
+	r = setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
+	getsockopt(fd, IPPROTO_TCP, TCP_CORK, &x, &xl);
+	printf("TCP_CORK off: %s, getsockopt %d\n", rc(r), x);
+	for (i = 0; i < 100 && k < 4; i++) {
+		pf.events = POLLIN;
+		poll(&pf, 1, 30);
+		ioctl(fd, FIONREAD, &k);
+	}
+	r = recv(fd, buf, sizeof(buf), MSG_PEEK);
+	printf("peek: %s '%.*s'\n", rc(r), r > 0 ? (int)r : 0, buf);
+	r = recv(fd, buf, 2, MSG_PEEK | MSG_DONTWAIT);
+	printf("peek 2: %s '%.*s'\n", rc(r), r > 0 ? (int)r : 0, buf);
+	ioctl(fd, FIONREAD, &k);
+	printf("FIONREAD after peeking: %d\n", k);
+	r = read(fd, buf, sizeof(buf));
+	printf("read: %s '%.*s'\n", rc(r), r > 0 ? (int)r : 0, buf);
+	r = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	printf("peek, nothing there: %s\n", rc(r));
+	shutdown(fd, SHUT_WR);
+	pf.events = POLLIN;
+	poll(&pf, 1, 3000);
+	r = recv(fd, buf, sizeof(buf), MSG_PEEK);
+	printf("peek at EOF: %s\n", rc(r));
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -353,6 +400,7 @@ main(int argc, char **argv)
 	echo_half_close();
 	edge_triggered();
 	reset_and_mixed_poll();
+	cork_and_peek();
 	printf("done\n");
 	return 0;
 }
