@@ -42,8 +42,9 @@ struct pl_stats pl_st;
 struct px_netif *pl_nif;
 pid_t pl_pid;
 volatile int pl_up;
-__thread int pl_inside;
-__thread unsigned int pl_depth;
+PL_TLS int pl_inside;
+PL_TLS unsigned int pl_depth;
+pid_t pl_self;
 
 unsigned int pl_nsocks;
 
@@ -141,7 +142,7 @@ conf_load(void)
 int
 pl_unsupported(const char *what, int err)
 {
-	static __thread const char *told[16];
+	static PL_TLS const char *told[16];
 	unsigned int i;
 
 	pl_st.unsupported++;
@@ -165,8 +166,8 @@ pl_unsupported(const char *what, int err)
  * (a plain mutex would let the spinner take it straight back). A waiter
  * spins briefly, then sleeps on a futex. */
 static uint32_t lk_next, lk_serving, lk_sleepers;   /* __atomic */
-static __thread unsigned int lk_saved_lcore;
-static __thread bool lk_seen;   /* this thread counted in posix.threads */
+static PL_TLS unsigned int lk_saved_lcore;
+static PL_TLS bool lk_seen;   /* this thread counted in posix.threads */
 
 static void
 futex_op(uint32_t *addr, int op, uint32_t val)
@@ -378,6 +379,7 @@ fork_child(void)
 	 * in a child every Pollux descriptor is inert (close only closes
 	 * the placeholder; the rest fails with EBADF). */
 	pl_up = pl_up == 1 ? -2 : pl_up;
+	pl_self = getpid();
 	/* The forking thread's view; another thread of the parent may have
 	 * held the lock, and it does not exist here. */
 	__atomic_store_n(&lk_next, 0, __ATOMIC_SEQ_CST);
@@ -442,7 +444,7 @@ bringup_locked(void)
 	 * starts later would inherit that. Give it back what it had. */
 	if (have_cpus)
 		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
-	pl_pid = getpid();
+	pl_pid = pl_self;
 	pl_lcore = rte_lcore_id();
 	pl_up = 1;
 	ret = px_netif_announce(pl_nif);
@@ -453,7 +455,6 @@ bringup_locked(void)
 	rte_ether_format_addr(macs, sizeof(macs), &mac);
 	inet_ntop(AF_INET, &pl_conf.ip, ips, sizeof(ips));
 	fprintf(stderr, "pollux-preload: ready mac=%s ip=%s\n", macs, ips);
-	pthread_atfork(NULL, NULL, fork_child);
 	atexit(pl_exit);
 	return 0;
 }
@@ -464,7 +465,7 @@ pl_bringup(void)
 	int ret;
 
 	if (pl_up == 1)
-		return pl_pid == getpid() ? 0 : -EBADF;
+		return pl_pid == pl_self ? 0 : -EBADF;
 	if (pl_up < 0 || !pl_conf.enabled)
 		return -ENETDOWN;
 	pl_inside++;
@@ -536,7 +537,7 @@ pl_exit(void)
 	unsigned int i, leaked;
 	struct psock *ps;
 
-	if (pl_up != 1 || pl_pid != getpid())
+	if (pl_up != 1 || pl_pid != pl_self)
 		return;
 	/* Whichever thread exits takes the stack down, once every other
 	 * thread is out of it (they see pl_up != 1 when they come back). */
@@ -599,4 +600,6 @@ preload_init(void)
 {
 	preload_resolve();
 	conf_load();
+	pl_self = getpid();
+	pthread_atfork(NULL, NULL, fork_child);
 }

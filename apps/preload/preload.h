@@ -143,7 +143,15 @@ struct px_netif;
 extern struct px_netif *pl_nif;
 extern pid_t pl_pid;        /* the process that brought the stack up */
 extern volatile int pl_up;  /* 1 up, -1 failed, -2 forked child, -3 ended */
-extern __thread int pl_inside; /* inside bring-up or the stack: pass through */
+/* Thread-local variables of the library: initial-exec (the library is
+ * preloaded, so it is in the static TLS block; the default model would
+ * call __tls_get_addr() on every access). */
+#define PL_TLS __thread __attribute__((tls_model("initial-exec")))
+
+extern PL_TLS int pl_inside; /* inside bring-up or the stack: pass through */
+/* This process's id (getpid() is a system call; kept by an atfork
+ * handler). */
+extern pid_t pl_self;
 
 /* The stack lock. The stack and every structure of this library (the
  * descriptor table's entries, the socket objects, the epoll state) are
@@ -154,7 +162,7 @@ extern __thread int pl_inside; /* inside bring-up or the stack: pass through */
  * held only inside an interposed call: psock_check() takes it, PL_SCOPE()
  * at the top of the call releases it on return, a wait drops it while it
  * sleeps in the kernel and whenever another thread queues for it. */
-extern __thread unsigned int pl_depth;
+extern PL_TLS unsigned int pl_depth;
 void pl_lock(void);
 void pl_unlock(void);
 

@@ -48,7 +48,7 @@ fail(int err)
 int
 psock_check(struct psock *ps)
 {
-	if (pl_up == -2 || pl_up == -3 || (pl_up == 1 && pl_pid != getpid()))
+	if (pl_up == -2 || pl_up == -3 || (pl_up == 1 && pl_pid != pl_self))
 		return fail(EBADF);   /* a forked child, or after exit */
 	pl_lock();
 	if (pl_up == -3 || ps->refs == 0)
@@ -204,7 +204,7 @@ psock_release(struct psock *ps)
 	uint32_t i;
 
 	nobufs_del(ps);
-	if (pl_up != 1 || pl_pid != getpid())
+	if (pl_up != 1 || pl_pid != pl_self)
 		return;   /* never up, a forked child, or torn down */
 	if ((ps->kind == PS_CONN && ps->c != NULL) ||
 			(ps->kind == PS_LISTEN && ps->l != NULL))
@@ -257,7 +257,7 @@ socket(int domain, int type, int protocol)
 	if (fd < 0 || domain != AF_INET || (type & 0xf) != SOCK_STREAM ||
 			(protocol != 0 && protocol != IPPROTO_TCP) ||
 			!pl_conf.enabled || pl_inside || pl_up < 0 ||
-			(pl_up == 1 && pl_pid != getpid()))
+			(pl_up == 1 && pl_pid != pl_self))
 		return fd;
 	pl_lock();
 	if (psock_of(fd) != NULL)

@@ -180,7 +180,7 @@ pep_forget_fd(int fd)
 
 	PL_SCOPE();
 
-	if (npeps == 0 || pl_up != 1 || pl_pid != getpid())
+	if (npeps == 0 || pl_up != 1 || pl_pid != pl_self)
 		return;
 	pl_lock();
 	p = pep_find(fd);
@@ -546,7 +546,7 @@ ep_wait(int epfd, struct epoll_event *ev, int max, uint64_t deadline,
 
 	PL_SCOPE();
 
-	if (npeps == 0 || pl_up != 1 || pl_pid != getpid())
+	if (npeps == 0 || pl_up != 1 || pl_pid != pl_self)
 		return -2;
 	pl_lock();
 	w.p = pep_find(epfd);
@@ -642,7 +642,7 @@ do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
 	PL_SCOPE();
 
 	*ours = false;
-	if (pl_up != 1 || pl_pid != getpid() || nfds > 64 * 1024)
+	if (pl_up != 1 || pl_pid != pl_self || nfds > 64 * 1024)
 		return 0;
 	for (i = 0; i < nfds; i++) {
 		if (psock_of(fds[i].fd) != NULL)
