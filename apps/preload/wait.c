@@ -704,7 +704,7 @@ __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 	return ppoll(fds, nfds, ts, mask);
 }
 
-/* ---- select: kernel descriptors only ---- */
+/* ---- select, pselect: through poll ---- */
 
 static bool
 sets_have_pollux(int nfds, fd_set *r, fd_set *wr, fd_set *e)
@@ -720,21 +720,108 @@ sets_have_pollux(int nfds, fd_set *r, fd_set *wr, fd_set *e)
 	return false;
 }
 
+/* select() on a set with Pollux sockets, as a poll() over its
+ * descriptors, with Linux's mapping back (readable: IN, HUP or ERR;
+ * writable: OUT or ERR; exceptional: PRI). The count of bits set, or -1
+ * with errno; *ours false if the stack is not this process's (the
+ * kernel's select then). */
+static int
+do_select(int nfds, fd_set *r, fd_set *wr, fd_set *e, uint64_t deadline,
+		const sigset_t *mask, bool *ours)
+{
+	struct pollfd pf[FD_SETSIZE];
+	nfds_t n = 0, i;
+	int fd, k, total = 0;
+	short ev, re;
+
+	if (nfds < 0) {
+		*ours = true;
+		errno = EINVAL;
+		return -1;
+	}
+	for (fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
+		ev = 0;
+		if (r != NULL && FD_ISSET(fd, r))
+			ev |= POLLIN;
+		if (wr != NULL && FD_ISSET(fd, wr))
+			ev |= POLLOUT;
+		if (e != NULL && FD_ISSET(fd, e))
+			ev |= POLLPRI;
+		if (ev != 0) {
+			pf[n].fd = fd;
+			pf[n].events = ev;
+			pf[n++].revents = 0;
+		}
+	}
+	k = do_poll(pf, n, deadline, mask, ours);
+	if (!*ours || k < 0)
+		return k;
+	for (i = 0; i < n; i++)
+		if (pf[i].revents & POLLNVAL) {
+			errno = EBADF;
+			return -1;
+		}
+	if (r != NULL)
+		FD_ZERO(r);
+	if (wr != NULL)
+		FD_ZERO(wr);
+	if (e != NULL)
+		FD_ZERO(e);
+	for (i = 0; i < n; i++) {
+		re = pf[i].revents;
+		ev = pf[i].events;
+		if ((ev & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
+			FD_SET(pf[i].fd, r);
+			total++;
+		}
+		if ((ev & POLLOUT) && (re & (POLLOUT | POLLERR))) {
+			FD_SET(pf[i].fd, wr);
+			total++;
+		}
+		if ((ev & POLLPRI) && (re & POLLPRI)) {
+			FD_SET(pf[i].fd, e);
+			total++;
+		}
+	}
+	return total;
+}
+
 EXPORT int
 select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
 {
-	if (sets_have_pollux(nfds, r, wr, e))
-		return pl_unsupported("select() on a Pollux socket", ENOTSUP);
-	return REAL(select)(nfds, r, wr, e, tv);
+	uint64_t deadline = UINT64_MAX, now;
+	bool ours = false;
+	int n;
+
+	if (!sets_have_pollux(nfds, r, wr, e))
+		return REAL(select)(nfds, r, wr, e, tv);
+	if (tv != NULL)
+		deadline = pl_now_ns() + (uint64_t)tv->tv_sec * 1000000000u +
+			(uint64_t)tv->tv_usec * 1000u;
+	n = do_select(nfds, r, wr, e, deadline, NULL, &ours);
+	if (!ours)
+		return REAL(select)(nfds, r, wr, e, tv);
+	if (tv != NULL) {
+		/* Linux leaves the time not slept in *tv. */
+		now = pl_now_ns();
+		now = now < deadline ? deadline - now : 0;
+		tv->tv_sec = (time_t)(now / 1000000000u);
+		tv->tv_usec = (suseconds_t)(now % 1000000000u / 1000u);
+	}
+	return n;
 }
 
 EXPORT int
 pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
 		const sigset_t *mask)
 {
-	if (sets_have_pollux(nfds, r, wr, e))
-		return pl_unsupported("pselect() on a Pollux socket", ENOTSUP);
-	return REAL(pselect)(nfds, r, wr, e, ts, mask);
+	bool ours = false;
+	int n;
+
+	if (!sets_have_pollux(nfds, r, wr, e))
+		return REAL(pselect)(nfds, r, wr, e, ts, mask);
+	n = do_select(nfds, r, wr, e, deadline_ts(ts), mask, &ours);
+	return ours ? n : REAL(pselect)(nfds, r, wr, e, ts, mask);
 }
 
 /* ---- one socket (blocking calls) ---- */

@@ -498,7 +498,9 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
     epoll_wait (IN|HUP|ERR, ECONNRESET once, then EOF, EPIPE); TCP_CORK
     on and off around two writes (getsockopt reads it back), MSG_PEEK
     whole and partial (FIONREAD unchanged, the read gets the same
-    bytes), a peek with nothing there (EAGAIN) and at EOF (0).
+    bytes), a peek with nothing there (EAGAIN) and at EOF (0); select
+    readable and writable with data there, a select that times out (the
+    time left in the timeval is 0), pselect at the peer's FIN.
     Verify: the two outputs are identical line by line, and the kernel's
     shows the expected key results; no mbuf leaked under Pollux.
     """
@@ -509,7 +511,10 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
                  "read after reset: ECONNRESET", "read again: 0",
                  "TCP_CORK on: 0, getsockopt 1", "peek 2: 2 'ab'",
                  "read: 4 'abcd'", "peek, nothing there: EAGAIN",
-                 "peek at EOF: 0", "done"):
+                 "peek at EOF: 0",
+                 "select(IN, OUT) with data there: 2, readable 1, writable 1",
+                 "select(IN), nothing there: 0, readable 0, time left 0",
+                 "pselect(IN) at the peer's FIN: 1, readable 1", "done"):
         assert want in kernel, f"kernel run lacks {want!r}:\n" + \
             "\n".join(kernel)
     pollux = _sem_pollux(build_dir, tmp_path)

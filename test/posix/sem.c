@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -342,11 +343,13 @@ reset_and_mixed_poll(void)
 
 /* TCP_CORK around two small writes, then MSG_PEEK: the bytes stay for
  * the read that follows; a peek with nothing there is EAGAIN, at the end
- * of the stream 0. */
+ * of the stream 0; select and pselect on the socket. */
 static void
 cork_and_peek(void)
 {
 	struct pollfd pf;
+	struct timeval tv;
+	fd_set rs, ws;
 	char buf[16];
 	int fd, err, one = 1, zero = 0, x = -1, k = 0, i;
 	socklen_t xl = sizeof(x);
@@ -375,13 +378,32 @@ cork_and_peek(void)
 	printf("peek 2: %s '%.*s'\n", rc(r), r > 0 ? (int)r : 0, buf);
 	ioctl(fd, FIONREAD, &k);
 	printf("FIONREAD after peeking: %d\n", k);
+	FD_ZERO(&rs);
+	FD_SET(fd, &rs);
+	FD_ZERO(&ws);
+	FD_SET(fd, &ws);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	r = select(fd + 1, &rs, &ws, NULL, &tv);
+	printf("select(IN, OUT) with data there: %s, readable %d, writable %d\n",
+		rc(r), FD_ISSET(fd, &rs) != 0, FD_ISSET(fd, &ws) != 0);
 	r = read(fd, buf, sizeof(buf));
 	printf("read: %s '%.*s'\n", rc(r), r > 0 ? (int)r : 0, buf);
 	r = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 	printf("peek, nothing there: %s\n", rc(r));
+	FD_ZERO(&rs);
+	FD_SET(fd, &rs);
+	tv.tv_sec = 0;
+	tv.tv_usec = 100000;
+	r = select(fd + 1, &rs, NULL, NULL, &tv);
+	printf("select(IN), nothing there: %s, readable %d, time left %d\n",
+		rc(r), FD_ISSET(fd, &rs) != 0, tv.tv_sec != 0 || tv.tv_usec != 0);
 	shutdown(fd, SHUT_WR);
-	pf.events = POLLIN;
-	poll(&pf, 1, 3000);
+	FD_ZERO(&rs);
+	FD_SET(fd, &rs);
+	r = pselect(fd + 1, &rs, NULL, NULL, NULL, NULL);
+	printf("pselect(IN) at the peer's FIN: %s, readable %d\n", rc(r),
+		FD_ISSET(fd, &rs) != 0);
 	r = recv(fd, buf, sizeof(buf), MSG_PEEK);
 	printf("peek at EOF: %s\n", rc(r));
 	close(fd);
