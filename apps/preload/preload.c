@@ -338,7 +338,6 @@ psock_alloc(void)
 	ps = ps_free;
 	ps_free = ps->free_next;
 	memset(ps, 0, sizeof(*ps));
-	ps->ep_fd = -1;
 	ps->linger_s = -1;
 	return ps;
 }
@@ -360,10 +359,11 @@ psock_drop(int fd)
 	if (ps == NULL)
 		return;
 	psock_unlink(fd);
-	if (ps->ep_fd == fd)
-		pep_forget(ps);
+	/* Registrations live while a descriptor of the socket does (Linux:
+	 * an epitem goes with the file's last reference, not with fd). */
 	if (--ps->refs > 0)
 		return;
+	pep_forget(ps);
 	psock_release(ps);
 	psock_free(ps);
 }

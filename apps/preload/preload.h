@@ -199,6 +199,7 @@ enum ps_kind {
 };
 
 struct pep;
+struct preg;
 
 struct psock {
 	enum ps_kind kind;
@@ -224,16 +225,8 @@ struct psock {
 	int cork;                /* TCP_CORK (not inherited by accept) */
 	int sndbuf, rcvbuf, rcvlowat;
 	int linger_on, linger_s;
-	/* epoll: one registration per socket */
-	struct pep *ep;
-	int ep_fd;               /* the registered descriptor */
-	uint32_t ev_mask;        /* EPOLL* asked for */
-	epoll_data_t ev_data;
-	bool queued;             /* on ep's ready list */
-	bool disabled;           /* EPOLLONESHOT fired; MOD re-arms */
+	struct preg *regs;       /* epoll registrations (wait.c) */
 	bool nobufs;             /* on the pool-short list (sock.c) */
-	struct psock *rnext, *rprev;   /* ep's ready list */
-	struct psock *gnext, *gprev;   /* ep's registrations */
 	struct psock *nnext;           /* pool-short list */
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO/SO_SNDTIMEO; 0 none */
 	struct psock *free_next;
@@ -269,15 +262,16 @@ void psock_release(struct psock *ps);
 /* Return an unused socket object to the pool. */
 void psock_free(struct psock *ps);
 
-/* Forget ps's epoll registration (close). */
+/* Forget every epoll registration of ps (its last descriptor closed). */
 void pep_forget(struct psock *ps);
+
+/* ps stays a kernel socket after all: its registrations made with fd go
+ * to the kernel's epoll instances, and all are forgotten. */
+void pep_to_kernel(struct psock *ps, int fd);
 
 /* fd is being closed (or replaced by dup2): if it is an epoll instance
  * with Pollux registrations, drop them and the instance's state. */
 void pep_forget_fd(int fd);
-
-/* The epoll descriptor of an instance. */
-int pep_fd(const struct pep *p);
 
 /* Wait on one socket: run the stack until psock_level(ps) & want, the
  * deadline (ns, CLOCK_MONOTONIC; 0 = none) passes (-ETIMEDOUT) or a

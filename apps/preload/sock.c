@@ -230,17 +230,8 @@ psock_release(struct psock *ps)
 static void
 to_kernel(int fd, struct psock *ps)
 {
-	struct epoll_event ev;
-	int epfd = -1;
-
-	if (ps->ep != NULL) {
-		ev.events = ps->ev_mask;
-		ev.data = ps->ev_data;
-		epfd = pep_fd(ps->ep);
-	}
+	pep_to_kernel(ps, fd);
 	psock_drop(fd);
-	if (epfd >= 0)
-		REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* ---- socket, bind, listen ---- */

@@ -5,13 +5,15 @@
 /*
  * Readiness. An epoll instance is the program's own kernel epoll: kernel
  * descriptors are registered in it as usual. A Pollux socket's
- * registration lives here instead, with Linux's rules: the stack's
- * callbacks put the socket on the instance's ready list (every arrival is
- * an edge), a wait reports the socket's current level against the mask
- * and then drops an edge-triggered one, keeps a level-triggered one
- * while it stays ready, disables a one-shot one until EPOLL_CTL_MOD; ADD
- * and MOD of a socket that is already ready report it at once; close
- * removes it.
+ * registrations (struct preg, one per socket, instance and descriptor, as
+ * Linux's epitem) live here instead, with Linux's rules: the stack's
+ * callbacks put each registration on its instance's ready list (every
+ * arrival is an edge; the EPOLLEXCLUSIVE ones only up to the first
+ * instance with a thread waiting), a wait reports the socket's current
+ * level against the mask and then drops an edge-triggered one, keeps a
+ * level-triggered one while it stays ready, disables a one-shot one until
+ * EPOLL_CTL_MOD; ADD and MOD of a socket that is already ready report it
+ * at once; the socket's last close removes them.
  *
  * While the program waits, its thread runs the stack: one Pollux
  * iteration (receive, TCP, timers, transmit), the Pollux events, and
@@ -52,21 +54,56 @@ struct pep {
 	int wake_fd;
 	bool sleeping;     /* a waiter is in the kernel wait */
 	bool woken;        /* ... and wake_fd was written */
+	uint32_t waiters;  /* threads in a wait on it (EPOLLEXCLUSIVE) */
 	uint32_t nready;
 	uint32_t skip;
-	struct psock *rhead, *rtail;   /* ready list */
-	struct psock *ghead;           /* registrations */
+	struct preg *rhead, *rtail;    /* ready list */
+	struct preg *ghead;            /* registrations */
 };
+
+/* One socket in one epoll instance (Linux's epitem), keyed by the socket,
+ * the instance and the descriptor it was added with. */
+struct preg {
+	struct pep *ep;
+	struct psock *ps;
+	int fd;
+	uint32_t mask;               /* EPOLL* asked for */
+	epoll_data_t data;
+	bool queued;                 /* on ep's ready list */
+	bool disabled;               /* EPOLLONESHOT fired; MOD re-arms */
+	struct preg *rnext, *rprev;  /* ep's ready list */
+	struct preg *gnext, *gprev;  /* ep's registrations */
+	struct preg *snext;          /* the socket's; the free list */
+};
+
+static struct preg *preg_free;
+
+/* A zeroed registration, or NULL (slabs of 256: set-up, not the data
+ * path). */
+static struct preg *
+preg_alloc(void)
+{
+	struct preg *r, *slab;
+	unsigned int i, n = 256;
+
+	if (preg_free == NULL) {
+		slab = calloc(n, sizeof(*slab));
+		if (slab == NULL)
+			return NULL;
+		for (i = 0; i < n; i++) {
+			slab[i].snext = preg_free;
+			preg_free = &slab[i];
+		}
+	}
+	r = preg_free;
+	preg_free = r->snext;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
 
 #define MAX_PEPS 64
 static struct pep *peps[MAX_PEPS];
 static unsigned int npeps;
-
-int
-pep_fd(const struct pep *p)
-{
-	return p->epfd;
-}
 
 static struct pep *
 pep_find(int epfd)
@@ -105,44 +142,46 @@ pep_get(int epfd)
 }
 
 static void
-ready_unlink(struct pep *p, struct psock *ps)
+ready_unlink(struct pep *p, struct preg *r)
 {
-	if (ps->rprev != NULL)
-		ps->rprev->rnext = ps->rnext;
+	if (r->rprev != NULL)
+		r->rprev->rnext = r->rnext;
 	else
-		p->rhead = ps->rnext;
-	if (ps->rnext != NULL)
-		ps->rnext->rprev = ps->rprev;
+		p->rhead = r->rnext;
+	if (r->rnext != NULL)
+		r->rnext->rprev = r->rprev;
 	else
-		p->rtail = ps->rprev;
-	ps->rnext = ps->rprev = NULL;
-	ps->queued = false;
+		p->rtail = r->rprev;
+	r->rnext = r->rprev = NULL;
+	r->queued = false;
 	p->nready--;
 }
 
 static void
-ready_append(struct pep *p, struct psock *ps)
+ready_append(struct pep *p, struct preg *r)
 {
-	ps->rnext = NULL;
-	ps->rprev = p->rtail;
+	r->rnext = NULL;
+	r->rprev = p->rtail;
 	if (p->rtail != NULL)
-		p->rtail->rnext = ps;
+		p->rtail->rnext = r;
 	else
-		p->rhead = ps;
-	p->rtail = ps;
-	ps->queued = true;
+		p->rhead = r;
+	p->rtail = r;
+	r->queued = true;
 	p->nready++;
 }
 
-void
-psock_notify(struct psock *ps)
+/* Queue r for its instance's next wait, waking a waiter that sleeps in
+ * the kernel. */
+static void
+preg_notify(struct preg *r)
 {
-	struct pep *p = ps->ep;
+	struct pep *p = r->ep;
 	uint64_t one = 1;
 
-	if (p == NULL || ps->queued || ps->disabled)
+	if (r->queued || r->disabled)
 		return;
-	ready_append(p, ps);
+	ready_append(p, r);
 	if (p->sleeping && !p->woken && p->wake_fd >= 0) {
 		p->woken = true;
 		pl_st.wakes++;
@@ -152,24 +191,69 @@ psock_notify(struct psock *ps)
 }
 
 void
+psock_notify(struct psock *ps)
+{
+	struct preg *r;
+	bool woke_one = false;
+
+	/* Every registration hears of it, except that the EPOLLEXCLUSIVE
+	 * ones stop at the first whose instance has a thread waiting
+	 * (Linux's ep_poll_callback(): the ones before it, with nobody
+	 * waiting, queue it too). */
+	for (r = ps->regs; r != NULL; r = r->snext) {
+		if (!(r->mask & EPOLLEXCLUSIVE)) {
+			preg_notify(r);
+		} else if (!woke_one) {
+			preg_notify(r);
+			woke_one = r->ep->waiters > 0;
+		}
+	}
+}
+
+/* Drop one registration. */
+static void
+preg_forget(struct preg *r)
+{
+	struct pep *p = r->ep;
+	struct preg **pp;
+
+	if (r->queued)
+		ready_unlink(p, r);
+	if (r->gprev != NULL)
+		r->gprev->gnext = r->gnext;
+	else
+		p->ghead = r->gnext;
+	if (r->gnext != NULL)
+		r->gnext->gprev = r->gprev;
+	for (pp = &r->ps->regs; *pp != NULL; pp = &(*pp)->snext)
+		if (*pp == r) {
+			*pp = r->snext;
+			break;
+		}
+	r->snext = preg_free;
+	preg_free = r;
+}
+
+void
 pep_forget(struct psock *ps)
 {
-	struct pep *p = ps->ep;
+	while (ps->regs != NULL)
+		preg_forget(ps->regs);
+}
 
-	if (p == NULL)
-		return;
-	if (ps->queued)
-		ready_unlink(p, ps);
-	if (ps->gprev != NULL)
-		ps->gprev->gnext = ps->gnext;
-	else
-		p->ghead = ps->gnext;
-	if (ps->gnext != NULL)
-		ps->gnext->gprev = ps->gprev;
-	ps->gnext = ps->gprev = NULL;
-	ps->ep = NULL;
-	ps->ep_fd = -1;
-	ps->disabled = false;
+void
+pep_to_kernel(struct psock *ps, int fd)
+{
+	struct epoll_event ev;
+	struct preg *r;
+
+	while ((r = ps->regs) != NULL) {
+		ev.events = r->mask;
+		ev.data = r->data;
+		if (r->fd == fd)
+			REAL(epoll_ctl)(r->ep->epfd, EPOLL_CTL_ADD, fd, &ev);
+		preg_forget(r);
+	}
 }
 
 void
@@ -187,7 +271,7 @@ pep_forget_fd(int fd)
 	if (p == NULL)
 		return;
 	while (p->ghead != NULL)
-		pep_forget(p->ghead);
+		preg_forget(p->ghead);
 	for (i = 0; i < npeps; i++)
 		if (peps[i] == p) {
 			peps[i] = peps[--npeps];
@@ -200,10 +284,27 @@ pep_forget_fd(int fd)
 
 /* ---- epoll_ctl ---- */
 
+/* What EPOLLEXCLUSIVE may come with (Linux's EPOLLEXCLUSIVE_OK_BITS). */
+#define EXCL_OK (EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND | \
+	EPOLLWRNORM | EPOLLWRBAND | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+	EPOLLET | EPOLLEXCLUSIVE)
+
+static struct preg *
+preg_find(const struct psock *ps, int epfd, int fd)
+{
+	struct preg *r;
+
+	for (r = ps->regs; r != NULL; r = r->snext)
+		if (r->ep->epfd == epfd && r->fd == fd)
+			return r;
+	return NULL;
+}
+
 EXPORT int
 epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct psock *ps = psock_of(fd);
+	struct preg *r, **pp;
 	struct pep *p;
 
 	PL_SCOPE();
@@ -216,64 +317,67 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		errno = EINVAL;
 		return -1;
 	}
+	if (op != EPOLL_CTL_DEL && ev == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	r = preg_find(ps, epfd, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
-		if (ev == NULL) {
-			errno = EFAULT;
+		if (r != NULL) {
+			errno = EEXIST;
 			return -1;
 		}
-		if (ps->ep != NULL) {
-			if (ps->ep->epfd == epfd) {
-				errno = EEXIST;
-				return -1;
-			}
-			return pl_unsupported("epoll_ctl(a Pollux socket in a "
-				"second epoll instance)", EINVAL);
+		if ((ev->events & EPOLLEXCLUSIVE) && (ev->events & ~EXCL_OK)) {
+			errno = EINVAL;
+			return -1;
 		}
 		p = pep_get(epfd);
-		if (p == NULL) {
+		r = p != NULL ? preg_alloc() : NULL;
+		if (r == NULL) {
 			errno = ENOMEM;
 			return -1;
 		}
-		ps->ep = p;
-		ps->ep_fd = fd;
-		ps->gprev = NULL;
-		ps->gnext = p->ghead;
+		r->ep = p;
+		r->ps = ps;
+		r->fd = fd;
+		r->gnext = p->ghead;
 		if (p->ghead != NULL)
-			p->ghead->gprev = ps;
-		p->ghead = ps;
+			p->ghead->gprev = r;
+		p->ghead = r;
+		/* At the tail: exclusive ones are tried in the order they
+		 * were added, as Linux's wait queue does. */
+		for (pp = &ps->regs; *pp != NULL; pp = &(*pp)->snext)
+			;
+		*pp = r;
 		break;
 	case EPOLL_CTL_MOD:
-		if (ps->ep == NULL || ps->ep->epfd != epfd) {
+		if (r == NULL) {
 			errno = ENOENT;
 			return -1;
 		}
-		if (ev == NULL) {
-			errno = EFAULT;
-			return -1;
-		}
-		if (ev->events & EPOLLEXCLUSIVE) {
+		if ((ev->events | r->mask) & EPOLLEXCLUSIVE) {
 			errno = EINVAL;
 			return -1;
 		}
 		break;
 	case EPOLL_CTL_DEL:
-		if (ps->ep == NULL || ps->ep->epfd != epfd) {
+		if (r == NULL) {
 			errno = ENOENT;
 			return -1;
 		}
-		pep_forget(ps);
+		preg_forget(r);
 		return 0;
 	default:
 		errno = EINVAL;
 		return -1;
 	}
-	ps->ev_mask = ev->events;
-	ps->ev_data = ev->data;
-	ps->disabled = false;
+	r->mask = ev->events;
+	r->data = ev->data;
+	r->disabled = false;
 	/* Ready already: reported by the next wait (ep_insert/ep_modify). */
-	if (psock_level(ps) & (ps->ev_mask | EPOLLERR | EPOLLHUP))
-		psock_notify(ps);
+	if (psock_level(ps) & (r->mask | EPOLLERR | EPOLLHUP))
+		preg_notify(r);
 	return 0;
 }
 
@@ -462,26 +566,26 @@ static int
 ep_pollux(struct waiter *w)
 {
 	struct pep *p = w->p;
-	struct psock *ps;
+	struct preg *r;
 	uint32_t todo = p->nready, lvl, rep;
 	int n = 0;
 
-	while (todo-- > 0 && w->filled < w->max && (ps = p->rhead) != NULL) {
-		ready_unlink(p, ps);
-		if (ps->disabled)
+	while (todo-- > 0 && w->filled < w->max && (r = p->rhead) != NULL) {
+		ready_unlink(p, r);
+		if (r->disabled)
 			continue;
-		lvl = psock_level(ps);
-		rep = lvl & (ps->ev_mask | EPOLLERR | EPOLLHUP);
+		lvl = psock_level(r->ps);
+		rep = lvl & (r->mask | EPOLLERR | EPOLLHUP);
 		if (rep == 0)
 			continue;
 		w->ev[w->filled].events = rep;
-		w->ev[w->filled].data = ps->ev_data;
+		w->ev[w->filled].data = r->data;
 		w->filled++;
 		n++;
-		if (ps->ev_mask & EPOLLONESHOT)
-			ps->disabled = true;
-		else if (!(ps->ev_mask & EPOLLET))
-			ready_append(p, ps);   /* still ready: next time too */
+		if (r->mask & EPOLLONESHOT)
+			r->disabled = true;
+		else if (!(r->mask & EPOLLET))
+			ready_append(p, r);   /* still ready: next time too */
 	}
 	return n;
 }
@@ -558,7 +662,11 @@ ep_wait(int epfd, struct epoll_event *ev, int max, uint64_t deadline,
 		errno = EINVAL;
 		return -1;
 	}
+	w.p->waiters++;
 	n = wait_loop(&w, deadline);
+	/* The instance may be gone (closed by another thread meanwhile). */
+	if (pep_find(epfd) == w.p)
+		w.p->waiters--;
 	return n < 0 ? -1 : w.filled;
 }
 

@@ -489,7 +489,9 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
     kernel (veth to a kernel peer) and once under pollux-run (net_tap to
     the same kind of peer, dts/tools/sem_peer.py). It covers: blocking
     accept4(SOCK_NONBLOCK) and plain accept (flag not inherited),
-    getsockname/getpeername, poll, FIONREAD; a non-blocking connect to a
+    getsockname/getpeername, poll, FIONREAD; the listener in four epoll
+    instances (two EPOLLEXCLUSIVE: each reports the waiting connection;
+    MOD and ONESHOT refused with it; DEL, ENOENT); a non-blocking connect to a
     closed port (EINPROGRESS, POLLOUT|POLLERR|POLLHUP, SO_ERROR read and
     cleared, ENOTCONN); connect/EPOLLOUT edge/SO_ERROR 0/EISCONN, echo,
     EAGAIN, SHUT_WR, RDHUP and EOF, EPIPE; EPOLLET (no event after a
@@ -500,7 +502,9 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
     whole and partial (FIONREAD unchanged, the read gets the same
     bytes), a peek with nothing there (EAGAIN) and at EOF (0); select
     readable and writable with data there, a select that times out (the
-    time left in the timeval is 0), pselect at the peer's FIN.
+    time left in the timeval is 0), pselect at the peer's FIN; three
+    threads blocked in their own epolls on one EPOLLEXCLUSIVE listener and
+    one connection (the peer connects back): one thread wakes.
     Verify: the two outputs are identical line by line, and the kernel's
     shows the expected key results; no mbuf leaked under Pollux.
     """
@@ -509,12 +513,16 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
                  "SO_ERROR: ECONNREFUSED, again: 0",
                  "ET: wait after a partial read: 0 events",
                  "read after reset: ECONNRESET", "read again: 0",
+                 "epoll 3: 1, data 103, IN 1",
+                 "ADD exclusive with ONESHOT: EINVAL",
                  "TCP_CORK on: 0, getsockopt 1", "peek 2: 2 'ab'",
                  "read: 4 'abcd'", "peek, nothing there: EAGAIN",
                  "peek at EOF: 0",
                  "select(IN, OUT) with data there: 2, readable 1, writable 1",
                  "select(IN), nothing there: 0, readable 0, time left 0",
-                 "pselect(IN) at the peer's FIN: 1, readable 1", "done"):
+                 "pselect(IN) at the peer's FIN: 1, readable 1",
+                 "exclusive, three threads waiting, one connection: woken 1",
+                 "done"):
         assert want in kernel, f"kernel run lacks {want!r}:\n" + \
             "\n".join(kernel)
     pollux = _sem_pollux(build_dir, tmp_path)

@@ -8,8 +8,9 @@
  * test_posix.py runs it both ways and compares the output line by line).
  *
  * Usage: px-posix-sem PEER_IP. The peer (dts/tools/sem_peer.py) serves
- * 7001 echo, 7002 reset after 300 ms, 7003 "hello" then FIN; nothing
- * listens on 7009. First the program listens on 7100 and prints
+ * 7001 echo, 7002 reset after 300 ms, 7003 "hello" then FIN, 7004
+ * connect-back (it reads a port and connects to the caller there);
+ * nothing listens on 7009. First the program listens on 7100 and prints
  * "listening"; the test then connects twice and sends "ping" on the
  * first connection.
  */
@@ -20,6 +21,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,48 @@ ep_until(int ep, unsigned int want, int ms)
 	return got;
 }
 
+/* The listener in four epoll instances, the last two EPOLLEXCLUSIVE,
+ * while the second connection comes: each reports it (nobody waited in
+ * the exclusive ones, so Linux's wake-up passes on through them);
+ * EPOLLEXCLUSIVE refuses MOD and ONESHOT; DEL, then ENOENT. */
+static void
+four_epolls(int l)
+{
+	struct epoll_event ev, out[4];
+	int ep[4], i;
+	long r;
+
+	for (i = 0; i < 4; i++) {
+		ep[i] = epoll_create1(0);
+		ev.events = EPOLLIN | (i >= 2 ? EPOLLEXCLUSIVE : 0);
+		ev.data.u32 = 100 + (unsigned int)i;
+		r = epoll_ctl(ep[i], EPOLL_CTL_ADD, l, &ev);
+		printf("listener in epoll %d%s: %s\n", i,
+			i >= 2 ? " (exclusive)" : "", rc(r));
+	}
+	for (i = 0; i < 4; i++) {
+		r = epoll_wait(ep[i], out, 4, i == 0 ? 3000 : 0);
+		printf("epoll %d: %ld, data %u, IN %d\n", i, r,
+			r > 0 ? out[0].data.u32 : 0,
+			r > 0 && (out[0].events & EPOLLIN) != 0);
+	}
+	ev.events = EPOLLIN;
+	r = epoll_ctl(ep[2], EPOLL_CTL_MOD, l, &ev);
+	printf("MOD of an exclusive registration: %s\n", rc(r));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	r = epoll_ctl(ep[0], EPOLL_CTL_MOD, l, &ev);
+	printf("MOD to exclusive: %s\n", rc(r));
+	r = epoll_ctl(ep[1], EPOLL_CTL_DEL, l, NULL);
+	printf("DEL: %s, ", rc(r));
+	r = epoll_ctl(ep[1], EPOLL_CTL_DEL, l, NULL);
+	printf("again: %s\n", rc(r));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
+	r = epoll_ctl(ep[1], EPOLL_CTL_ADD, l, &ev);
+	printf("ADD exclusive with ONESHOT: %s\n", rc(r));
+	for (i = 0; i < 4; i++)
+		close(ep[i]);
+}
+
 static void
 server_part(void)
 {
@@ -156,6 +200,7 @@ server_part(void)
 	printf("read: %s\n", rc(r));
 	r = write(a, buf, r > 0 ? (size_t)r : 0);
 	printf("write back: %s\n", rc(r));
+	four_epolls(l);
 	b = accept(l, NULL, NULL);
 	fl = fcntl(b, F_GETFL);
 	printf("accept: fd>=0 %d, O_NONBLOCK %d\n", b >= 0, (fl & O_NONBLOCK) != 0);
@@ -409,6 +454,76 @@ cork_and_peek(void)
 	close(fd);
 }
 
+/* Three threads, each blocked in its own epoll on one listener with
+ * EPOLLEXCLUSIVE, and one connection: one thread wakes (Linux stops its
+ * wake-up at the first exclusive entry with a waiter); the others time
+ * out. */
+static int excl_l;
+static int excl_ready, excl_woken;
+static pthread_mutex_t excl_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+excl_thread(void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE }, out[4];
+	int ep = epoll_create1(0), r;
+
+	(void)arg;
+	epoll_ctl(ep, EPOLL_CTL_ADD, excl_l, &ev);
+	pthread_mutex_lock(&excl_mu);
+	excl_ready++;
+	pthread_mutex_unlock(&excl_mu);
+	r = epoll_wait(ep, out, 4, 1500);
+	pthread_mutex_lock(&excl_mu);
+	excl_woken += r > 0;
+	pthread_mutex_unlock(&excl_mu);
+	close(ep);
+	return NULL;
+}
+
+static void
+exclusive_threads(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(7102) };
+	pthread_t th[3];
+	int one = 1, fd, err, i, n, a;
+	struct pollfd pf;
+
+	excl_l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(excl_l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(excl_l, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			listen(excl_l, 8) < 0) {
+		printf("exclusive: listen: %s\n", en(errno));
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, excl_thread, NULL);
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&excl_mu);
+		n = excl_ready;
+		pthread_mutex_unlock(&excl_mu);
+		if (n == 3)
+			break;
+		usleep(5000);
+	}
+	usleep(200000);   /* all three in epoll_wait */
+	fd = nb_connect(7004, &err);
+	pf.fd = fd;
+	pf.events = POLLOUT;
+	poll(&pf, 1, 3000);
+	if (write(fd, "7102\n", 5) != 5)
+		printf("exclusive: write: %s\n", en(errno));
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	printf("exclusive, three threads waiting, one connection: woken %d\n",
+		excl_woken);
+	a = accept(excl_l, NULL, NULL);
+	printf("accept after: fd>=0 %d\n", a >= 0);
+	close(a);
+	close(fd);
+	close(excl_l);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +538,7 @@ main(int argc, char **argv)
 	edge_triggered();
 	reset_and_mixed_poll();
 	cork_and_peek();
+	exclusive_threads();
 	printf("done\n");
 	return 0;
 }
