@@ -503,7 +503,7 @@ static void
 stats_write(FILE *f, unsigned int leaked)
 {
 #define S(x) fprintf(f, "posix." #x "=%" PRIu64 "\n", pl_st.x)
-	S(sockets); S(offloaded); S(accepted); S(accept_overflow);
+	S(sockets); S(offloaded); S(accepted); S(accepted_kernel); S(accept_overflow);
 	S(connects); S(reads); S(read_bytes); S(writes); S(write_bytes);
 	S(eagain_rd); S(eagain_wr); S(nobufs); S(sendfile_bytes); S(waits);
 	S(polls); S(os_checks); S(sleeps); S(wakeups_early); S(events);

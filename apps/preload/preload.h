@@ -112,6 +112,7 @@ struct pl_stats {
 	uint64_t sockets;        /* AF_INET stream sockets seen */
 	uint64_t offloaded;      /* ... that went to Pollux */
 	uint64_t accepted;
+	uint64_t accepted_kernel;/* ... from a wildcard listener's kernel side */
 	uint64_t accept_overflow;/* dropped: the backlog was full (RST) */
 	uint64_t connects;
 	uint64_t reads, read_bytes;
@@ -212,6 +213,9 @@ struct psock {
 	bool err_cleared;        /* SO_ERROR read the error */
 	bool reset_told;         /* a read reported the reset; then EOF */
 	bool bound;
+	bool klisten;            /* wildcard listener: the kernel socket
+	                            listens too (loopback clients) */
+	uint8_t kturn;           /* accepts since the kernel's was tried */
 	int so_error;            /* a failed connect's error (negative) */
 	uint32_t laddr, raddr;   /* network order */
 	uint16_t lport, rport;
@@ -273,10 +277,16 @@ void pep_to_kernel(struct psock *ps, int fd);
  * with Pollux registrations, drop them and the instance's state. */
 void pep_forget_fd(int fd);
 
-/* Wait on one socket: run the stack until psock_level(ps) & want, the
- * deadline (ns, CLOCK_MONOTONIC; 0 = none) passes (-ETIMEDOUT) or a
- * signal arrives (-EINTR). */
-int pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns);
+/* Wait on one socket: run the stack until psock_level(ps) & want, kfd
+ * (a kernel descriptor, or -1) is readable, the deadline (ns,
+ * CLOCK_MONOTONIC; 0 = none) passes (-ETIMEDOUT) or a signal arrives
+ * (-EINTR). */
+int pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns,
+		int kfd);
+
+/* A wildcard listener's kernel socket (fd) now listens too: add it to
+ * the kernel epoll instances the socket is registered in with fd. */
+void pep_kernel_mirror(struct psock *ps, int fd);
 
 /* Writers that found the pool short (-ENOBUFS): they hear EPOLLOUT again
  * once a millisecond has passed (sock.c). Called by the wait loop. */

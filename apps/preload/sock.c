@@ -48,8 +48,19 @@ fail(int err)
 int
 psock_check(struct psock *ps)
 {
-	if (pl_up == -2 || pl_up == -3 || (pl_up == 1 && pl_pid != pl_self))
-		return fail(EBADF);   /* a forked child, or after exit */
+	static bool told;
+
+	if (pl_up == -2 || (pl_up == 1 && pl_pid != pl_self)) {
+		if (!told) {
+			told = true;
+			fprintf(stderr, "pollux-preload: pid %d: a forked child "
+				"cannot use its parent's Pollux sockets (EBADF; "
+				"close() works)\n", (int)pl_self);
+		}
+		return fail(EBADF);
+	}
+	if (pl_up == -3)
+		return fail(EBADF);   /* after exit */
 	pl_lock();
 	if (pl_up == -3 || ps->refs == 0)
 		return fail(EBADF);   /* ended, or closed meanwhile */
@@ -326,7 +337,7 @@ apply_opts(const struct psock *o, struct px_tcp_conn *c)
 		px_tcp_setopt(c, PX_TCP_OPT_CORK, 1);
 }
 
-static int listen_setup(struct psock *ps, int backlog);
+static int listen_setup(int fd, struct psock *ps, int backlog);
 
 EXPORT int
 listen(int fd, int backlog)
@@ -343,12 +354,38 @@ listen(int fd, int backlog)
 		return 0;
 	if (ps->kind != PS_NEW)
 		return fail(EINVAL);
-	ret = listen_setup(ps, backlog);
+	ret = listen_setup(fd, ps, backlog);
 	return ret < 0 ? fail(-ret) : 0;
 }
 
+/* A listener on INADDR_ANY takes the kernel's connections too (from the
+ * loopback, where Pollux is not, as a Linux wildcard listener would): its
+ * own kernel socket listens on the same port, non-blocking, and accept
+ * takes from both. If the kernel refuses (the port taken there), it is
+ * Pollux's alone, and said once. */
+static void
+kernel_listen_too(int fd, struct psock *ps, int backlog)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = ps->lport,
+		.sin_addr.s_addr = INADDR_ANY };
+	int one = 1, fl;
+
+	REAL(setsockopt)(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (REAL(bind)(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+			REAL(listen)(fd, backlog) < 0) {
+		fprintf(stderr, "pollux-preload: port %u: the kernel side of the "
+			"wildcard listener failed (%s); loopback clients do not "
+			"reach it\n", ntohs(ps->lport), strerror(errno));
+		return;
+	}
+	fl = REAL(fcntl)(fd, F_GETFL);
+	REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+	ps->klisten = true;
+	pep_kernel_mirror(ps, fd);
+}
+
 static int
-listen_setup(struct psock *ps, int backlog)
+listen_setup(int fd, struct psock *ps, int backlog)
 {
 	static uint16_t next_port = 32768;
 	uint32_t cap;
@@ -385,6 +422,8 @@ listen_setup(struct psock *ps, int backlog)
 	ps->bound = true;
 	pl_nsocks++;
 	pl_st.offloaded++;
+	if (ps->laddr == INADDR_ANY)
+		kernel_listen_too(fd, ps, backlog);
 	return 0;
 }
 
@@ -416,12 +455,12 @@ fill_addr(struct sockaddr *sa, socklen_t *len, uint32_t ip, uint16_t port)
 /* Wait for the socket's level to include want (blocking calls):
  * 0, or -1 with errno (EAGAIN on SO_*TIMEO expiry, EINTR). */
 static int
-block_on(struct psock *ps, uint32_t want, uint64_t timeo_ns)
+block_on(struct psock *ps, uint32_t want, uint64_t timeo_ns, int kfd)
 {
 	int ret;
 
 	ret = pl_wait_one(ps, want | EPOLLERR | EPOLLHUP,
-			timeo_ns ? pl_now_ns() + timeo_ns : 0);
+			timeo_ns ? pl_now_ns() + timeo_ns : 0, kfd);
 	if (ret == -ETIMEDOUT)
 		return fail(EAGAIN);
 	return ret < 0 ? fail(-ret) : 0;
@@ -444,10 +483,26 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 		return fail(EINVAL);
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return fail(EINVAL);
-	while (ps->fifo_len == 0) {
+	for (;;) {
+		/* The kernel's side of a wildcard listener when Pollux has
+		 * none waiting, and every 8th accept (so a stream of Pollux
+		 * connections cannot starve the loopback ones). */
+		if (ps->klisten && (ps->fifo_len == 0 || (++ps->kturn & 7) == 0)) {
+			nfd = REAL(accept4)(fd, sa, len, flags);
+			if (nfd >= 0) {
+				pl_st.accepted_kernel++;
+				return nfd;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+					errno != ECONNABORTED)
+				return -1;
+		}
+		if (ps->fifo_len > 0)
+			break;
 		if (ps->nonblock)
 			return fail(EAGAIN);
-		if (block_on(ps, EPOLLIN, ps->rcvtimeo_ns) < 0)
+		if (block_on(ps, EPOLLIN, ps->rcvtimeo_ns,
+				ps->klisten ? fd : -1) < 0)
 			return -1;
 	}
 	cs = psock_alloc();
@@ -578,7 +633,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 			ps->connected = true;
 			break;
 		}
-		if (block_on(ps, EPOLLOUT, ps->sndtimeo_ns) < 0)
+		if (block_on(ps, EPOLLOUT, ps->sndtimeo_ns, -1) < 0)
 			return errno == EAGAIN ? fail(EINPROGRESS) : -1;
 	}
 	ps->connect_told = true;   /* a blocking connect: EISCONN next */
@@ -659,7 +714,7 @@ ps_recv(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 				pl_st.eagain_rd++;
 				return fail(EAGAIN);
 			}
-			if (block_on(ps, EPOLLIN, ps->rcvtimeo_ns) < 0)
+			if (block_on(ps, EPOLLIN, ps->rcvtimeo_ns, -1) < 0)
 				return -1;
 			continue;
 		}
@@ -820,7 +875,7 @@ ps_send(struct psock *ps, const struct iovec *iov, int iovcnt, int flags)
 				pl_st.eagain_wr++;
 				return total > 0 ? (ssize_t)total : fail(EAGAIN);
 			}
-			if (block_on(ps, EPOLLOUT, ps->sndtimeo_ns) < 0)
+			if (block_on(ps, EPOLLOUT, ps->sndtimeo_ns, -1) < 0)
 				return total > 0 ? (ssize_t)total : -1;
 			continue;
 		}
@@ -1009,7 +1064,8 @@ fd_release(int fd, struct psock *ps)
 	/* Locked, unless in a forked child or after exit: then only this
 	 * process's copy of the table changes (psock_release() leaves the
 	 * stack alone). */
-	(void)psock_check(ps);
+	if (pl_up != -2 && !(pl_up == 1 && pl_pid != pl_self))
+		(void)psock_check(ps);
 	if (psock_of(fd) == ps)
 		psock_drop(fd);
 }

@@ -257,6 +257,20 @@ pep_to_kernel(struct psock *ps, int fd)
 }
 
 void
+pep_kernel_mirror(struct psock *ps, int fd)
+{
+	struct epoll_event ev;
+	struct preg *r;
+
+	for (r = ps->regs; r != NULL; r = r->snext) {
+		ev.events = r->mask;
+		ev.data = r->data;
+		if (r->fd == fd)
+			REAL(epoll_ctl)(r->ep->epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+void
 pep_forget_fd(int fd)
 {
 	struct pep *p;
@@ -367,6 +381,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			return -1;
 		}
 		preg_forget(r);
+		if (ps->klisten)
+			REAL(epoll_ctl)(epfd, op, fd, ev);
 		return 0;
 	default:
 		errno = EINVAL;
@@ -375,6 +391,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	r->mask = ev->events;
 	r->data = ev->data;
 	r->disabled = false;
+	if (ps->klisten)   /* its kernel side too */
+		REAL(epoll_ctl)(epfd, op, fd, ev);
 	/* Ready already: reported by the next wait (ep_insert/ep_modify). */
 	if (psock_level(ps) & (r->mask | EPOLLERR | EPOLLHUP))
 		preg_notify(r);
@@ -404,9 +422,10 @@ struct waiter {
 	/* poll */
 	struct pollfd *fds;
 	nfds_t nfds;
-	/* one socket */
+	/* one socket (and a kernel descriptor, or -1) */
 	struct psock *ps;
 	uint32_t want;
+	int kfd;
 };
 
 static uint64_t
@@ -703,14 +722,18 @@ pl_pollux(struct waiter *w)
 {
 	struct psock *ps;
 	nfds_t i;
+	short rev;
 	int n = 0;
 
 	for (i = 0; i < w->nfds; i++) {
 		ps = psock_of(w->fds[i].fd);
 		if (ps == NULL)
 			continue;
-		w->fds[i].revents = (short)(psock_level(ps) &
+		rev = (short)(psock_level(ps) &
 			((uint32_t)(uint16_t)w->fds[i].events | POLLERR | POLLHUP));
+		/* A wildcard listener's kernel side reports in the same
+		 * entry (the kernel's call wrote it). */
+		w->fds[i].revents = ps->klisten ? w->fds[i].revents | rev : rev;
 		n += w->fds[i].revents != 0;
 	}
 	return n;
@@ -723,10 +746,12 @@ pl_kernel(struct waiter *w, uint64_t timeout_ns)
 		(long)(timeout_ns % 1000000000u) };
 	nfds_t hid[64], i;
 	int fds[64], m, k = 0, j;
+	struct psock *ps;
 
-	/* Pollux entries are hidden from the kernel (fd -1 is skipped). */
+	/* Pollux entries are hidden from the kernel (fd -1 is skipped),
+	 * except wildcard listeners, whose kernel side listens too. */
 	for (i = 0; i < w->nfds && k < 64; i++)
-		if (psock_of(w->fds[i].fd) != NULL) {
+		if ((ps = psock_of(w->fds[i].fd)) != NULL && !ps->klisten) {
 			hid[k] = i;
 			fds[k++] = w->fds[i].fd;
 			w->fds[i].fd = -1;
@@ -744,6 +769,7 @@ do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
 	static uint32_t skip;
 	struct waiter w = { .pollux = pl_pollux, .kernel = pl_kernel,
 		.fds = fds, .nfds = nfds, .mask = mask, .skip = &skip };
+	struct psock *ps;
 	nfds_t i, np = 0;
 	int n;
 
@@ -753,10 +779,12 @@ do_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
 	if (pl_up != 1 || pl_pid != pl_self || nfds > 64 * 1024)
 		return 0;
 	for (i = 0; i < nfds; i++) {
-		if (psock_of(fds[i].fd) != NULL)
+		if ((ps = psock_of(fds[i].fd)) != NULL) {
 			np++;
-		else if (fds[i].fd >= 0)
+			w.has_kernel |= ps->klisten;
+		} else if (fds[i].fd >= 0) {
 			w.has_kernel = true;
+		}
 	}
 	if (np == 0)
 		return 0;
@@ -951,8 +979,10 @@ one_sleep(struct waiter *w, uint64_t timeout_ns)
 {
 	struct timespec ts = { (time_t)(timeout_ns / 1000000000u),
 		(long)(timeout_ns % 1000000000u) };
+	struct pollfd pf = { .fd = w->kfd, .events = POLLIN };
 
-	(void)w;
+	if (w->kfd >= 0)
+		return REAL(ppoll)(&pf, 1, &ts, NULL);
 	if (timeout_ns == 0)
 		return 0;
 	if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) != 0) {
@@ -963,12 +993,12 @@ one_sleep(struct waiter *w, uint64_t timeout_ns)
 }
 
 int
-pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns)
+pl_wait_one(struct psock *ps, uint32_t want, uint64_t deadline_ns, int kfd)
 {
 	static uint32_t skip;
 	struct waiter w = { .pollux = one_pollux, .kernel = one_sleep,
 		.valid = one_valid, .ps = ps, .want = want, .skip = &skip,
-		.restartable = true };
+		.restartable = true, .kfd = kfd, .has_kernel = kfd >= 0 };
 	int n;
 
 	n = wait_loop(&w, deadline_ns == 0 ? UINT64_MAX : deadline_ns);

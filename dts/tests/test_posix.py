@@ -491,7 +491,9 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
     accept4(SOCK_NONBLOCK) and plain accept (flag not inherited),
     getsockname/getpeername, poll, FIONREAD; the listener in four epoll
     instances (two EPOLLEXCLUSIVE: each reports the waiting connection;
-    MOD and ONESHOT refused with it; DEL, ENOENT); a non-blocking connect to a
+    MOD and ONESHOT refused with it; DEL, ENOENT); a client on 127.0.0.1
+    reaching the wildcard listener (poll, accept, a byte); a non-blocking
+    connect to a
     closed port (EINPROGRESS, POLLOUT|POLLERR|POLLHUP, SO_ERROR read and
     cleared, ENOTCONN); connect/EPOLLOUT edge/SO_ERROR 0/EISCONN, echo,
     EAGAIN, SHUT_WR, RDHUP and EOF, EPIPE; EPOLLET (no event after a
@@ -514,6 +516,7 @@ def test_semantics_same_as_kernel(build_dir, tmp_path, root):
                  "ET: wait after a partial read: 0 events",
                  "read after reset: ECONNRESET", "read again: 0",
                  "epoll 3: 1, data 103, IN 1",
+                 "accept: fd>=0 1, from 127.0.0.1 1", "loopback read: 1",
                  "ADD exclusive with ONESHOT: EINVAL",
                  "TCP_CORK on: 0, getsockopt 1", "peek 2: 2 'ab'",
                  "read: 4 'abcd'", "peek, nothing there: EAGAIN",
@@ -636,7 +639,8 @@ def test_nginx_downloads(build_dir, tmp_path, www, root, sendfile):
     curl each of 1 KiB, 1 MiB, 64 MiB, 256 MiB; then three URLs on one
     keep-alive connection; a 404; HEAD; the same URL over the kernel's
     loopback inside the namespace (127.0.0.1:8081 stays a kernel socket,
-    as does [::]:8080, which Debian's default site has too).
+    as does [::]:8080, which Debian's default site has too), and
+    127.0.0.1:8080, the wildcard listener's kernel side.
     Verify: SHA-256 of each download equal to the file's; one connection
     for the three keep-alive requests; 404 and HEAD as nginx answers
     them; loopback answered by the kernel path; SIGTERM ends nginx within
@@ -663,8 +667,14 @@ def test_nginx_downloads(build_dir, tmp_path, www, root, sendfile):
         assert "Content-Length: 1048576" in r.stdout, r
         r = t.run([CURL, "-s", "-m", "5", "http://127.0.0.1:8081/hello"])
         assert r.stdout == "hello from nginx\n", r
+        # The wildcard listener (listen 8080) from the loopback: its
+        # kernel side.
+        r = t.run([CURL, "-s", "-m", "5", "http://127.0.0.1:8080/1k",
+                   "-o", "/dev/null", "-w", "%{http_code} %{size_download}"])
+        assert r.stdout == "200 1024", r
         _stop_nginx(t)
         st = t.counters()
+        assert st["posix.accepted_kernel"] >= 1, st
         if sendfile == "on":
             assert st["posix.sendfile_bytes"] >= sum(FILES.values()), st
         else:

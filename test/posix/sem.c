@@ -169,7 +169,7 @@ server_part(void)
 	socklen_t pl = sizeof(pa);
 	struct pollfd pf;
 	char buf[16];
-	int one = 1, l, a, b, fl;
+	int one = 1, l, a, b, c, lo, fl;
 	long r;
 
 	l = socket(AF_INET, SOCK_STREAM, 0);
@@ -209,6 +209,25 @@ server_part(void)
 	printf("accept, none waiting, non-blocking: %s\n", rc(r));
 	r = read(a, buf, sizeof(buf));
 	printf("read, nothing there: %s\n", rc(r));
+	/* A wildcard listener takes loopback clients too. */
+	lo = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(lo, (struct sockaddr *)&sa, sizeof(sa));
+	printf("connect to 127.0.0.1:7100: %s\n", rc(r));
+	pf.fd = l;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	r = poll(&pf, 1, 3000);
+	printf("poll(listener): %ld revents %s\n", r, evs(pf.revents));
+	pl = sizeof(pa);
+	c = accept(l, (struct sockaddr *)&pa, &pl);
+	printf("accept: fd>=0 %d, from 127.0.0.1 %d\n", c >= 0,
+		pa.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	r = write(lo, "x", 1);
+	r = read(c, buf, 1);
+	printf("loopback read: %s\n", rc(r));
+	close(c);
+	close(lo);
 	close(b);
 	close(a);
 	close(l);
