@@ -10,7 +10,9 @@
  * sends, for the unit tests that check the stack's answers frame by
  * frame: cap[0..ncap) in the order sent (at most CAP; the rest the
  * stack frees and counts as refused), cap_clear() frees them. One set
- * per test file that includes this.
+ * per test file that includes this, or one for several files: each
+ * defines TEST_CAPTURE_SHARED before including it, and one of them
+ * TEST_CAPTURE_DEFINE too (the set lives there).
  */
 
 #include <rte_common.h>
@@ -19,9 +21,17 @@
 
 #define CAP 1024
 
-static struct rte_mbuf *cap[CAP];
-static uint64_t cap_tsc[CAP]; /* when each was sent (TSC) */
-static unsigned int ncap;
+#if defined(TEST_CAPTURE_DEFINE)
+#define TEST_CAP_STORAGE
+#elif defined(TEST_CAPTURE_SHARED)
+#define TEST_CAP_STORAGE extern
+#else
+#define TEST_CAP_STORAGE static
+#endif
+
+TEST_CAP_STORAGE struct rte_mbuf *cap[CAP];
+TEST_CAP_STORAGE uint64_t cap_tsc[CAP]; /* when each was sent (TSC) */
+TEST_CAP_STORAGE unsigned int ncap;
 
 static inline uint16_t
 capture_tx(void *ctx, struct rte_mbuf **pkts, uint16_t n)
