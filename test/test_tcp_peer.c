@@ -49,7 +49,8 @@ cap_tcp(unsigned int i)
 	return (const struct rte_tcp_hdr *)(ip + 1);
 }
 
-/* Option kind of th: its length (0 if absent), its value in val. */
+/* Option kind of th: its length (0 if absent), its value in val (up to
+ * 38 bytes). */
 uint32_t
 tcp_opt(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t *val)
 {
@@ -76,24 +77,13 @@ tcp_opt(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t *val)
 uint32_t
 tcp_tsval(const struct rte_tcp_hdr *th)
 {
-	const uint8_t *o = (const uint8_t *)(th + 1);
-	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
-	uint32_t v;
+	uint8_t v[38];
+	uint32_t ts;
 
-	while (i < len && o[i] != 0) {
-		if (o[i] == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || o[i + 1] < 2)
-			break;
-		if (o[i] == 8 && o[i + 1] == 10 && i + 10 <= len) {
-			memcpy(&v, o + i + 2, 4);
-			return ntohl(v);
-		}
-		i += o[i + 1];
-	}
-	return 0;
+	if (tcp_opt(th, 8, v) != 10)
+		return 0;
+	memcpy(&ts, v, 4);
+	return ntohl(ts);
 }
 
 /* ---- the peer ---- */

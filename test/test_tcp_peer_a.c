@@ -984,26 +984,15 @@ case_blackhole(void)
 static unsigned int
 sack_blocks(const struct rte_tcp_hdr *th, uint32_t b[4][2])
 {
-	const uint8_t *o = (const uint8_t *)(th + 1);
-	uint32_t len = (uint32_t)(th->data_off >> 4) * 4 - sizeof(*th), i = 0;
-	uint32_t v, k, n = 0;
+	uint8_t o[38];
+	uint32_t v, k, len, n = 0;
 
-	while (i < len && o[i] != 0) {
-		if (o[i] == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || o[i + 1] < 2)
-			break;
-		if (o[i] == 5 && i + o[i + 1] <= len) {
-			for (k = 0; k < (o[i + 1] - 2u) / 8 && n < 4; k++, n++) {
-				memcpy(&v, o + i + 2 + 8 * k, 4);
-				b[n][0] = ntohl(v);
-				memcpy(&v, o + i + 6 + 8 * k, 4);
-				b[n][1] = ntohl(v);
-			}
-		}
-		i += o[i + 1];
+	len = tcp_opt(th, 5, o);
+	for (k = 0; len >= 2 && k < (len - 2u) / 8 && n < 4; k++, n++) {
+		memcpy(&v, o + 8 * k, 4);
+		b[n][0] = ntohl(v);
+		memcpy(&v, o + 4 + 8 * k, 4);
+		b[n][1] = ntohl(v);
 	}
 	return n;
 }
