@@ -171,6 +171,9 @@ void pl_unlock(void);
 void pl_scope_end(unsigned int *depth);
 #define PL_SCOPE() unsigned int pl_scope_depth_ \
 	__attribute__((cleanup(pl_scope_end), unused)) = pl_depth
+/* Release what the call took before it returns (ahead of a kernel call
+ * that may block). */
+#define PL_SCOPE_RELEASE() pl_scope_end(&pl_scope_depth_)
 
 /* Another thread waits for the lock. */
 bool pl_lock_wanted(void);

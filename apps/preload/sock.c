@@ -599,6 +599,9 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 			(ps->bound && ps->laddr != INADDR_ANY &&
 			 ps->laddr != pl_conf.ip)) {
 		to_kernel(fd, ps);
+		/* A kernel connect may block for the handshake: not with
+		 * the stack lock held (other threads serve on meanwhile). */
+		PL_SCOPE_RELEASE();
 		return REAL(connect)(fd, sa, len);
 	}
 	ret = pl_bringup();
