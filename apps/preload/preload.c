@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,37 @@ pl_lock_take(unsigned int depth)
  * lock; read without it (a NULL entry needs no lock). */
 static struct psock *_Atomic *fdtab;
 static unsigned int fdtab_len;
-static struct psock *ps_free;
+static struct pl_pool ps_pool = { sizeof(struct psock),
+	offsetof(struct psock, pool_next), NULL };
+
+void *
+pl_pool_get(struct pl_pool *pool)
+{
+	char *obj, *slab;
+	unsigned int i, n = 256;
+
+	if (pool->free == NULL) {
+		/* Set-up paths, not the data path: a slab at a time. */
+		slab = calloc(n, pool->size);
+		if (slab == NULL)
+			return NULL;
+		for (i = 0; i < n; i++)
+			pl_pool_put(pool, slab + (size_t)i * pool->size);
+	}
+	obj = pool->free;
+	memcpy(&pool->free, obj + pool->link, sizeof(void *));
+	memset(obj, 0, pool->size);
+	return obj;
+}
+
+void
+pl_pool_put(struct pl_pool *pool, void *obj)
+{
+	/* Zeroed while free (a socket freed meanwhile reads refs 0). */
+	memset(obj, 0, pool->size);
+	memcpy((char *)obj + pool->link, &pool->free, sizeof(void *));
+	pool->free = obj;
+}
 
 static int
 fdtab_init(void)
@@ -320,25 +351,13 @@ psock_unlink(int fd)
 struct psock *
 psock_alloc(void)
 {
-	struct psock *ps, *slab;
-	unsigned int i, n = 256;
+	struct psock *ps;
 
 	if (fdtab_init() < 0)
 		return NULL;
-	if (ps_free == NULL) {
-		/* Socket set-up, not the data path: a slab at a time. */
-		slab = calloc(n, sizeof(*slab));
-		if (slab == NULL)
-			return NULL;
-		for (i = 0; i < n; i++) {
-			slab[i].free_next = ps_free;
-			ps_free = &slab[i];
-		}
-	}
-	ps = ps_free;
-	ps_free = ps->free_next;
-	memset(ps, 0, sizeof(*ps));
-	ps->linger_s = -1;
+	ps = pl_pool_get(&ps_pool);
+	if (ps != NULL)
+		ps->linger_s = -1;
 	return ps;
 }
 
@@ -346,9 +365,7 @@ void
 psock_free(struct psock *ps)
 {
 	free(ps->fifo);
-	memset(ps, 0, sizeof(*ps));
-	ps->free_next = ps_free;
-	ps_free = ps;
+	pl_pool_put(&ps_pool, ps);
 }
 
 void

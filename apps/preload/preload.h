@@ -236,8 +236,19 @@ struct psock {
 	bool nobufs;             /* on the pool-short list (sock.c) */
 	struct psock *nnext;           /* pool-short list */
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO/SO_SNDTIMEO; 0 none */
-	struct psock *free_next;
+	void *pool_next;         /* pl_pool's link while free */
 };
+
+/* A free list of objects of one size (the socket objects, the epoll
+ * registrations), grown by calloc() a slab of 256 at a time: set-up
+ * paths only. get: a zeroed object, or NULL; put: zeroed and back on the
+ * list, linked through the pointer field at offset link. */
+struct pl_pool {
+	size_t size, link;
+	void *free;
+};
+void *pl_pool_get(struct pl_pool *pool);
+void pl_pool_put(struct pl_pool *pool, void *obj);
 
 /* The socket behind fd, or NULL for a kernel descriptor. */
 struct psock *psock_of(int fd);

@@ -25,6 +25,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -73,33 +74,12 @@ struct preg {
 	bool disabled;               /* EPOLLONESHOT fired; MOD re-arms */
 	struct preg *rnext, *rprev;  /* ep's ready list */
 	struct preg *gnext, *gprev;  /* ep's registrations */
-	struct preg *snext;          /* the socket's; the free list */
+	struct preg *snext;          /* the socket's registrations */
 };
 
-static struct preg *preg_free;
-
-/* A zeroed registration, or NULL (slabs of 256: set-up, not the data
- * path). */
-static struct preg *
-preg_alloc(void)
-{
-	struct preg *r, *slab;
-	unsigned int i, n = 256;
-
-	if (preg_free == NULL) {
-		slab = calloc(n, sizeof(*slab));
-		if (slab == NULL)
-			return NULL;
-		for (i = 0; i < n; i++) {
-			slab[i].snext = preg_free;
-			preg_free = &slab[i];
-		}
-	}
-	r = preg_free;
-	preg_free = r->snext;
-	memset(r, 0, sizeof(*r));
-	return r;
-}
+/* Free registrations link through snext. */
+static struct pl_pool preg_pool = { sizeof(struct preg),
+	offsetof(struct preg, snext), NULL };
 
 #define MAX_PEPS 64
 static struct pep *peps[MAX_PEPS];
@@ -230,8 +210,7 @@ preg_forget(struct preg *r)
 			*pp = r->snext;
 			break;
 		}
-	r->snext = preg_free;
-	preg_free = r;
+	pl_pool_put(&preg_pool, r);
 }
 
 void
@@ -239,21 +218,6 @@ pep_forget(struct psock *ps)
 {
 	while (ps->regs != NULL)
 		preg_forget(ps->regs);
-}
-
-void
-pep_to_kernel(struct psock *ps, int fd)
-{
-	struct epoll_event ev;
-	struct preg *r;
-
-	while ((r = ps->regs) != NULL) {
-		ev.events = r->mask;
-		ev.data = r->data;
-		if (r->fd == fd)
-			REAL(epoll_ctl)(r->ep->epfd, EPOLL_CTL_ADD, fd, &ev);
-		preg_forget(r);
-	}
 }
 
 void
@@ -268,6 +232,13 @@ pep_kernel_mirror(struct psock *ps, int fd)
 		if (r->fd == fd)
 			REAL(epoll_ctl)(r->ep->epfd, EPOLL_CTL_ADD, fd, &ev);
 	}
+}
+
+void
+pep_to_kernel(struct psock *ps, int fd)
+{
+	pep_kernel_mirror(ps, fd);
+	pep_forget(ps);
 }
 
 void
@@ -347,7 +318,7 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			return -1;
 		}
 		p = pep_get(epfd);
-		r = p != NULL ? preg_alloc() : NULL;
+		r = p != NULL ? pl_pool_get(&preg_pool) : NULL;
 		if (r == NULL) {
 			errno = ENOMEM;
 			return -1;
