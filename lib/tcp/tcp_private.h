@@ -663,6 +663,14 @@ int tcp_pmtu_blackhole(struct tcp_conn *c);
 void tcp_icmp_err(struct px_netif *nif, void *lctx,
 		const struct rte_ipv4_hdr *quoted, uint8_t type, uint8_t code,
 		uint32_t info);
+/* tcp_in.c, tcp_listen_in.c: the input path */
+void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *seg);
+void tcp_cc_start(struct tcp_conn *c);
+void tcp_rcv_data(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
+		uint32_t len, uint32_t segs);
+struct tcp_conn *tcp_listen_input(struct tcp_lcore *tl, struct rte_mbuf **mp,
+		const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th,
+		struct tcp_seg *seg, uint32_t tw_iss);
 /* px__: the fuzz target calls it (test/fuzz/fuzz_tcp_opts.c). */
 int px__tcp_parse_opts(const uint8_t *p, uint32_t len, struct tcp_seg *seg,
 		int syn);
